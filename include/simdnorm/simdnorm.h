@@ -1,0 +1,225 @@
+/* simdnorm: normalization kernels for CPU inference (stable C API).
+ *
+ * Every function returns a simdnorm_status. On failure nothing is written to
+ * the outputs and simdnorm_last_error() (thread-local) says what was wrong.
+ * A NULL context means the process-wide default context, which uses all
+ * cores and the best ISA target of the CPU (or the one named by the
+ * SIMDNORM_TARGET environment variable).
+ *
+ * Argument structs carry their own size (set by the *_init functions) so
+ * that fields can be appended in later versions without breaking the ABI:
+ * always initialize them with the matching init function.
+ */
+#ifndef SIMDNORM_SIMDNORM_H_
+#define SIMDNORM_SIMDNORM_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(SIMDNORM_BUILDING_LIBRARY)
+#define SIMDNORM_API __declspec(dllexport)
+#else
+#define SIMDNORM_API
+#endif
+#else
+#define SIMDNORM_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SIMDNORM_VERSION_MAJOR 0
+#define SIMDNORM_VERSION_MINOR 1
+#define SIMDNORM_VERSION_PATCH 0
+
+/* Upper bound for simdnorm_context_set_threads. */
+#define SIMDNORM_MAX_THREADS 1024
+
+typedef enum simdnorm_status {
+  SIMDNORM_OK = 0,
+  SIMDNORM_INVALID_ARGUMENT = 1, /* bad shape, pointer, stride, eps, ... */
+  SIMDNORM_UNSUPPORTED = 2,      /* valid request this build or CPU cannot do */
+  SIMDNORM_OUT_OF_MEMORY = 3,
+  SIMDNORM_INTERNAL_ERROR = 4,
+  SIMDNORM_TUNING_ERROR = 5 /* malformed or incompatible tuning file */
+} simdnorm_status;
+
+typedef enum simdnorm_dtype {
+  SIMDNORM_F32 = 0,
+  SIMDNORM_BF16 = 1, /* reserved: not implemented yet */
+  SIMDNORM_F16 = 2   /* reserved: not implemented yet */
+} simdnorm_dtype;
+
+typedef enum simdnorm_layout {
+  SIMDNORM_NCHW = 0, /* [N, C, S]: channels first */
+  SIMDNORM_NHWC = 1  /* [N, S, C]: channels last */
+} simdnorm_layout;
+
+/* Applied to the normalized value, fused into the same pass. */
+typedef enum simdnorm_activation {
+  SIMDNORM_ACT_NONE = 0,
+  SIMDNORM_ACT_RELU = 1,
+  SIMDNORM_ACT_SILU = 2,
+  SIMDNORM_ACT_GELU_ERF = 3,
+  SIMDNORM_ACT_GELU_TANH = 4
+} simdnorm_activation;
+
+/* ---------------------------------------------------------------- library */
+
+SIMDNORM_API const char* simdnorm_version(void); /* "0.1.0" */
+SIMDNORM_API const char* simdnorm_status_string(simdnorm_status status);
+/* Message of the last failed call on this thread ("" if none). */
+SIMDNORM_API const char* simdnorm_last_error(void);
+/* Comma-separated ISA targets compiled into the library, best first,
+ * e.g. "AVX3,AVX2,SSE4,SSSE3,SCALAR". */
+SIMDNORM_API const char* simdnorm_compiled_targets(void);
+/* The compiled targets this CPU can run, best first. */
+SIMDNORM_API const char* simdnorm_supported_targets(void);
+/* The best target of this CPU among the compiled ones, e.g. "AVX3". */
+SIMDNORM_API const char* simdnorm_best_target(void);
+
+/* ---------------------------------------------------------------- context */
+
+/* Threads, ISA target and tuning table used by the ops. A context may be
+ * shared by concurrent calls; its setters must not race with them. */
+typedef struct simdnorm_context simdnorm_context;
+
+SIMDNORM_API simdnorm_status simdnorm_context_create(simdnorm_context** out);
+SIMDNORM_API void simdnorm_context_destroy(simdnorm_context* ctx);
+/* 0 = all cores, 1 = the caller's thread only, up to SIMDNORM_MAX_THREADS. */
+SIMDNORM_API simdnorm_status simdnorm_context_set_threads(
+    simdnorm_context* ctx, int threads);
+SIMDNORM_API int simdnorm_context_threads(const simdnorm_context* ctx);
+/* "best" (or NULL) or a name from simdnorm_supported_targets(). */
+SIMDNORM_API simdnorm_status simdnorm_context_set_target(
+    simdnorm_context* ctx, const char* target);
+/* Name of the target the context's kernels run on. */
+SIMDNORM_API const char* simdnorm_context_target(const simdnorm_context* ctx);
+/* Loads a JSON tuning file written by simdnorm-tune. On error the context
+ * keeps its previous table. Entries for another CPU or ISA are skipped; the
+ * reason is available from simdnorm_context_tuning_warnings(). */
+SIMDNORM_API simdnorm_status simdnorm_context_load_tuning(
+    simdnorm_context* ctx, const char* path);
+SIMDNORM_API const char* simdnorm_context_tuning_warnings(
+    const simdnorm_context* ctx);
+
+/* ------------------------------------------------ LayerNorm and RMSNorm */
+
+/* x and y are [rows, cols] with row strides in elements (0 = cols).
+ * LayerNorm: y = (x - mean) * rstd * gamma + beta, biased variance.
+ * RMSNorm:   y = x * rsqrt(mean(x^2) + eps) * gamma (beta must be NULL).
+ * With residual: s = x + residual is normalized, and written to sum_out if
+ * that is given. y may equal x (in place); partial overlap is an error. */
+typedef struct simdnorm_row_norm_args {
+  size_t struct_size;
+  simdnorm_dtype dtype;
+  int64_t rows;
+  int64_t cols;
+  int64_t x_stride;
+  int64_t y_stride;
+  float eps;                   /* >= 0 and finite; default 1e-5 */
+  const void* x;               /* required */
+  void* y;                     /* required */
+  const void* gamma;           /* [cols] or NULL (= 1) */
+  const void* beta;            /* [cols] or NULL (= 0); LayerNorm only */
+  const void* residual;        /* optional, [rows, cols] */
+  int64_t residual_stride;     /* 0 = cols */
+  void* sum_out;               /* optional, [rows, cols]: x + residual */
+  int64_t sum_stride;          /* 0 = cols */
+  float* mean;                 /* optional [rows]; LayerNorm only */
+  float* rstd;                 /* optional [rows] */
+} simdnorm_row_norm_args;
+
+SIMDNORM_API void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args);
+
+SIMDNORM_API simdnorm_status simdnorm_layer_norm(
+    simdnorm_context* ctx, const simdnorm_row_norm_args* args);
+SIMDNORM_API simdnorm_status simdnorm_rms_norm(
+    simdnorm_context* ctx, const simdnorm_row_norm_args* args);
+/* Rows [row_begin, row_end) only, on the caller's thread: for runtimes that
+ * bring their own thread pool. Same results as the full call. */
+SIMDNORM_API simdnorm_status simdnorm_layer_norm_slice(
+    simdnorm_context* ctx, const simdnorm_row_norm_args* args,
+    int64_t row_begin, int64_t row_end);
+SIMDNORM_API simdnorm_status simdnorm_rms_norm_slice(
+    simdnorm_context* ctx, const simdnorm_row_norm_args* args,
+    int64_t row_begin, int64_t row_end);
+
+/* ------------------------------------------ GroupNorm and InstanceNorm */
+
+/* x and y are [N, C, S] (NCHW) or [N, S, C] (NHWC), dense. S is the product
+ * of the spatial dims (1 for a plain [N, C] input). Statistics per (n, g)
+ * over (C / groups) * S values, biased variance; gamma/beta per channel.
+ * InstanceNorm is groups == C (its entry point ignores `groups`). */
+typedef struct simdnorm_group_norm_args {
+  size_t struct_size;
+  simdnorm_dtype dtype;
+  simdnorm_layout layout;
+  simdnorm_activation activation;
+  int64_t batch;    /* N */
+  int64_t channels; /* C */
+  int64_t spatial;  /* S */
+  int64_t groups;   /* G, divides C */
+  float eps;
+  const void* x;
+  void* y;
+  const void* gamma; /* [C] or NULL */
+  const void* beta;  /* [C] or NULL */
+  float* mean;       /* optional [N, G] ([N, C] for InstanceNorm) */
+  float* rstd;       /* optional [N, G] ([N, C] for InstanceNorm) */
+} simdnorm_group_norm_args;
+
+SIMDNORM_API void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args);
+
+SIMDNORM_API simdnorm_status simdnorm_group_norm(
+    simdnorm_context* ctx, const simdnorm_group_norm_args* args);
+SIMDNORM_API simdnorm_status simdnorm_instance_norm(
+    simdnorm_context* ctx, const simdnorm_group_norm_args* args);
+/* (n, g) units [unit_begin, unit_end), unit = n * groups + g, on the
+ * caller's thread. */
+SIMDNORM_API simdnorm_status simdnorm_group_norm_slice(
+    simdnorm_context* ctx, const simdnorm_group_norm_args* args,
+    int64_t unit_begin, int64_t unit_end);
+
+/* ------------------------------------------------------------ BatchNorm */
+
+/* x and y are [N, C, S] or [N, S, C] (S = 1 for BatchNorm1d on [N, C]).
+ * Inference: y = (x - running_mean) * rsqrt(running_var + eps) * gamma + beta.
+ * Batch statistics: mean and biased variance per channel over N * S values;
+ * if update_running_stats, running = (1 - momentum) * running + momentum *
+ * batch, with the unbiased variance for running_var (as PyTorch). */
+typedef struct simdnorm_batch_norm_args {
+  size_t struct_size;
+  simdnorm_dtype dtype;
+  simdnorm_layout layout;
+  simdnorm_activation activation;
+  int64_t batch;    /* N */
+  int64_t channels; /* C */
+  int64_t spatial;  /* S */
+  float eps;
+  float momentum;   /* [0, 1], batch statistics only; default 0.1 */
+  int update_running_stats; /* batch statistics only */
+  const void* x;
+  void* y;
+  const void* gamma;   /* [C] or NULL */
+  const void* beta;    /* [C] or NULL */
+  float* running_mean; /* [C]: read in inference, updated in batch stats */
+  float* running_var;  /* [C] */
+  float* batch_mean;   /* optional [C], batch statistics only */
+  float* batch_rstd;   /* optional [C], batch statistics only */
+} simdnorm_batch_norm_args;
+
+SIMDNORM_API void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args);
+
+SIMDNORM_API simdnorm_status simdnorm_batch_norm_inference(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
+SIMDNORM_API simdnorm_status simdnorm_batch_norm_training(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SIMDNORM_SIMDNORM_H_ */

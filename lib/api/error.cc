@@ -1,0 +1,43 @@
+#include "api/error.h"
+
+#include <cstdarg>
+#include <cstdio>
+
+namespace simdnorm {
+namespace {
+thread_local char g_last_error[512] = "";
+}  // namespace
+
+simdnorm_status Fail(simdnorm_status status, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(g_last_error, sizeof(g_last_error), format, args);
+  va_end(args);
+  return status;
+}
+
+}  // namespace simdnorm
+
+extern "C" {
+
+const char* simdnorm_last_error(void) { return simdnorm::g_last_error; }
+
+const char* simdnorm_status_string(simdnorm_status status) {
+  switch (status) {
+    case SIMDNORM_OK:
+      return "ok";
+    case SIMDNORM_INVALID_ARGUMENT:
+      return "invalid argument";
+    case SIMDNORM_UNSUPPORTED:
+      return "unsupported";
+    case SIMDNORM_OUT_OF_MEMORY:
+      return "out of memory";
+    case SIMDNORM_INTERNAL_ERROR:
+      return "internal error";
+    case SIMDNORM_TUNING_ERROR:
+      return "tuning file error";
+  }
+  return "unknown status";
+}
+
+}  // extern "C"

@@ -1,0 +1,168 @@
+// C API of LayerNorm and RMSNorm: argument validation, then ops/row_norm.
+#include "api/error.h"
+#include "api/validate.h"
+#include "ops/row_norm.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+namespace {
+
+simdnorm_status ResolveStride(const char* op, const char* name, int64_t stride,
+                              int64_t cols, int64_t* out) {
+  const int64_t resolved = stride == 0 ? cols : stride;
+  if (resolved < cols) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: %s (%lld) must be >= cols (%lld), or 0 for dense rows",
+                op, name, static_cast<long long>(stride),
+                static_cast<long long>(cols));
+  }
+  *out = resolved;
+  return SIMDNORM_OK;
+}
+
+// Fills *p from args; on error records why and returns the status.
+simdnorm_status ValidateRowNorm(const char* op, bool rms,
+                                const simdnorm_row_norm_args* args,
+                                RowNormProblem* p) {
+  SIMDNORM_CHECK(CheckRequired(op, "args", args));
+  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  SIMDNORM_CHECK(CheckDtypeF32(op, args->dtype));
+  if (args->rows < 0) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: rows (%lld) must be >= 0", op,
+                static_cast<long long>(args->rows));
+  }
+  if (args->cols <= 0) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: cols (%lld) must be > 0", op,
+                static_cast<long long>(args->cols));
+  }
+  p->rms = rms;
+  p->rows = args->rows;
+  p->cols = args->cols;
+  SIMDNORM_CHECK(
+      ResolveStride(op, "x_stride", args->x_stride, args->cols, &p->x_stride));
+  SIMDNORM_CHECK(
+      ResolveStride(op, "y_stride", args->y_stride, args->cols, &p->y_stride));
+  SIMDNORM_CHECK(ResolveStride(op, "residual_stride", args->residual_stride,
+                               args->cols, &p->residual_stride));
+  SIMDNORM_CHECK(ResolveStride(op, "sum_stride", args->sum_stride, args->cols,
+                               &p->sum_stride));
+  SIMDNORM_CHECK(CheckEps(op, args->eps));
+  if (rms && args->beta != nullptr) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: RMSNorm takes no beta", op);
+  }
+  if (rms && args->mean != nullptr) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: RMSNorm has no mean output (mean must be null)", op);
+  }
+  if (args->sum_out != nullptr && args->residual == nullptr) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: sum_out needs a residual input", op);
+  }
+  SIMDNORM_CHECK(CheckElementCount(op, args->rows, p->x_stride, 1));
+  SIMDNORM_CHECK(CheckElementCount(op, args->rows, p->y_stride, 1));
+  if (args->rows == 0) return SIMDNORM_OK;  // nothing to read or write
+  SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
+  SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
+
+  const int64_t rows = args->rows, cols = args->cols;
+  const MemoryRange x = MatrixRange(args->x, rows, cols, p->x_stride);
+  const MemoryRange y = MatrixRange(args->y, rows, cols, p->y_stride);
+  const MemoryRange residual =
+      MatrixRange(args->residual, rows, cols, p->residual_stride);
+  const MemoryRange sum = MatrixRange(args->sum_out, rows, cols, p->sum_stride);
+  const MemoryRange gamma = MatrixRange(args->gamma, 1, cols, cols);
+  const MemoryRange beta = MatrixRange(args->beta, 1, cols, cols);
+  const MemoryRange mean = MatrixRange(args->mean, 1, rows, rows);
+  const MemoryRange rstd = MatrixRange(args->rstd, 1, rows, rows);
+  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
+  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "residual", residual, "y", y));
+  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "sum_out", sum));
+  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "residual", residual, "sum_out", sum));
+  SIMDNORM_CHECK(CheckDisjoint(op, "y", y, "sum_out", sum));
+  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "sum_out", sum));
+  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "sum_out", sum));
+  for (const MemoryRange* stat : {&mean, &rstd}) {
+    const char* name = stat == &mean ? "mean" : "rstd";
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "sum_out", sum));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
+  }
+  SIMDNORM_CHECK(CheckDisjoint(op, "mean", mean, "rstd", rstd));
+
+  p->eps = args->eps;
+  p->x = static_cast<const float*>(args->x);
+  p->y = static_cast<float*>(args->y);
+  p->gamma = static_cast<const float*>(args->gamma);
+  p->beta = static_cast<const float*>(args->beta);
+  p->residual = static_cast<const float*>(args->residual);
+  p->sum_out = static_cast<float*>(args->sum_out);
+  p->mean = args->mean;
+  p->rstd = args->rstd;
+  return SIMDNORM_OK;
+}
+
+simdnorm_status RowNorm(const char* op, bool rms, simdnorm_context* ctx,
+                        const simdnorm_row_norm_args* args, bool slice,
+                        int64_t begin, int64_t end) {
+  return GuardExceptions(op, [&] {
+    simdnorm_status status;
+    const simdnorm_context* c = ResolveContext(ctx, &status);
+    if (c == nullptr) return status;
+    RowNormProblem p;
+    SIMDNORM_CHECK(ValidateRowNorm(op, rms, args, &p));
+    if (slice && (begin < 0 || begin > end || end > p.rows)) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: row range [%lld, %lld) is not within [0, %lld]", op,
+                  static_cast<long long>(begin), static_cast<long long>(end),
+                  static_cast<long long>(p.rows));
+    }
+    if (p.rows == 0) return SIMDNORM_OK;
+    if (slice) {
+      RunRowNormSlice(*c, p, begin, end);
+    } else {
+      RunRowNorm(*c, p);
+    }
+    return SIMDNORM_OK;
+  });
+}
+
+}  // namespace
+}  // namespace simdnorm
+
+extern "C" {
+
+void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args) {
+  if (args == nullptr) return;
+  *args = simdnorm_row_norm_args{};
+  args->struct_size = sizeof(*args);
+  args->dtype = SIMDNORM_F32;
+  args->eps = 1e-5f;
+}
+
+simdnorm_status simdnorm_layer_norm(simdnorm_context* ctx,
+                                    const simdnorm_row_norm_args* args) {
+  return simdnorm::RowNorm(__func__, false, ctx, args, false, 0, 0);
+}
+
+simdnorm_status simdnorm_rms_norm(simdnorm_context* ctx,
+                                  const simdnorm_row_norm_args* args) {
+  return simdnorm::RowNorm(__func__, true, ctx, args, false, 0, 0);
+}
+
+simdnorm_status simdnorm_layer_norm_slice(simdnorm_context* ctx,
+                                          const simdnorm_row_norm_args* args,
+                                          int64_t row_begin, int64_t row_end) {
+  return simdnorm::RowNorm(__func__, false, ctx, args, true, row_begin,
+                           row_end);
+}
+
+simdnorm_status simdnorm_rms_norm_slice(simdnorm_context* ctx,
+                                        const simdnorm_row_norm_args* args,
+                                        int64_t row_begin, int64_t row_end) {
+  return simdnorm::RowNorm(__func__, true, ctx, args, true, row_begin,
+                           row_end);
+}
+
+}  // extern "C"

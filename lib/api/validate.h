@@ -1,0 +1,52 @@
+// Checks shared by the ops' argument validation. Each returns SIMDNORM_OK or
+// records a message naming the offending argument.
+#ifndef SIMDNORM_API_VALIDATE_H_
+#define SIMDNORM_API_VALIDATE_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "simdnorm/simdnorm.h"
+
+// Returns from the enclosing function if a check failed.
+#define SIMDNORM_CHECK(expr)                                \
+  do {                                                      \
+    const simdnorm_status check_status = (expr);            \
+    if (check_status != SIMDNORM_OK) return check_status;   \
+  } while (0)
+
+namespace simdnorm {
+
+// The bytes a strided [rows, cols] fp32 matrix spans.
+struct MemoryRange {
+  const char* begin = nullptr;
+  const char* end = nullptr;
+  int64_t stride = 0;  // distinguishes same-start views with other strides
+};
+
+MemoryRange MatrixRange(const void* base, int64_t rows, int64_t cols,
+                        int64_t stride);
+
+// Input and output may be the same view (in place) or disjoint; any other
+// overlap is rejected.
+simdnorm_status CheckNoPartialOverlap(const char* op, const char* in_name,
+                                      const MemoryRange& in,
+                                      const char* out_name,
+                                      const MemoryRange& out);
+// Two outputs must be disjoint.
+simdnorm_status CheckDisjoint(const char* op, const char* a_name,
+                              const MemoryRange& a, const char* b_name,
+                              const MemoryRange& b);
+
+simdnorm_status CheckEps(const char* op, float eps);
+simdnorm_status CheckStructSize(const char* op, size_t got, size_t want);
+simdnorm_status CheckDtypeF32(const char* op, simdnorm_dtype dtype);
+simdnorm_status CheckRequired(const char* op, const char* name,
+                              const void* p);
+// Sizes whose element count must fit in int64 bytes.
+simdnorm_status CheckElementCount(const char* op, int64_t a, int64_t b,
+                                  int64_t c);
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_API_VALIDATE_H_

@@ -1,0 +1,70 @@
+// Turning the moments of one normalization unit (row, group, channel) into
+// mean, rstd and the scale/pivot form the normalize kernels use, including
+// the retries that keep huge and tiny finite data exact.
+#ifndef SIMDNORM_COMMON_UNIT_STATS_H_
+#define SIMDNORM_COMMON_UNIT_STATS_H_
+
+#include <cmath>
+#include <limits>
+
+#include "common/moments.h"
+
+namespace simdnorm {
+
+// Power-of-two scales for a second pass: shrink when squares overflowed
+// fp32 (|x| beyond ~1e19), grow when they underflowed and eps is too small
+// to hide it.
+constexpr float kShrinkScale = 0x1p-80f;
+constexpr float kGrowScale = 0x1p64f;
+
+// Median of three samples: a pivot that is one of the values (so a constant
+// unit shifts to exact zeros) and not an outlier unless two samples are.
+inline float MedianOf3(float a, float b, float c) {
+  if (a > b) std::swap(a, b);
+  if (b > c) std::swap(b, c);
+  if (a > b) std::swap(a, b);
+  return b;
+}
+
+// Which scale, if any, a second moments pass needs: 1 means the first pass
+// (at scale 1) is good. Moments are of unscaled, shifted values.
+inline float RetryScale(const Moments& m, float pivot, float eps,
+                        bool centered) {
+  if (!IsFinite(m)) return kShrinkScale;  // overflow, or NaN/Inf in the data
+  const double var = m.m2 / m.count;
+  if (eps < 0x1p-60f && var < 0x1p-90 && std::fabs(pivot) < 0x1p60f &&
+      (centered || var > 0.0)) {
+    return kGrowScale;
+  }
+  return 1.0f;
+}
+
+struct UnitStats {
+  double mean;  // of the unit's values
+  double rstd;  // 1 / sqrt(var + eps); NaN if the unit holds NaN or Inf
+  // Normalize form: ((x * scale - scaled_pivot) - shifted_mean) * inv_std.
+  float scale;
+  float scaled_pivot;
+  float shifted_mean;
+  float inv_std;
+};
+
+// m: moments of (x - pivot) (unscaled); scale: what the normalize pass uses.
+inline UnitStats FinishStats(const Moments& m, float pivot, float scale,
+                             float eps, bool centered) {
+  UnitStats s;
+  const double var = m.m2 / m.count;  // biased; about 0 for RMSNorm
+  s.rstd = 1.0 / std::sqrt(var + static_cast<double>(eps));
+  if (!IsFinite(m)) s.rstd = std::numeric_limits<double>::quiet_NaN();
+  const double shift = centered ? m.mean : 0.0;
+  s.mean = static_cast<double>(pivot) + shift;
+  s.scale = scale;
+  s.scaled_pivot = pivot * scale;
+  s.shifted_mean = static_cast<float>(shift * scale);
+  s.inv_std = static_cast<float>(s.rstd / scale);
+  return s;
+}
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_COMMON_UNIT_STATS_H_

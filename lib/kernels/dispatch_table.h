@@ -1,0 +1,40 @@
+// Finds the entry of a Highway dispatch table (HWY_EXPORT) compiled for a
+// given target. Each exported getter returns a table of kernels that knows
+// its own target, so contexts can pin a target without touching Highway's
+// process-wide chosen target (which is neither per-context nor thread-safe
+// to change).
+#ifndef SIMDNORM_KERNELS_DISPATCH_TABLE_H_
+#define SIMDNORM_KERNELS_DISPATCH_TABLE_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace simdnorm {
+
+// Entry 0 of a multi-target table is Highway's lazy initializer, not a
+// target: skip it. The getters only return the address of a constant table,
+// so calling one compiled for an ISA this CPU lacks executes no such
+// instruction.
+template <class Table, size_t kSize>
+const Table* FindInDispatchTable(const Table* (*const (&getters)[kSize])(),
+                                 int64_t target) {
+  for (size_t i = kSize > 1 ? 1 : 0; i < kSize; ++i) {
+    if (getters[i] == nullptr) continue;
+    const Table* table = getters[i]();
+    if (table->target == target) return table;
+  }
+  return nullptr;
+}
+
+template <class Table, size_t kSize>
+int64_t TargetsInDispatchTable(const Table* (*const (&getters)[kSize])()) {
+  int64_t targets = 0;
+  for (size_t i = kSize > 1 ? 1 : 0; i < kSize; ++i) {
+    if (getters[i] != nullptr) targets |= getters[i]()->target;
+  }
+  return targets;
+}
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_KERNELS_DISPATCH_TABLE_H_

@@ -1,0 +1,57 @@
+// Per-target table of the SIMD primitives behind LayerNorm and RMSNorm.
+// Plain C++ (no Highway): the ops layer calls through these pointers, the
+// target is chosen per context (see runtime/targets.h).
+#ifndef SIMDNORM_KERNELS_ROW_KERNELS_H_
+#define SIMDNORM_KERNELS_ROW_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/moments.h"
+
+namespace simdnorm {
+
+// What a moments pass reads: v = (x [+ residual]) * scale - scaled_pivot.
+// With sum_out, x + residual is also stored there (same pass).
+struct MomentsSource {
+  const float* x = nullptr;
+  const float* residual = nullptr;  // optional
+  float* sum_out = nullptr;         // optional, needs residual
+  float scale = 1.0f;               // power of two: 1 unless the data is huge/tiny
+  float scaled_pivot = 0.0f;
+};
+
+// y = ((x [+ residual]) * scale - scaled_pivot - shifted_mean) * inv_std
+//     * gamma + beta, with gamma/beta optional (1/0). RMSNorm uses
+// scaled_pivot = shifted_mean = 0 and no beta.
+struct RowAffine {
+  float scale = 1.0f;
+  float scaled_pivot = 0.0f;
+  float shifted_mean = 0.0f;
+  float inv_std = 1.0f;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+};
+
+struct RowKernels {
+  int64_t target;  // HWY_* bit of the target these were compiled for
+  size_t (*f32_lanes)();  // a function: SVE knows it only at run time
+  // Moments of n values in blocks of block_elems (fp32 lane sums per block,
+  // merged in double). centered = false gives the sum of squares about 0
+  // (mean stays 0), for RMSNorm. No aliasing constraints (reads only, except
+  // sum_out, which may alias x).
+  Moments (*moments)(const MomentsSource& src, int64_t n, int64_t block_elems,
+                     bool centered);
+  // Writes y[0, n). y may equal x or residual (element-wise in place).
+  void (*normalize)(const float* x, const float* residual, float* y, int64_t n,
+                    const RowAffine& affine);
+};
+
+// Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.
+const RowKernels* FindRowKernels(int64_t target);
+// Bit mask of the targets compiled into the row kernels.
+int64_t RowKernelTargets();
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_KERNELS_ROW_KERNELS_H_

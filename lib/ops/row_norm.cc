@@ -1,0 +1,166 @@
+#include "ops/row_norm.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/unit_stats.h"
+#include "runtime/parallel.h"
+
+namespace simdnorm {
+namespace {
+
+// Where one row's values come from: x (+ residual) before the sum is
+// stored, the stored sum afterwards.
+struct RowSource {
+  const float* x;
+  const float* residual;
+  float* sum_out;
+};
+
+RowSource SourceOfRow(const RowNormProblem& p, int64_t row) {
+  RowSource s;
+  s.x = p.x + row * p.x_stride;
+  s.residual = p.residual ? p.residual + row * p.residual_stride : nullptr;
+  s.sum_out = p.sum_out ? p.sum_out + row * p.sum_stride : nullptr;
+  return s;
+}
+
+// After the first moments pass has stored x + residual, read that instead.
+RowSource AfterSumStored(const RowSource& s) {
+  if (s.sum_out == nullptr) return s;
+  return RowSource{s.sum_out, nullptr, nullptr};
+}
+
+float ValueAt(const RowSource& s, int64_t i) {
+  return s.residual ? s.x[i] + s.residual[i] : s.x[i];
+}
+
+float PickPivot(const RowNormProblem& p, const RowSource& s) {
+  if (p.rms) return 0.0f;
+  return MedianOf3(ValueAt(s, 0), ValueAt(s, p.cols / 2),
+                   ValueAt(s, p.cols - 1));
+}
+
+// Moments of chunk `chunk` of a row, unscaled.
+Moments ChunkMoments(const RowKernels& k, const RowSource& s, int64_t begin,
+                     int64_t count, float pivot, float scale,
+                     const TileParams& t, bool centered) {
+  MomentsSource src;
+  src.x = s.x + begin;
+  src.residual = s.residual ? s.residual + begin : nullptr;
+  src.sum_out = s.sum_out ? s.sum_out + begin : nullptr;
+  src.scale = scale;
+  src.scaled_pivot = pivot * scale;
+  return UnscaleMoments(k.moments(src, count, t.block_elems, centered), scale);
+}
+
+int64_t ChunkCount(int64_t cols, const TileParams& t) {
+  return (cols + t.chunk_elems - 1) / t.chunk_elems;
+}
+
+// Moments of a row: fixed chunks merged in order. `parallel` runs the
+// chunks on the context's threads; the merge order is the same either way.
+template <class ForChunks>
+Moments RowMoments(const RowNormProblem& p, const RowKernels& k,
+                   const RowSource& s, float pivot, float scale,
+                   const TileParams& t, const ForChunks& for_chunks) {
+  const int64_t chunks = ChunkCount(p.cols, t);
+  if (chunks == 1) {
+    return ChunkMoments(k, s, 0, p.cols, pivot, scale, t, !p.rms);
+  }
+  std::vector<Moments> parts(static_cast<size_t>(chunks));
+  for_chunks(chunks, [&](int64_t c) {
+    const int64_t begin = c * t.chunk_elems;
+    parts[c] = ChunkMoments(k, s, begin, std::min(t.chunk_elems, p.cols - begin),
+                            pivot, scale, t, !p.rms);
+  });
+  Moments total;
+  for (const Moments& part : parts) MergeMoments(total, part);
+  return total;
+}
+
+template <class ForChunks>
+void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
+                  int64_t row, const TileParams& t,
+                  const ForChunks& for_chunks) {
+  const RowKernels& k = *ctx.kernels.row;
+  RowSource s = SourceOfRow(p, row);
+  const float pivot = PickPivot(p, s);
+  Moments m = RowMoments(p, k, s, pivot, 1.0f, t, for_chunks);
+  s = AfterSumStored(s);
+  const float scale = RetryScale(m, pivot, p.eps, !p.rms);
+  if (scale != 1.0f) m = RowMoments(p, k, s, pivot, scale, t, for_chunks);
+
+  const UnitStats st = FinishStats(m, pivot, scale, p.eps, !p.rms);
+  if (p.mean) p.mean[row] = static_cast<float>(st.mean);
+  if (p.rstd) p.rstd[row] = static_cast<float>(st.rstd);
+
+  RowAffine affine;
+  affine.scale = st.scale;
+  affine.scaled_pivot = st.scaled_pivot;
+  affine.shifted_mean = st.shifted_mean;
+  affine.inv_std = st.inv_std;
+  float* y = p.y + row * p.y_stride;
+  const int64_t chunks = ChunkCount(p.cols, t);
+  for_chunks(chunks, [&](int64_t c) {
+    const int64_t begin = c * t.chunk_elems;
+    RowAffine a = affine;
+    a.gamma = p.gamma ? p.gamma + begin : nullptr;
+    a.beta = p.beta ? p.beta + begin : nullptr;
+    k.normalize(s.x + begin, s.residual ? s.residual + begin : nullptr,
+                y + begin, std::min(t.chunk_elems, p.cols - begin), a);
+  });
+}
+
+const TileParams& ParamsFor(const simdnorm_context& ctx,
+                            const RowNormProblem& p) {
+  return ctx.tuning.Lookup(p.rms ? OpKind::kRmsNorm : OpKind::kLayerNorm,
+                           SIMDNORM_NCHW, ctx.kernels.target, p.cols);
+}
+
+struct SequentialChunks {
+  template <class Body>
+  void operator()(int64_t chunks, const Body& body) const {
+    for (int64_t c = 0; c < chunks; ++c) body(c);
+  }
+};
+
+void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
+             const TileParams& t, int64_t begin, int64_t end) {
+  for (int64_t row = begin; row < end; ++row) {
+    NormalizeRow(ctx, p, row, t, SequentialChunks());
+  }
+}
+
+}  // namespace
+
+void RunRowNormSlice(const simdnorm_context& ctx, const RowNormProblem& p,
+                     int64_t begin, int64_t end) {
+  RunRows(ctx, p, ParamsFor(ctx, p), begin, end);
+}
+
+void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
+  const TileParams& t = ParamsFor(ctx, p);
+  const int64_t row_bytes = p.cols * int64_t{2 * sizeof(float)};
+  if (!WorthParallel(ctx, p.rows * row_bytes, t.inline_bytes)) {
+    return RunRows(ctx, p, t, 0, p.rows);
+  }
+  if (p.rows < ctx.concurrency && p.cols >= t.split_elems) {
+    // Too few rows for the threads: split each row's reduction and its
+    // normalize pass into chunks instead.
+    const auto parallel_chunks = [&ctx](int64_t chunks, const auto& body) {
+      ParallelFor(ctx, chunks, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) body(c);
+      });
+    };
+    for (int64_t row = 0; row < p.rows; ++row) {
+      NormalizeRow(ctx, p, row, t, parallel_chunks);
+    }
+    return;
+  }
+  const int64_t grain = std::max<int64_t>(1, t.task_bytes / row_bytes);
+  ParallelFor(ctx, p.rows, grain,
+              [&](int64_t b, int64_t e) { RunRows(ctx, p, t, b, e); });
+}
+
+}  // namespace simdnorm

@@ -1,0 +1,16 @@
+#include "runtime/kernel_set.h"
+
+namespace simdnorm {
+
+bool ResolveKernelSet(int64_t target, KernelSet* out) {
+  KernelSet set;
+  set.target = target;
+  set.row = FindRowKernels(target);
+  if (set.row == nullptr) return false;
+  *out = set;
+  return true;
+}
+
+int64_t KernelSetTargets() { return RowKernelTargets(); }
+
+}  // namespace simdnorm

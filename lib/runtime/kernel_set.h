@@ -1,0 +1,23 @@
+// The kernel tables of every op family for one ISA target.
+#ifndef SIMDNORM_RUNTIME_KERNEL_SET_H_
+#define SIMDNORM_RUNTIME_KERNEL_SET_H_
+
+#include <cstdint>
+
+#include "kernels/row_kernels.h"
+
+namespace simdnorm {
+
+struct KernelSet {
+  int64_t target = 0;
+  const RowKernels* row = nullptr;
+};
+
+// False if some family was not compiled for `target`.
+bool ResolveKernelSet(int64_t target, KernelSet* out);
+// Targets compiled into every family.
+int64_t KernelSetTargets();
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_RUNTIME_KERNEL_SET_H_

@@ -1,0 +1,20 @@
+// ISA targets by name, and which ones are compiled in and runnable here.
+// Targets are Highway's HWY_* bits; a lower bit is a better target.
+#ifndef SIMDNORM_RUNTIME_TARGETS_H_
+#define SIMDNORM_RUNTIME_TARGETS_H_
+
+#include <cstdint>
+#include <string>
+
+namespace simdnorm {
+
+int64_t CompiledTargets();   // compiled into every kernel family
+int64_t SupportedTargets();  // compiled and runnable on this CPU
+int64_t BestTarget();        // best of SupportedTargets()
+const char* TargetName(int64_t target);
+int64_t TargetFromName(const char* name);  // 0 if unknown
+std::string TargetList(int64_t targets);   // "AVX3,AVX2,...", best first
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_RUNTIME_TARGETS_H_
