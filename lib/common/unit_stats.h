@@ -4,6 +4,7 @@
 #ifndef SIMDNORM_COMMON_UNIT_STATS_H_
 #define SIMDNORM_COMMON_UNIT_STATS_H_
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -11,11 +12,9 @@
 
 namespace simdnorm {
 
-// Power-of-two scales for a second pass: shrink when squares overflowed
-// fp32 (|x| beyond ~1e19), grow when they underflowed and eps is too small
-// to hide it.
+// Power-of-two scale for a second pass when squares overflowed fp32 (|x|
+// beyond ~1e19): keeps every finite value's square finite.
 constexpr float kShrinkScale = 0x1p-80f;
-constexpr float kGrowScale = 0x1p64f;
 
 // Median of three samples: a pivot that is one of the values (so a constant
 // unit shifts to exact zeros) and not an outlier unless two samples are.
@@ -26,17 +25,19 @@ inline float MedianOf3(float a, float b, float c) {
   return b;
 }
 
-// Which scale, if any, a second moments pass needs: 1 means the first pass
-// (at scale 1) is good. Moments are of unscaled, shifted values.
-inline float RetryScale(const Moments& m, float pivot, float eps,
-                        bool centered) {
-  if (!IsFinite(m)) return kShrinkScale;  // overflow, or NaN/Inf in the data
+// Which power-of-two scale, if any, a second moments pass needs; 1 means
+// the first pass (at scale 1) is good. Moments are of unscaled, shifted
+// values. Overflow (or NaN/Inf in the data, which stays non-finite):
+// shrink. Squares that may have underflowed while eps is too small to hide
+// it: grow as far as the values' magnitude (close to the pivot's, since the
+// variance is tiny) allows.
+inline float RetryScale(const Moments& m, float pivot, float eps) {
+  if (!IsFinite(m)) return kShrinkScale;
   const double var = m.m2 / m.count;
-  if (eps < 0x1p-60f && var < 0x1p-90 && std::fabs(pivot) < 0x1p60f &&
-      (centered || var > 0.0)) {
-    return kGrowScale;
-  }
-  return 1.0f;
+  if (eps >= 0x1p-60f || var >= 0x1p-90) return 1.0f;
+  const int pivot_exponent = pivot == 0.0f ? -150 : std::ilogb(pivot);
+  const int grow = std::min(90, 40 - pivot_exponent);
+  return grow > 0 ? std::ldexp(1.0f, grow) : 1.0f;
 }
 
 struct UnitStats {

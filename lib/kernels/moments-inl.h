@@ -60,10 +60,14 @@ Moments SpanMomentsT(const MomentsSource& src, int64_t n, int64_t block_elems) {
   const size_t N = hn::Lanes(d);
   const auto scale = hn::Set(d, src.scale);
   const auto pivot = hn::Set(d, src.scaled_pivot);
-  // Whole unrolled steps per block, so that only the last block has a tail.
+  // Whole unrolled steps per block, so that only the last block has a tail;
+  // at most kMaxSteps per block so that each fp32 accumulator sums a bounded
+  // number of values on every target (accuracy does not depend on width).
+  constexpr size_t kMaxSteps = 64;
   const size_t step = 4 * N;
-  const size_t block =
-      std::max<size_t>(step, static_cast<size_t>(block_elems) / step * step);
+  const size_t block = std::min(
+      kMaxSteps * step,
+      std::max<size_t>(step, static_cast<size_t>(block_elems) / step * step));
 
   Moments total;
   const size_t count = static_cast<size_t>(n);

@@ -88,7 +88,7 @@ void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
   const float pivot = PickPivot(p, s);
   Moments m = RowMoments(p, k, s, pivot, 1.0f, t, for_chunks);
   s = AfterSumStored(s);
-  const float scale = RetryScale(m, pivot, p.eps, !p.rms);
+  const float scale = RetryScale(m, pivot, p.eps);
   if (scale != 1.0f) m = RowMoments(p, k, s, pivot, scale, t, for_chunks);
 
   const UnitStats st = FinishStats(m, pivot, scale, p.eps, !p.rms);

@@ -1,0 +1,234 @@
+// The C API's contract on bad input: a specific status and message,
+// nothing written to the outputs, no abort. Plus library queries and
+// contexts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "simdnorm/simdnorm.h"
+#include "target_harness.h"
+
+namespace simdnorm_test {
+namespace {
+
+constexpr float kSentinel = -777.0f;
+
+// A valid 4x8 LayerNorm problem; each test breaks one thing.
+struct RowProblem {
+  std::vector<float> x = std::vector<float>(64, 1.5f);
+  std::vector<float> y = std::vector<float>(64, kSentinel);
+  std::vector<float> gamma = std::vector<float>(8, 1.0f);
+  simdnorm_row_norm_args args;
+  RowProblem() {
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 5);
+    simdnorm_row_norm_args_init(&args);
+    args.rows = 4;
+    args.cols = 8;
+    args.x = x.data();
+    args.y = y.data();
+    args.gamma = gamma.data();
+  }
+  bool Untouched() const {
+    for (float v : y) {
+      if (v != kSentinel) return false;
+    }
+    return true;
+  }
+};
+
+// Calls op on a broken problem and checks status, message and outputs.
+void ExpectRejected(simdnorm_status (*op)(simdnorm_context*,
+                                          const simdnorm_row_norm_args*),
+                    RowProblem& p, simdnorm_status want,
+                    const std::string& message_part) {
+  const simdnorm_status got = op(nullptr, &p.args);
+  EXPECT_EQ(got, want) << simdnorm_last_error();
+  EXPECT_NE(std::string(simdnorm_last_error()).find(message_part),
+            std::string::npos)
+      << "message \"" << simdnorm_last_error() << "\" lacks \"" << message_part
+      << "\"";
+  EXPECT_TRUE(p.Untouched()) << "y was written on error";
+}
+
+TEST(ApiTest, ValidProblemRuns) {
+  RowProblem p;
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_OK);
+  EXPECT_FALSE(p.Untouched());
+}
+
+TEST(ApiTest, RowNormBadInput) {
+  for (auto op : {&simdnorm_layer_norm, &simdnorm_rms_norm}) {
+    {
+      const simdnorm_status s = op(nullptr, nullptr);
+      EXPECT_EQ(s, SIMDNORM_INVALID_ARGUMENT);
+      EXPECT_NE(std::string(simdnorm_last_error()).find("args is null"),
+                std::string::npos);
+    }
+    { RowProblem p; p.args.x = nullptr; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "x is null"); }
+    { RowProblem p; p.args.y = nullptr; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "y is null"); }
+    { RowProblem p; p.args.cols = 0; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "cols (0) must be > 0"); }
+    { RowProblem p; p.args.cols = -3; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "cols (-3)"); }
+    { RowProblem p; p.args.rows = -1; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "rows (-1) must be >= 0"); }
+    { RowProblem p; p.args.x_stride = 7; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "x_stride (7) must be >= cols (8)"); }
+    { RowProblem p; p.args.y_stride = -8; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "y_stride (-8)"); }
+    { RowProblem p; p.args.eps = -1e-5f; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "eps"); }
+    { RowProblem p; p.args.eps = std::numeric_limits<float>::quiet_NaN(); ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "eps (nan)"); }
+    { RowProblem p; p.args.eps = std::numeric_limits<float>::infinity(); ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "eps (inf)"); }
+    { RowProblem p; p.args.dtype = static_cast<simdnorm_dtype>(42); ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "unknown dtype 42"); }
+    { RowProblem p; p.args.dtype = SIMDNORM_BF16; ExpectRejected(op, p, SIMDNORM_UNSUPPORTED, "SIMDNORM_BF16"); }
+    { RowProblem p; p.args.struct_size = 8; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "struct_size"); }
+    {
+      // y starts one element into x: partial overlap.
+      RowProblem p;
+      p.args.y = p.x.data() + 1;
+      p.args.rows = 2;
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "overlap partially");
+    }
+    {
+      // Same start, other stride: not in place.
+      RowProblem p;
+      p.args.y = p.x.data();
+      p.args.rows = 2;
+      p.args.y_stride = 16;
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "overlap partially");
+    }
+    {
+      RowProblem p;
+      p.args.rstd = p.y.data() + 30;  // y[30, 34) is in y's 4x8 view
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "rstd and y overlap");
+    }
+    {
+      RowProblem p;
+      p.args.sum_out = p.x.data();
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "sum_out needs a residual");
+    }
+  }
+  {
+    RowProblem p;
+    std::vector<float> beta(8);
+    p.args.beta = beta.data();
+    ExpectRejected(&simdnorm_rms_norm, p, SIMDNORM_INVALID_ARGUMENT, "RMSNorm takes no beta");
+  }
+  {
+    RowProblem p;
+    std::vector<float> mean(4);
+    p.args.mean = mean.data();
+    ExpectRejected(&simdnorm_rms_norm, p, SIMDNORM_INVALID_ARGUMENT, "no mean output");
+  }
+  {
+    RowProblem p;
+    std::vector<float> res(64), sum(64);
+    p.args.residual = res.data();
+    p.args.sum_out = p.y.data();
+    ExpectRejected(&simdnorm_layer_norm, p, SIMDNORM_INVALID_ARGUMENT, "outputs y and sum_out overlap");
+  }
+}
+
+TEST(ApiTest, SliceBadRange) {
+  RowProblem p;
+  EXPECT_EQ(simdnorm_layer_norm_slice(nullptr, &p.args, 2, 1), SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdnorm_last_error()).find("row range [2, 1)"), std::string::npos);
+  EXPECT_EQ(simdnorm_rms_norm_slice(nullptr, &p.args, -1, 2), SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_EQ(simdnorm_layer_norm_slice(nullptr, &p.args, 0, 5), SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_TRUE(p.Untouched());
+}
+
+TEST(ApiTest, ZeroRowsNeedNoPointers) {
+  simdnorm_row_norm_args args;
+  simdnorm_row_norm_args_init(&args);
+  args.rows = 0;
+  args.cols = 16;
+  EXPECT_EQ(simdnorm_layer_norm(nullptr, &args), SIMDNORM_OK);
+}
+
+TEST(ApiTest, ContextThreads) {
+  simdnorm_context* ctx = nullptr;
+  ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
+  EXPECT_GE(simdnorm_context_threads(ctx), 1);
+  EXPECT_EQ(simdnorm_context_set_threads(ctx, 1), SIMDNORM_OK);
+  EXPECT_EQ(simdnorm_context_threads(ctx), 1);
+  EXPECT_EQ(simdnorm_context_set_threads(ctx, -1), SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdnorm_last_error()).find("threads (-1)"), std::string::npos);
+  EXPECT_EQ(simdnorm_context_set_threads(ctx, SIMDNORM_MAX_THREADS + 1),
+            SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_EQ(simdnorm_context_threads(ctx), 1) << "failed call changed the context";
+  EXPECT_EQ(simdnorm_context_set_threads(ctx, 8), SIMDNORM_OK);
+  EXPECT_EQ(simdnorm_context_threads(ctx), 8);
+  simdnorm_context_destroy(ctx);
+  EXPECT_EQ(simdnorm_context_create(nullptr), SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_EQ(simdnorm_context_set_threads(nullptr, 1), SIMDNORM_INVALID_ARGUMENT);
+  simdnorm_context_destroy(nullptr);  // no-op, like free()
+}
+
+TEST(ApiTest, ContextTargets) {
+  simdnorm_context* ctx = nullptr;
+  ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
+  EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
+  EXPECT_EQ(simdnorm_context_set_target(ctx, "NO_SUCH_ISA"), SIMDNORM_UNSUPPORTED);
+  EXPECT_NE(std::string(simdnorm_last_error()).find("not compiled"), std::string::npos);
+  // A target of the other architecture is never compiled in.
+#if defined(__x86_64__) || defined(__i386__)
+  EXPECT_EQ(simdnorm_context_set_target(ctx, "NEON"), SIMDNORM_UNSUPPORTED);
+#else
+  EXPECT_EQ(simdnorm_context_set_target(ctx, "AVX2"), SIMDNORM_UNSUPPORTED);
+#endif
+  EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target())
+      << "failed call changed the context";
+  for (const std::string& t : SupportedTargetNames()) {
+    EXPECT_EQ(simdnorm_context_set_target(ctx, t.c_str()), SIMDNORM_OK) << t;
+    EXPECT_EQ(std::string(simdnorm_context_target(ctx)), t);
+  }
+  EXPECT_EQ(simdnorm_context_set_target(ctx, "best"), SIMDNORM_OK);
+  EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
+  simdnorm_context_destroy(ctx);
+}
+
+// Compiled targets the CPU cannot run are rejected, not run into SIGILL.
+TEST(ApiTest, CompiledButUnsupportedTargetIsAnError) {
+  const auto compiled = SplitList(simdnorm_compiled_targets());
+  const auto supported = SupportedTargetNames();
+  simdnorm_context* ctx = nullptr;
+  ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
+  for (const std::string& t : compiled) {
+    bool runnable = false;
+    for (const std::string& s : supported) runnable |= s == t;
+    const simdnorm_status status = simdnorm_context_set_target(ctx, t.c_str());
+    EXPECT_EQ(status, runnable ? SIMDNORM_OK : SIMDNORM_UNSUPPORTED) << t;
+    if (!runnable) {
+      EXPECT_NE(std::string(simdnorm_last_error()).find("not supported by this CPU"),
+                std::string::npos);
+    }
+  }
+  simdnorm_context_destroy(ctx);
+}
+
+TEST(ApiTest, LibraryQueries) {
+  EXPECT_EQ(std::string(simdnorm_version()), "0.1.0");
+  EXPECT_STREQ(simdnorm_status_string(SIMDNORM_OK), "ok");
+  EXPECT_STREQ(simdnorm_status_string(SIMDNORM_INVALID_ARGUMENT), "invalid argument");
+  EXPECT_STREQ(simdnorm_status_string(static_cast<simdnorm_status>(99)), "unknown status");
+  const auto compiled = SplitList(simdnorm_compiled_targets());
+  ASSERT_FALSE(compiled.empty());
+  EXPECT_EQ(compiled.back(), "SCALAR") << "the one-lane fallback is always built";
+  EXPECT_EQ(SupportedTargetNames().front(), simdnorm_best_target());
+#if defined(__x86_64__)
+  for (const char* t : {"AVX3", "AVX2", "SSE4", "SSSE3", "SCALAR"}) {
+    bool found = false;
+    for (const std::string& c : compiled) found |= c == t;
+    EXPECT_TRUE(found) << t << " missing from " << simdnorm_compiled_targets();
+  }
+#elif defined(__aarch64__)
+  for (const char* t : {"NEON", "SVE", "SVE2", "SCALAR"}) {
+    bool found = false;
+    for (const std::string& c : compiled) found |= c == t;
+    EXPECT_TRUE(found) << t << " missing from " << simdnorm_compiled_targets();
+  }
+#endif
+}
+
+}  // namespace
+}  // namespace simdnorm_test
