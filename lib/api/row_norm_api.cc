@@ -26,7 +26,7 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
                                 RowNormProblem* p) {
   SIMDNORM_CHECK(CheckRequired(op, "args", args));
   SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
-  SIMDNORM_CHECK(CheckDtypeF32(op, args->dtype));
+  SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   if (args->rows < 0) {
     return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: rows (%lld) must be >= 0", op,
                 static_cast<long long>(args->rows));

@@ -61,15 +61,14 @@ simdnorm_status CheckStructSize(const char* op, size_t got, size_t want) {
               op, got, want);
 }
 
-simdnorm_status CheckDtypeF32(const char* op, simdnorm_dtype dtype) {
+simdnorm_status CheckDtypeF32(const char* op, int dtype) {
   if (dtype == SIMDNORM_F32) return SIMDNORM_OK;
   if (dtype == SIMDNORM_BF16 || dtype == SIMDNORM_F16) {
     return Fail(SIMDNORM_UNSUPPORTED,
                 "%s: dtype %s is not implemented yet (only SIMDNORM_F32)", op,
                 dtype == SIMDNORM_BF16 ? "SIMDNORM_BF16" : "SIMDNORM_F16");
   }
-  return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: unknown dtype %d", op,
-              static_cast<int>(dtype));
+  return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: unknown dtype %d", op, dtype);
 }
 
 simdnorm_status CheckRequired(const char* op, const char* name,

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "simdnorm/simdnorm.h"
 
@@ -40,7 +42,17 @@ simdnorm_status CheckDisjoint(const char* op, const char* a_name,
 
 simdnorm_status CheckEps(const char* op, float eps);
 simdnorm_status CheckStructSize(const char* op, size_t got, size_t want);
-simdnorm_status CheckDtypeF32(const char* op, simdnorm_dtype dtype);
+// The integer in an enum field of a caller's struct. A C caller may store
+// any int there; loading it as the C++ enum type would be undefined
+// behaviour for values outside the enumerators' range.
+template <class Enum>
+int RawEnumValue(const Enum& field) {
+  std::underlying_type_t<Enum> value;
+  std::memcpy(&value, &field, sizeof(value));
+  return static_cast<int>(value);
+}
+
+simdnorm_status CheckDtypeF32(const char* op, int dtype);
 simdnorm_status CheckRequired(const char* op, const char* name,
                               const void* p);
 // Sizes whose element count must fit in int64 bytes.
