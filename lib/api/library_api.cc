@@ -31,9 +31,10 @@ const char* simdnorm_best_target(void) {
 }
 
 simdnorm_status simdnorm_context_create(simdnorm_context** out) {
-  return GuardExceptions(__func__, [&] {
+  const char* const function = __func__;  // in the lambda it is operator()
+  return GuardExceptions(function, [&] {
     if (out == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", __func__);
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
     }
     *out = simdnorm::MakeContext().release();
     return SIMDNORM_OK;
@@ -44,9 +45,10 @@ void simdnorm_context_destroy(simdnorm_context* ctx) { delete ctx; }
 
 simdnorm_status simdnorm_context_set_threads(simdnorm_context* ctx,
                                              int threads) {
-  return GuardExceptions(__func__, [&] {
+  const char* const function = __func__;  // in the lambda it is operator()
+  return GuardExceptions(function, [&] {
     if (ctx == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", __func__);
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", function);
     }
     return simdnorm::SetContextThreads(ctx, threads);
   });
@@ -60,9 +62,10 @@ int simdnorm_context_threads(const simdnorm_context* ctx) {
 
 simdnorm_status simdnorm_context_set_target(simdnorm_context* ctx,
                                             const char* target) {
-  return GuardExceptions(__func__, [&] {
+  const char* const function = __func__;  // in the lambda it is operator()
+  return GuardExceptions(function, [&] {
     if (ctx == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", __func__);
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", function);
     }
     return simdnorm::SetContextTarget(ctx, target);
   });
@@ -76,9 +79,10 @@ const char* simdnorm_context_target(const simdnorm_context* ctx) {
 
 simdnorm_status simdnorm_context_load_tuning(simdnorm_context* ctx,
                                              const char* path) {
-  return GuardExceptions(__func__, [&] {
+  const char* const function = __func__;  // in the lambda it is operator()
+  return GuardExceptions(function, [&] {
     if (ctx == nullptr || path == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s is null", __func__,
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s is null", function,
                   ctx == nullptr ? "ctx" : "path");
     }
     return simdnorm::LoadTuningFile(path, ctx);
