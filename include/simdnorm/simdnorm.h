@@ -169,6 +169,7 @@ typedef struct simdnorm_group_norm_args {
   const void* beta;  /* [C] or NULL */
   float* mean;       /* optional [N, G] ([N, C] for InstanceNorm) */
   float* rstd;       /* optional [N, G] ([N, C] for InstanceNorm) */
+  int64_t param_count; /* elements in gamma/beta if given; 0 = assume C */
 } simdnorm_group_norm_args;
 
 SIMDNORM_API void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args);
@@ -209,6 +210,8 @@ typedef struct simdnorm_batch_norm_args {
   float* running_var;  /* [C] */
   float* batch_mean;   /* optional [C], batch statistics only */
   float* batch_rstd;   /* optional [C], batch statistics only */
+  int64_t param_count; /* elements in each per-channel array given (gamma,
+                          beta, running stats); 0 = assume C */
 } simdnorm_batch_norm_args;
 
 SIMDNORM_API void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args);
@@ -217,6 +220,69 @@ SIMDNORM_API simdnorm_status simdnorm_batch_norm_inference(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
 SIMDNORM_API simdnorm_status simdnorm_batch_norm_training(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
+
+/* --------------------------------------------------------------- tuning */
+
+/* The ops, as keys of the tuning table. */
+typedef enum simdnorm_op {
+  SIMDNORM_OP_LAYER_NORM = 0,
+  SIMDNORM_OP_RMS_NORM = 1,
+  SIMDNORM_OP_GROUP_NORM = 2,
+  SIMDNORM_OP_INSTANCE_NORM = 3,
+  SIMDNORM_OP_BATCH_NORM_INFERENCE = 4,
+  SIMDNORM_OP_BATCH_NORM_TRAINING = 5
+} simdnorm_op;
+
+/* How an op tiles and threads a problem. The context keeps one set per
+ * (op, layout, ISA target, shape bucket); a bucket covers unit sizes
+ * [4^b, 4^(b+1)), where a unit is what one set of statistics covers:
+ * cols for LayerNorm/RMSNorm, (C / groups) * S for GroupNorm, S for
+ * InstanceNorm, N * S for BatchNorm. Results are the same for any thread
+ * count with fixed parameters; block_elems and chunk_elems change the
+ * rounding of the statistics (within the documented tolerances).
+ * Accepted ranges (others give SIMDNORM_INVALID_ARGUMENT):
+ *   block_elems   [16, 2^24]   values summed in fp32 before a double merge
+ *   chunk_elems   [1024, 2^30] fixed reduction chunk, the unit of splitting
+ *   task_bytes    [4096, 2^40] bytes read + written per parallel task
+ *   inline_bytes  [1, 2^40]    smaller problems run on the caller's thread
+ *   split_elems   [1024, 2^40] units this large are split across threads
+ *                              when there are fewer units than threads
+ *   spatial_tile  [1, 2^20]    positions per tile in channels-last passes
+ *   stream_bytes  [4096, 2^50] outputs this large use non-temporal stores */
+typedef struct simdnorm_tile_params {
+  size_t struct_size;
+  int64_t block_elems;
+  int64_t chunk_elems;
+  int64_t task_bytes;
+  int64_t inline_bytes;
+  int64_t split_elems;
+  int64_t spatial_tile;
+  int64_t stream_bytes;
+  /* Speedup over the defaults measured by simdnorm-tune; stored in tuning
+   * files for reporting, never used by the ops. 1 for the defaults. */
+  double speedup;
+} simdnorm_tile_params;
+
+/* Sets the built-in defaults. */
+SIMDNORM_API void simdnorm_tile_params_init(simdnorm_tile_params* params);
+/* The parameters ctx uses for op/layout on problems with units of
+ * unit_elems (> 0) elements, on ctx's current ISA target: a tuned entry or
+ * the defaults. */
+SIMDNORM_API simdnorm_status simdnorm_context_get_tile_params(
+    const simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
+    int64_t unit_elems, simdnorm_tile_params* out);
+/* Sets ctx's entry for (op, layout, ctx's current target, bucket of
+ * unit_elems); NULL params removes it (the defaults apply again). For
+ * tools that tune through the public API; must not race with ops on ctx.
+ * A NULL ctx is rejected (the default context is read-only). */
+SIMDNORM_API simdnorm_status simdnorm_context_set_tile_params(
+    simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
+    int64_t unit_elems, const simdnorm_tile_params* params);
+/* Writes ctx's tuning table (all targets) as a tuning file that
+ * simdnorm_context_load_tuning and SIMDNORM_TUNING accept, replacing path
+ * atomically. */
+SIMDNORM_API simdnorm_status simdnorm_context_save_tuning(
+    const simdnorm_context* ctx, const char* path);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -68,6 +68,26 @@ class Context {
   std::string tuning_warnings() const {
     return simdnorm_context_tuning_warnings(ctx_);
   }
+  // Tile parameters for op/layout and units of unit_elems elements on the
+  // current target (tuned entry or defaults); see simdnorm_tile_params.
+  simdnorm_tile_params tile_params(simdnorm_op op, simdnorm_layout layout,
+                                   int64_t unit_elems) const {
+    simdnorm_tile_params params;
+    simdnorm_tile_params_init(&params);
+    Check(simdnorm_context_get_tile_params(ctx_, op, layout, unit_elems,
+                                           &params));
+    return params;
+  }
+  // nullptr removes the entry (defaults apply again).
+  void set_tile_params(simdnorm_op op, simdnorm_layout layout,
+                       int64_t unit_elems,
+                       const simdnorm_tile_params* params) {
+    Check(simdnorm_context_set_tile_params(ctx_, op, layout, unit_elems,
+                                           params));
+  }
+  void save_tuning(const char* path) const {
+    Check(simdnorm_context_save_tuning(ctx_, path));
+  }
   simdnorm_context* get() const noexcept { return ctx_; }
 
  private:
@@ -83,6 +103,9 @@ struct GroupNormArgs : simdnorm_group_norm_args {
 };
 struct BatchNormArgs : simdnorm_batch_norm_args {
   BatchNormArgs() { simdnorm_batch_norm_args_init(this); }
+};
+struct TileParams : simdnorm_tile_params {
+  TileParams() { simdnorm_tile_params_init(this); }  // the defaults
 };
 
 // Convenience for the common dense fp32 case: y[rows, cols] =

@@ -6,11 +6,14 @@ bool ResolveKernelSet(int64_t target, KernelSet* out) {
   KernelSet set;
   set.target = target;
   set.row = FindRowKernels(target);
-  if (set.row == nullptr) return false;
+  set.channel = FindChannelKernels(target);
+  if (set.row == nullptr || set.channel == nullptr) return false;
   *out = set;
   return true;
 }
 
-int64_t KernelSetTargets() { return RowKernelTargets(); }
+int64_t KernelSetTargets() {
+  return RowKernelTargets() & ChannelKernelTargets();
+}
 
 }  // namespace simdnorm

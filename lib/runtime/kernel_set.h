@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "kernels/channel_kernels.h"
 #include "kernels/row_kernels.h"
 
 namespace simdnorm {
@@ -11,6 +12,7 @@ namespace simdnorm {
 struct KernelSet {
   int64_t target = 0;
   const RowKernels* row = nullptr;
+  const ChannelKernels* channel = nullptr;
 };
 
 // False if some family was not compiled for `target`.

@@ -1,6 +1,59 @@
 #include "runtime/tuning.h"
 
+#include <cinttypes>
+#include <cstdio>
+
 namespace simdnorm {
+namespace {
+
+constexpr const char* kOpKindNames[kOpKindCount] = {
+    "layer_norm",           "rms_norm",
+    "group_norm",           "instance_norm",
+    "batch_norm_inference", "batch_norm_training",
+};
+
+// A new TileParams field must be listed in kTileParamFields (bounds, file).
+static_assert(sizeof(TileParams) ==
+                  sizeof(int64_t) *
+                      (sizeof(kTileParamFields) / sizeof(kTileParamFields[0])),
+              "every TileParams field needs a kTileParamFields entry");
+
+bool SameKey(const TuningEntry& e, OpKind op, simdnorm_layout layout,
+             int64_t target, int bucket) {
+  return e.op == op && e.layout == layout && e.target == target &&
+         e.bucket == bucket;
+}
+
+}  // namespace
+
+const char* OpKindName(OpKind op) {
+  const int i = static_cast<int>(op);
+  return i >= 0 && i < kOpKindCount ? kOpKindNames[i] : nullptr;
+}
+
+bool OpKindFromName(const std::string& name, OpKind* op) {
+  for (int i = 0; i < kOpKindCount; ++i) {
+    if (name == kOpKindNames[i]) {
+      *op = static_cast<OpKind>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string TileParamsProblem(const TileParams& params) {
+  for (const TileParamField& f : kTileParamFields) {
+    const int64_t v = params.*f.field;
+    if (v < f.min || v > f.max) {
+      char message[128];
+      std::snprintf(message, sizeof(message),
+                    "%s (%" PRId64 ") must be in [%" PRId64 ", %" PRId64 "]",
+                    f.name, v, f.min, f.max);
+      return message;
+    }
+  }
+  return std::string();
+}
 
 const TileParams& DefaultTileParams() {
   static const TileParams params;
@@ -17,25 +70,36 @@ const TileParams& TuningTable::Lookup(OpKind op, simdnorm_layout layout,
                                       int64_t target,
                                       int64_t unit_elems) const {
   if (entries_.empty()) return DefaultTileParams();
-  const int bucket = ShapeBucket(unit_elems);
+  const TuningEntry* e = Find(op, layout, target, ShapeBucket(unit_elems));
+  return e != nullptr ? e->params : DefaultTileParams();
+}
+
+const TuningEntry* TuningTable::Find(OpKind op, simdnorm_layout layout,
+                                     int64_t target, int bucket) const {
   for (const TuningEntry& e : entries_) {
-    if (e.op == op && e.layout == layout && e.target == target &&
-        e.bucket == bucket) {
-      return e.params;
-    }
+    if (SameKey(e, op, layout, target, bucket)) return &e;
   }
-  return DefaultTileParams();
+  return nullptr;
 }
 
 void TuningTable::Set(const TuningEntry& entry) {
   for (TuningEntry& e : entries_) {
-    if (e.op == entry.op && e.layout == entry.layout &&
-        e.target == entry.target && e.bucket == entry.bucket) {
+    if (SameKey(e, entry.op, entry.layout, entry.target, entry.bucket)) {
       e = entry;
       return;
     }
   }
   entries_.push_back(entry);
+}
+
+void TuningTable::Erase(OpKind op, simdnorm_layout layout, int64_t target,
+                        int bucket) {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (SameKey(entries_[i], op, layout, target, bucket)) {
+      entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
 }
 
 }  // namespace simdnorm

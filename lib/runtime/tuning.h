@@ -5,12 +5,14 @@
 #define SIMDNORM_RUNTIME_TUNING_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm {
 
+// Same values as the public simdnorm_op.
 enum class OpKind : int {
   kLayerNorm = 0,
   kRmsNorm,
@@ -21,6 +23,13 @@ enum class OpKind : int {
 };
 constexpr int kOpKindCount = 6;
 
+// "layer_norm", "rms_norm", ... as in tuning files; nullptr if out of range.
+const char* OpKindName(OpKind op);
+// False if `name` is not an op name.
+bool OpKindFromName(const std::string& name, OpKind* op);
+
+// Every field must lie within its TileParamField bounds (see below); a
+// table never holds values outside them.
 struct TileParams {
   // Values accumulated in fp32 lanes before a merge in double. Larger is
   // faster, smaller is more accurate; results depend on it (fixed per table).
@@ -37,27 +46,65 @@ struct TileParams {
   int64_t split_elems = 65536;
   // Rows of S per tile in channels-last passes.
   int64_t spatial_tile = 64;
+  // Outputs of at least this many bytes are written with non-temporal
+  // stores: far beyond the last-level cache they would only be evicted,
+  // and streaming skips reading them in first.
+  int64_t stream_bytes = 8 * 1024 * 1024;
 };
 
-// Shape bucket of a problem: by the size of one unit (row or group), in
-// steps of 4x, so that tuning generalizes to nearby shapes.
+// Name and accepted range of each TileParams field: one list drives
+// validation, the tuning file format and the public struct's checks.
+// The bounds keep any accepted value harmless (no huge allocations, no
+// zero-sized loops): block 16..16M elements, chunk 1K..1G elements, task
+// 4 KiB..1 TiB, inline 1 B..1 TiB (1 = always parallel), split 1K..1T
+// elements (large = never split), spatial tile 1..1M rows, stream 4 KiB..
+// 1 PiB (large = never stream).
+struct TileParamField {
+  const char* name;
+  int64_t TileParams::*field;
+  int64_t min;
+  int64_t max;
+};
+constexpr TileParamField kTileParamFields[] = {
+    {"block_elems", &TileParams::block_elems, 16, int64_t{1} << 24},
+    {"chunk_elems", &TileParams::chunk_elems, 1024, int64_t{1} << 30},
+    {"task_bytes", &TileParams::task_bytes, 4096, int64_t{1} << 40},
+    {"inline_bytes", &TileParams::inline_bytes, 1, int64_t{1} << 40},
+    {"split_elems", &TileParams::split_elems, 1024, int64_t{1} << 40},
+    {"spatial_tile", &TileParams::spatial_tile, 1, int64_t{1} << 20},
+    {"stream_bytes", &TileParams::stream_bytes, 4096, int64_t{1} << 50},
+};
+
+// Empty if every field is within bounds, else what is wrong with the first
+// field that is not ("block_elems (8) must be in [16, 16777216]").
+std::string TileParamsProblem(const TileParams& params);
+
+// Shape bucket of a problem: by the size of one unit (row, group, channel),
+// in steps of 4x (bucket b holds [4^b, 4^(b+1)) elements), so that tuning
+// generalizes to nearby shapes.
 int ShapeBucket(int64_t unit_elems);
+constexpr int kMaxShapeBucket = 31;  // 4^31 = 2^62 elements
 
 struct TuningEntry {
   OpKind op;
   simdnorm_layout layout;
-  int64_t target;
+  int64_t target;  // one HWY_* bit
   int bucket;
   TileParams params;
-  double speedup;  // measured by the tuner, for reporting
+  double speedup;  // measured by the tuner over the defaults, for reporting
 };
 
 class TuningTable {
  public:
   const TileParams& Lookup(OpKind op, simdnorm_layout layout, int64_t target,
                            int64_t unit_elems) const;
+  // The entry for this key, or nullptr when the defaults apply.
+  const TuningEntry* Find(OpKind op, simdnorm_layout layout, int64_t target,
+                          int bucket) const;
   // Adds or replaces the entry with the same key.
   void Set(const TuningEntry& entry);
+  // Removes the entry with this key, if any (its defaults apply again).
+  void Erase(OpKind op, simdnorm_layout layout, int64_t target, int bucket);
   const std::vector<TuningEntry>& entries() const { return entries_; }
   void Clear() { entries_.clear(); }
 

@@ -1,6 +1,23 @@
 // Reading and writing simdnorm-tune's JSON tuning files.
+//
+// Format (version 1), one object:
+//   format          "simdnorm-tuning"
+//   format_version  1 (other versions are rejected)
+//   library_version simdnorm version that wrote the file (informational)
+//   created         UTC date, ISO 8601 (informational)
+//   cpu             {"model": /proc/cpuinfo model name, "targets": the
+//                   ISA targets it supports, "best_target": ...}
+//   threads         threads the tuner ran with (informational)
+//   entries         [{"op": "layer_norm", "layout": "nchw", "dtype": "f32",
+//                     "target": "AVX3", "bucket": 6,
+//                     "params": {"block_elems": 2048, ...},
+//                     "speedup": 1.12}, ...]
+// A params field left out keeps its default; every value given must be an
+// integer within the bounds of kTileParamFields (runtime/tuning.h).
 #ifndef SIMDNORM_RUNTIME_TUNING_FILE_H_
 #define SIMDNORM_RUNTIME_TUNING_FILE_H_
+
+#include <string>
 
 #include "simdnorm/simdnorm.h"
 
@@ -8,9 +25,22 @@ struct simdnorm_context;
 
 namespace simdnorm {
 
+constexpr int kTuningFormatVersion = 1;
+
 // Replaces ctx's tuning table with the file's entries for this CPU and
-// ISA targets; on error, the table is left unchanged.
+// its ISA targets, and ctx's warnings with the reasons any entries were
+// skipped. The whole file is checked first: on error (unreadable,
+// malformed, wrong types, unknown version, values out of bounds) ctx is
+// left unchanged and SIMDNORM_TUNING_ERROR is returned.
 simdnorm_status LoadTuningFile(const char* path, simdnorm_context* ctx);
+
+// Writes ctx's table with this machine's description; replaces `path`
+// atomically (write to a temporary file, then rename).
+simdnorm_status SaveTuningFile(const char* path, const simdnorm_context& ctx);
+
+// This CPU's model name as tuning files record it (whitespace collapsed),
+// "unknown" if the system does not say.
+const std::string& CpuModel();
 
 }  // namespace simdnorm
 

@@ -1,0 +1,175 @@
+// C API of BatchNorm (inference and batch statistics): argument validation,
+// then ops/batch_norm.
+#include <cmath>
+
+#include "api/channel_validate.h"
+#include "api/error.h"
+#include "api/validate.h"
+#include "ops/batch_norm.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+namespace {
+
+// Fills *p from args; on error records why and returns the status.
+simdnorm_status ValidateBatchNorm(const char* op, bool training,
+                                  const simdnorm_batch_norm_args* args,
+                                  BatchNormProblem* p) {
+  SIMDNORM_CHECK(CheckRequired(op, "args", args));
+  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
+  SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
+  SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
+  SIMDNORM_CHECK(
+      CheckChannelShape(op, args->batch, args->channels, args->spatial));
+  SIMDNORM_CHECK(CheckEps(op, args->eps));
+  const bool update = training && args->update_running_stats != 0;
+  if (training) {
+    if (!(args->momentum >= 0.0f && args->momentum <= 1.0f)) {  // NaN too
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: momentum (%g) must be in [0, 1]", op,
+                  static_cast<double>(args->momentum));
+    }
+    if (args->batch > 0 && args->batch * args->spatial == 1) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: batch statistics need more than 1 value per channel "
+                  "(batch * spatial is 1)",
+                  op);
+    }
+    if (update && (args->running_mean == nullptr ||
+                   args->running_var == nullptr)) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: update_running_stats needs running_mean and "
+                  "running_var (%s is null)",
+                  op, args->running_mean == nullptr ? "running_mean"
+                                                    : "running_var");
+    }
+  } else {
+    if (args->running_mean == nullptr || args->running_var == nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: inference needs the running statistics (%s is null)",
+                  op, args->running_mean == nullptr ? "running_mean"
+                                                    : "running_var");
+    }
+    if (args->batch_mean != nullptr || args->batch_rstd != nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: batch_mean/batch_rstd are batch-statistics outputs "
+                  "(must be null in inference)",
+                  op);
+    }
+  }
+  const bool reads_running = !training || update;
+  SIMDNORM_CHECK(CheckParamCount(
+      op, args->param_count, args->channels,
+      args->gamma != nullptr || args->beta != nullptr || reads_running ||
+          args->batch_mean != nullptr || args->batch_rstd != nullptr));
+
+  const int64_t C = args->channels;
+  p->layout = args->layout;
+  p->activation = args->activation;
+  p->batch = args->batch;
+  p->channels = C;
+  p->spatial = args->spatial;
+  p->eps = args->eps;
+  p->momentum = args->momentum;
+  p->update_running_stats = update;
+  if (args->batch == 0) return SIMDNORM_OK;  // nothing to read or write
+  SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
+  SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
+
+  const int64_t elems = args->batch * C * args->spatial;
+  const MemoryRange x = MatrixRange(args->x, 1, elems, elems);
+  const MemoryRange y = MatrixRange(args->y, 1, elems, elems);
+  const MemoryRange gamma = MatrixRange(args->gamma, 1, C, C);
+  const MemoryRange beta = MatrixRange(args->beta, 1, C, C);
+  const MemoryRange running_mean =
+      MatrixRange(reads_running ? args->running_mean : nullptr, 1, C, C);
+  const MemoryRange running_var =
+      MatrixRange(reads_running ? args->running_var : nullptr, 1, C, C);
+  const MemoryRange batch_mean = MatrixRange(args->batch_mean, 1, C, C);
+  const MemoryRange batch_rstd = MatrixRange(args->batch_rstd, 1, C, C);
+  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "running_mean", running_mean, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "running_var", running_var, "y", y));
+  if (update) {  // the running statistics are outputs too
+    SIMDNORM_CHECK(CheckDisjoint(op, "running_mean", running_mean,
+                                 "running_var", running_var));
+    for (const MemoryRange* r : {&running_mean, &running_var}) {
+      const char* name = r == &running_mean ? "running_mean" : "running_var";
+      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "x", x));
+      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "gamma", gamma));
+      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "beta", beta));
+    }
+  }
+  for (const MemoryRange* stat : {&batch_mean, &batch_rstd}) {
+    const char* name = stat == &batch_mean ? "batch_mean" : "batch_rstd";
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "gamma", gamma));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "beta", beta));
+    SIMDNORM_CHECK(
+        CheckDisjoint(op, name, *stat, "running_mean", running_mean));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "running_var", running_var));
+  }
+  SIMDNORM_CHECK(
+      CheckDisjoint(op, "batch_mean", batch_mean, "batch_rstd", batch_rstd));
+
+  p->x = static_cast<const float*>(args->x);
+  p->y = static_cast<float*>(args->y);
+  p->gamma = static_cast<const float*>(args->gamma);
+  p->beta = static_cast<const float*>(args->beta);
+  p->running_mean = reads_running ? args->running_mean : nullptr;
+  p->running_var = reads_running ? args->running_var : nullptr;
+  p->batch_mean = args->batch_mean;
+  p->batch_rstd = args->batch_rstd;
+  return SIMDNORM_OK;
+}
+
+simdnorm_status BatchNorm(const char* op, bool training, simdnorm_context* ctx,
+                          const simdnorm_batch_norm_args* args) {
+  return GuardExceptions(op, [&] {
+    simdnorm_status status;
+    const simdnorm_context* c = ResolveContext(ctx, &status);
+    if (c == nullptr) return status;
+    BatchNormProblem p;
+    SIMDNORM_CHECK(ValidateBatchNorm(op, training, args, &p));
+    if (p.batch == 0) return SIMDNORM_OK;
+    if (training) {
+      RunBatchNormTraining(*c, p);
+    } else {
+      RunBatchNormInference(*c, p);
+    }
+    return SIMDNORM_OK;
+  });
+}
+
+}  // namespace
+}  // namespace simdnorm
+
+extern "C" {
+
+void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args) {
+  if (args == nullptr) return;
+  *args = simdnorm_batch_norm_args{};
+  args->struct_size = sizeof(*args);
+  args->dtype = SIMDNORM_F32;
+  args->layout = SIMDNORM_NCHW;
+  args->activation = SIMDNORM_ACT_NONE;
+  args->spatial = 1;
+  args->eps = 1e-5f;
+  args->momentum = 0.1f;
+}
+
+simdnorm_status simdnorm_batch_norm_inference(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
+  return simdnorm::BatchNorm(__func__, false, ctx, args);
+}
+
+simdnorm_status simdnorm_batch_norm_training(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
+  return simdnorm::BatchNorm(__func__, true, ctx, args);
+}
+
+}  // extern "C"

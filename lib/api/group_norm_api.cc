@@ -1,0 +1,143 @@
+// C API of GroupNorm and InstanceNorm: argument validation, then
+// ops/group_norm.
+#include "api/channel_validate.h"
+#include "api/error.h"
+#include "api/validate.h"
+#include "ops/group_norm.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+namespace {
+
+// Fills *p from args; on error records why and returns the status.
+simdnorm_status ValidateGroupNorm(const char* op, bool instance,
+                                  const simdnorm_group_norm_args* args,
+                                  GroupNormProblem* p) {
+  SIMDNORM_CHECK(CheckRequired(op, "args", args));
+  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
+  SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
+  SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
+  SIMDNORM_CHECK(
+      CheckChannelShape(op, args->batch, args->channels, args->spatial));
+  const int64_t C = args->channels;
+  const int64_t groups = instance ? C : args->groups;
+  if (!instance) {
+    if (groups <= 0) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: groups (%lld) must be > 0",
+                  op, static_cast<long long>(groups));
+    }
+    if (C % groups != 0) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: groups (%lld) must divide channels (%lld)", op,
+                  static_cast<long long>(groups), static_cast<long long>(C));
+    }
+  }
+  SIMDNORM_CHECK(CheckEps(op, args->eps));
+  SIMDNORM_CHECK(CheckParamCount(op, args->param_count, C,
+                                 args->gamma != nullptr ||
+                                     args->beta != nullptr));
+
+  p->instance = instance;
+  p->layout = args->layout;
+  p->activation = args->activation;
+  p->batch = args->batch;
+  p->channels = C;
+  p->spatial = args->spatial;
+  p->groups = groups;
+  p->eps = args->eps;
+  if (args->batch == 0) return SIMDNORM_OK;  // nothing to read or write
+  SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
+  SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
+
+  const int64_t elems = args->batch * C * args->spatial;
+  const int64_t units = args->batch * groups;
+  const MemoryRange x = MatrixRange(args->x, 1, elems, elems);
+  const MemoryRange y = MatrixRange(args->y, 1, elems, elems);
+  const MemoryRange gamma = MatrixRange(args->gamma, 1, C, C);
+  const MemoryRange beta = MatrixRange(args->beta, 1, C, C);
+  const MemoryRange mean = MatrixRange(args->mean, 1, units, units);
+  const MemoryRange rstd = MatrixRange(args->rstd, 1, units, units);
+  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
+  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
+  for (const MemoryRange* stat : {&mean, &rstd}) {
+    const char* name = stat == &mean ? "mean" : "rstd";
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "gamma", gamma));
+    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "beta", beta));
+  }
+  SIMDNORM_CHECK(CheckDisjoint(op, "mean", mean, "rstd", rstd));
+
+  p->x = static_cast<const float*>(args->x);
+  p->y = static_cast<float*>(args->y);
+  p->gamma = static_cast<const float*>(args->gamma);
+  p->beta = static_cast<const float*>(args->beta);
+  p->mean = args->mean;
+  p->rstd = args->rstd;
+  return SIMDNORM_OK;
+}
+
+simdnorm_status GroupNorm(const char* op, bool instance, simdnorm_context* ctx,
+                          const simdnorm_group_norm_args* args, bool slice,
+                          int64_t begin, int64_t end) {
+  return GuardExceptions(op, [&] {
+    simdnorm_status status;
+    const simdnorm_context* c = ResolveContext(ctx, &status);
+    if (c == nullptr) return status;
+    GroupNormProblem p;
+    SIMDNORM_CHECK(ValidateGroupNorm(op, instance, args, &p));
+    const int64_t units = p.batch * p.groups;
+    if (slice && (begin < 0 || begin > end || end > units)) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: unit range [%lld, %lld) is not within [0, %lld]", op,
+                  static_cast<long long>(begin), static_cast<long long>(end),
+                  static_cast<long long>(units));
+    }
+    if (units == 0) return SIMDNORM_OK;
+    if (slice) {
+      RunGroupNormSlice(*c, p, begin, end);
+    } else {
+      RunGroupNorm(*c, p);
+    }
+    return SIMDNORM_OK;
+  });
+}
+
+}  // namespace
+}  // namespace simdnorm
+
+extern "C" {
+
+void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args) {
+  if (args == nullptr) return;
+  *args = simdnorm_group_norm_args{};
+  args->struct_size = sizeof(*args);
+  args->dtype = SIMDNORM_F32;
+  args->layout = SIMDNORM_NCHW;
+  args->activation = SIMDNORM_ACT_NONE;
+  args->spatial = 1;
+  args->groups = 1;
+  args->eps = 1e-5f;
+}
+
+simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
+                                    const simdnorm_group_norm_args* args) {
+  return simdnorm::GroupNorm(__func__, false, ctx, args, false, 0, 0);
+}
+
+simdnorm_status simdnorm_instance_norm(simdnorm_context* ctx,
+                                       const simdnorm_group_norm_args* args) {
+  return simdnorm::GroupNorm(__func__, true, ctx, args, false, 0, 0);
+}
+
+simdnorm_status simdnorm_group_norm_slice(simdnorm_context* ctx,
+                                          const simdnorm_group_norm_args* args,
+                                          int64_t unit_begin,
+                                          int64_t unit_end) {
+  return simdnorm::GroupNorm(__func__, false, ctx, args, true, unit_begin,
+                             unit_end);
+}
+
+}  // extern "C"

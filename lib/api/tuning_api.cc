@@ -1,0 +1,176 @@
+// C API of the tuning table: query and set tile parameters, save a table.
+// Loading lives in library_api.cc with the other context functions.
+#include <cmath>
+#include <string>
+
+#include "api/error.h"
+#include "api/validate.h"
+#include "runtime/context.h"
+#include "runtime/tuning.h"
+#include "runtime/tuning_file.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+namespace {
+
+// op and layout as the caller's raw ints (see RawEnumValue).
+simdnorm_status CheckKey(const char* function, int op, int layout,
+                         int64_t unit_elems) {
+  if (op < 0 || op >= kOpKindCount) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: unknown op %d", function, op);
+  }
+  if (layout != SIMDNORM_NCHW && layout != SIMDNORM_NHWC) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: unknown layout %d", function,
+                layout);
+  }
+  if (unit_elems <= 0) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: unit_elems (%lld) must be > 0",
+                function, static_cast<long long>(unit_elems));
+  }
+  return SIMDNORM_OK;
+}
+
+simdnorm_status CheckParamsStruct(const char* function, size_t struct_size) {
+  if (struct_size != sizeof(simdnorm_tile_params)) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: params.struct_size is %zu, expected %zu (initialize it "
+                "with simdnorm_tile_params_init)",
+                function, struct_size, sizeof(simdnorm_tile_params));
+  }
+  return SIMDNORM_OK;
+}
+
+// A new TileParams field must reach the public struct too.
+static_assert(sizeof(simdnorm_tile_params) ==
+                  sizeof(size_t) + sizeof(TileParams) + sizeof(double),
+              "simdnorm_tile_params must mirror every TileParams field");
+
+void ToPublic(const TileParams& t, double speedup, simdnorm_tile_params* out) {
+  out->struct_size = sizeof(*out);
+  out->block_elems = t.block_elems;
+  out->chunk_elems = t.chunk_elems;
+  out->task_bytes = t.task_bytes;
+  out->inline_bytes = t.inline_bytes;
+  out->split_elems = t.split_elems;
+  out->spatial_tile = t.spatial_tile;
+  out->stream_bytes = t.stream_bytes;
+  out->speedup = speedup;
+}
+
+TileParams FromPublic(const simdnorm_tile_params& p) {
+  TileParams t;
+  t.block_elems = p.block_elems;
+  t.chunk_elems = p.chunk_elems;
+  t.task_bytes = p.task_bytes;
+  t.inline_bytes = p.inline_bytes;
+  t.split_elems = p.split_elems;
+  t.spatial_tile = p.spatial_tile;
+  t.stream_bytes = p.stream_bytes;
+  return t;
+}
+
+}  // namespace
+}  // namespace simdnorm
+
+using simdnorm::Fail;
+using simdnorm::GuardExceptions;
+using simdnorm::OpKind;
+
+extern "C" {
+
+void simdnorm_tile_params_init(simdnorm_tile_params* params) {
+  if (params == nullptr) return;
+  simdnorm::ToPublic(simdnorm::DefaultTileParams(), 1.0, params);
+}
+
+simdnorm_status simdnorm_context_get_tile_params(const simdnorm_context* ctx,
+                                                 simdnorm_op op,
+                                                 simdnorm_layout layout,
+                                                 int64_t unit_elems,
+                                                 simdnorm_tile_params* out) {
+  // Named here: inside the lambda __func__ is "operator()".
+  const char* const function = __func__;
+  return GuardExceptions(function, [&] {
+    SIMDNORM_CHECK(simdnorm::CheckKey(function, simdnorm::RawEnumValue(op),
+                                      simdnorm::RawEnumValue(layout),
+                                      unit_elems));
+    if (out == nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
+    }
+    simdnorm_status status;
+    const simdnorm_context* c = simdnorm::ResolveContext(ctx, &status);
+    if (c == nullptr) return status;
+    const simdnorm::TuningEntry* entry =
+        c->tuning.Find(static_cast<OpKind>(op), layout, c->kernels.target,
+                       simdnorm::ShapeBucket(unit_elems));
+    if (entry != nullptr) {
+      simdnorm::ToPublic(entry->params, entry->speedup, out);
+    } else {
+      simdnorm::ToPublic(c->tuning.Lookup(static_cast<OpKind>(op), layout,
+                                          c->kernels.target, unit_elems),
+                         1.0, out);
+    }
+    return SIMDNORM_OK;
+  });
+}
+
+simdnorm_status simdnorm_context_set_tile_params(
+    simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
+    int64_t unit_elems, const simdnorm_tile_params* params) {
+  // Named here: inside the lambda __func__ is "operator()".
+  const char* const function = __func__;
+  return GuardExceptions(function, [&] {
+    if (ctx == nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: ctx is null (the default context cannot be changed; "
+                  "use SIMDNORM_TUNING)",
+                  function);
+    }
+    SIMDNORM_CHECK(simdnorm::CheckKey(function, simdnorm::RawEnumValue(op),
+                                      simdnorm::RawEnumValue(layout),
+                                      unit_elems));
+    const OpKind kind = static_cast<OpKind>(op);
+    const int bucket = simdnorm::ShapeBucket(unit_elems);
+    if (params == nullptr) {
+      ctx->tuning.Erase(kind, layout, ctx->kernels.target, bucket);
+      return SIMDNORM_OK;
+    }
+    SIMDNORM_CHECK(simdnorm::CheckParamsStruct(function, params->struct_size));
+    simdnorm::TuningEntry entry;
+    entry.op = kind;
+    entry.layout = layout;
+    entry.target = ctx->kernels.target;
+    entry.bucket = bucket;
+    entry.params = simdnorm::FromPublic(*params);
+    const std::string problem = simdnorm::TileParamsProblem(entry.params);
+    if (!problem.empty()) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s", function,
+                  problem.c_str());
+    }
+    if (!(params->speedup > 0.0 && std::isfinite(params->speedup))) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: speedup (%g) must be finite and > 0", function,
+                  params->speedup);
+    }
+    entry.speedup = params->speedup;
+    ctx->tuning.Set(entry);
+    return SIMDNORM_OK;
+  });
+}
+
+simdnorm_status simdnorm_context_save_tuning(const simdnorm_context* ctx,
+                                             const char* path) {
+  // Named here: inside the lambda __func__ is "operator()".
+  const char* const function = __func__;
+  return GuardExceptions(function, [&] {
+    if (path == nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: path is null", function);
+    }
+    simdnorm_status status;
+    const simdnorm_context* c = simdnorm::ResolveContext(ctx, &status);
+    if (c == nullptr) return status;
+    return simdnorm::SaveTuningFile(path, *c);
+  });
+}
+
+}  // extern "C"

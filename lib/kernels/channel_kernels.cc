@@ -1,0 +1,45 @@
+// Compiles the channel-norm primitives once per ISA target and exports them
+// as one ChannelKernels table per target.
+#include "kernels/channel_kernels.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/channel_kernels.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "hwy/highway.h"
+#include "kernels/channel_normalize-inl.h"
+#include "kernels/column_moments-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdnorm {
+namespace HWY_NAMESPACE {
+
+const ChannelKernels* GetChannelKernels() {
+  static constexpr ChannelKernels kKernels = {
+      HWY_TARGET, &ColumnSums, &NormalizeChannelsFirst,
+      &NormalizeChannelsLast};
+  return &kKernels;
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace simdnorm
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels/dispatch_table.h"
+
+namespace simdnorm {
+
+HWY_EXPORT(GetChannelKernels);
+
+const ChannelKernels* FindChannelKernels(int64_t target) {
+  return FindInDispatchTable(HWY_DISPATCH_TABLE(GetChannelKernels), target);
+}
+
+int64_t ChannelKernelTargets() {
+  return TargetsInDispatchTable(HWY_DISPATCH_TABLE(GetChannelKernels));
+}
+
+}  // namespace simdnorm
+#endif  // HWY_ONCE

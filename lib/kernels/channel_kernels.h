@@ -1,0 +1,58 @@
+// Per-target table of the SIMD primitives behind GroupNorm, InstanceNorm
+// and BatchNorm. Plain C++ (no Highway): ops/group_norm and ops/batch_norm
+// call through these pointers. Contiguous moments (NCHW groups, channels)
+// come from RowKernels::moments; these add the per-channel parts.
+#ifndef SIMDNORM_KERNELS_CHANNEL_KERNELS_H_
+#define SIMDNORM_KERNELS_CHANNEL_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/moments.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+
+// Per-channel arrays [channels] of the normalize form
+//   y = act((x * scale - scaled_pivot) * mul + add).
+// GroupNorm repeats its group's scale/pivot over the group's channels;
+// BatchNorm inference has scale 1, pivot = running mean, add = beta.
+struct ChannelCoefficients {
+  const float* scale = nullptr;
+  const float* scaled_pivot = nullptr;
+  const float* mul = nullptr;
+  const float* add = nullptr;
+};
+
+struct ChannelKernels {
+  int64_t target;  // HWY_* bit of the target these were compiled for
+  // Sum and sum of squares of column c of a row-major [rows, >= channels]
+  // block (row stride `stride`), one per channel, of v = x * scale[c] -
+  // scaled_pivot[c]. Sums run in fp32 lanes down the rows (keep rows to a
+  // spatial tile), then go to double. A channel's result does not depend on
+  // `channels` or on where its column sits in the block. Reads only.
+  void (*column_sums)(const float* x, int64_t rows, int64_t stride,
+                      int64_t channels, const float* scale,
+                      const float* scaled_pivot, double* sum, double* sum_sq);
+  // Channels-first: channel c is the span [c * spatial, (c + 1) * spatial)
+  // of x and y, normalized with coefficient c. y may equal x.
+  void (*normalize_channels_first)(const float* x, float* y, int64_t channels,
+                                   int64_t spatial,
+                                   const ChannelCoefficients& k,
+                                   simdnorm_activation act);
+  // Channels-last: rows of `channels` values (row stride `stride`), value c
+  // of each row normalized with coefficient c. y may equal x.
+  void (*normalize_channels_last)(const float* x, float* y, int64_t rows,
+                                  int64_t stride, int64_t channels,
+                                  const ChannelCoefficients& k,
+                                  simdnorm_activation act);
+};
+
+// Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.
+const ChannelKernels* FindChannelKernels(int64_t target);
+// Bit mask of the targets compiled into the channel kernels.
+int64_t ChannelKernelTargets();
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_KERNELS_CHANNEL_KERNELS_H_

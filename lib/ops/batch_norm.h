@@ -1,0 +1,44 @@
+// BatchNorm over x[N, C, S] (NCHW) or x[N, S, C] (NHWC), per channel:
+// inference with running statistics, or batch statistics (training-mode
+// forward) with the running-statistics update.
+#ifndef SIMDNORM_OPS_BATCH_NORM_H_
+#define SIMDNORM_OPS_BATCH_NORM_H_
+
+#include <cstdint>
+
+#include "runtime/context.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+
+// A validated fp32 problem.
+struct BatchNormProblem {
+  simdnorm_layout layout = SIMDNORM_NCHW;
+  simdnorm_activation activation = SIMDNORM_ACT_NONE;
+  int64_t batch = 0;
+  int64_t channels = 0;
+  int64_t spatial = 0;
+  float eps = 0.0f;
+  float momentum = 0.0f;
+  bool update_running_stats = false;
+  const float* x = nullptr;
+  float* y = nullptr;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float* running_mean = nullptr;
+  float* running_var = nullptr;
+  float* batch_mean = nullptr;
+  float* batch_rstd = nullptr;
+};
+
+// y from the running statistics (required).
+void RunBatchNormInference(const simdnorm_context& ctx,
+                           const BatchNormProblem& p);
+// y from the batch statistics (batch * spatial >= 2); writes batch_mean /
+// batch_rstd if given and updates the running statistics if asked.
+void RunBatchNormTraining(const simdnorm_context& ctx,
+                          const BatchNormProblem& p);
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_OPS_BATCH_NORM_H_

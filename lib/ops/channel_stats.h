@@ -1,0 +1,86 @@
+// Statistics planning shared by GroupNorm/InstanceNorm and BatchNorm: the
+// moments of a group of values (pivot, single pass, retry at a power-of-two
+// scale when squares overflow or underflow) and the per-channel normalize
+// coefficients derived from them.
+//
+// Reductions are split into fixed pieces (chunks of chunk_elems values of a
+// contiguous span; tiles of spatial_tile rows of a channels-last block)
+// merged in a fixed order, whether the pieces ran on one thread or many:
+// results are bit-identical for any thread count.
+#ifndef SIMDNORM_OPS_CHANNEL_STATS_H_
+#define SIMDNORM_OPS_CHANNEL_STATS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "common/moments.h"
+#include "common/unit_stats.h"
+#include "kernels/channel_kernels.h"
+#include "runtime/context.h"
+
+namespace simdnorm {
+
+// Moments of one normalization group (unscaled, of x - pivot) and the scale
+// its normalize pass uses.
+struct GroupStat {
+  Moments moments;
+  float pivot = 0.0f;
+  float scale = 1.0f;
+};
+
+// Contiguous spans of one group: span i is [base + i * span_stride,
+// base + i * span_stride + span_len). NCHW GroupNorm: one span of
+// (C / G) * S; NCHW BatchNorm: N spans of S, stride C * S.
+struct SpanSet {
+  const float* base = nullptr;
+  int64_t spans = 1;
+  int64_t span_len = 0;
+  int64_t span_stride = 0;
+  const float* At(int64_t i) const { return base + i * span_stride; }
+};
+
+// Moments of a span set: chunks of at most chunk_elems per span, in span
+// order, merged in that order. `parallel` runs the chunks on the context's
+// threads (same result). Retries at a scale if needed.
+GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
+                       int64_t block_elems, int64_t chunk_elems, float eps,
+                       bool parallel);
+
+// Moments of groups of `group_size` adjacent columns of a channels-last
+// block x[rows, channels] (row stride `stride`), over tiles of tile_rows
+// rows; per tile a group's channel sums are added, and the group's tile
+// moments merge tile by tile.
+// out has channels / group_size entries. `parallel`: tiles on the threads.
+void ColumnGroupStats(const simdnorm_context& ctx, const float* x,
+                      int64_t rows, int64_t stride, int64_t channels,
+                      int64_t group_size, int64_t tile_rows, float eps,
+                      bool parallel, GroupStat* out);
+
+// Per-channel buffers of the normalize form y = act((x * scale - pivot)
+// * mul + add).
+struct CoefficientBuffers {
+  explicit CoefficientBuffers(int64_t channels)
+      : scale(channels), pivot(channels), mul(channels), add(channels) {}
+  // View starting at channel `first`.
+  ChannelCoefficients At(int64_t first) const {
+    ChannelCoefficients k;
+    k.scale = scale.data() + first;
+    k.scaled_pivot = pivot.data() + first;
+    k.mul = mul.data() + first;
+    k.add = add.data() + first;
+    return k;
+  }
+  std::vector<float> scale, pivot, mul, add;
+};
+
+// Fills channels [first, first + count) of `out` for a group with stats s:
+// mul = rstd * gamma / scale, add = beta - (mean - pivot) * rstd * gamma, in
+// double, rounded once. gamma/beta are indexed by channel (null = 1 / 0).
+// Returns mean and rstd of the group (rstd NaN if it holds NaN or Inf).
+UnitStats GroupCoefficients(const GroupStat& s, float eps, const float* gamma,
+                            const float* beta, int64_t first, int64_t count,
+                            CoefficientBuffers* out);
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_OPS_CHANNEL_STATS_H_

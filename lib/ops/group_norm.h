@@ -1,0 +1,40 @@
+// GroupNorm and InstanceNorm over x[N, C, S] (NCHW) or x[N, S, C] (NHWC):
+// statistics per (n, g) unit, planning, threading.
+#ifndef SIMDNORM_OPS_GROUP_NORM_H_
+#define SIMDNORM_OPS_GROUP_NORM_H_
+
+#include <cstdint>
+
+#include "runtime/context.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+
+// A validated fp32 problem. InstanceNorm is groups == channels.
+struct GroupNormProblem {
+  bool instance = false;  // picks the tuning entry only
+  simdnorm_layout layout = SIMDNORM_NCHW;
+  simdnorm_activation activation = SIMDNORM_ACT_NONE;
+  int64_t batch = 0;
+  int64_t channels = 0;
+  int64_t spatial = 0;
+  int64_t groups = 0;
+  float eps = 0.0f;
+  const float* x = nullptr;
+  float* y = nullptr;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float* mean = nullptr;  // [N, G]
+  float* rstd = nullptr;  // [N, G]
+};
+
+// All units, on the context's threads.
+void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p);
+// Units [begin, end) (unit = n * groups + g) on the caller's thread; same
+// results as RunGroupNorm.
+void RunGroupNormSlice(const simdnorm_context& ctx, const GroupNormProblem& p,
+                       int64_t begin, int64_t end);
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_OPS_GROUP_NORM_H_

@@ -1,0 +1,55 @@
+// The problems simdnorm-tune measures: the benchmark suite's shapes by
+// default, or a user's list ("layer_norm 4096x768", "group_norm nhwc
+// 2x320x64x64 g=32", ...).
+#ifndef SIMDNORM_TOOLS_TUNE_CASES_H_
+#define SIMDNORM_TOOLS_TUNE_CASES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm_tune {
+
+struct TuneCase {
+  simdnorm_op op = SIMDNORM_OP_LAYER_NORM;
+  simdnorm_layout layout = SIMDNORM_NCHW;
+  // Row norms: rows = batch, cols = channels, spatial = 1.
+  // Others: [N, C, S] with S the product of the spatial dims.
+  int64_t batch = 1;
+  int64_t channels = 1;
+  int64_t spatial = 1;
+  int64_t groups = 1;  // GroupNorm only
+  std::string dims;    // as written, e.g. "2x320x64x64"
+
+  bool IsRowNorm() const;
+  int64_t Elements() const;
+  // Values one set of statistics covers (the tuning table's unit_elems).
+  int64_t UnitElems() const;
+  int64_t Units() const;
+  // x read once and y written once.
+  int64_t BytesMoved() const { return Elements() * 8; }
+  std::string Label() const;  // "group_norm nhwc 2x320x64x64 g=32"
+};
+
+const char* OpName(simdnorm_op op);  // "layer_norm", ...
+
+// The benchmark suite's shapes.
+std::vector<TuneCase> DefaultCases();
+
+// Parses one line of a shape list: OP [nchw|nhwc] DIMS [g=GROUPS], with
+// DIMS like 4096x768 (rows x cols) or 2x320x64x64 (N x C x spatial...).
+// Returns false with *error set if the line is not valid.
+bool ParseCase(const std::string& line, TuneCase* out, std::string* error);
+
+// A file of such lines; '#' starts a comment, blank lines are skipped.
+bool ReadCaseFile(const std::string& path, std::vector<TuneCase>* out,
+                  std::string* error);
+
+// The shape-list syntax, for --help.
+const char* CaseSyntaxHelp();
+
+}  // namespace simdnorm_tune
+
+#endif  // SIMDNORM_TOOLS_TUNE_CASES_H_
