@@ -54,73 +54,96 @@ HWY_INLINE hn::Vec<D> LoadShiftedTail(D d, const MomentsSource& src, size_t i,
   return hn::IfThenElseZero(hn::FirstN(d, count), hn::MulSub(v, scale, pivot));
 }
 
-template <bool kCentered, bool kResidual, bool kSumOut>
-Moments SpanMomentsT(const MomentsSource& src, int64_t n, int64_t block_elems) {
-  const hn::ScalableTag<float> d;
+// Lane sums of v and v^2 over values [start, end), reduced to double.
+// Whole unrolled steps, then single vectors, then a masked tail.
+template <bool kCentered, bool kResidual, bool kSumOut, class D>
+HWY_INLINE void BlockSums(D d, const MomentsSource& src, size_t start,
+                          size_t end, hn::Vec<D> scale, hn::Vec<D> pivot,
+                          double* sum, double* sum_sq) {
   const size_t N = hn::Lanes(d);
+  const size_t step = 4 * N;
+  auto s1a = hn::Zero(d), s1b = hn::Zero(d), s1c = hn::Zero(d),
+       s1d = hn::Zero(d);
+  auto s2a = hn::Zero(d), s2b = hn::Zero(d), s2c = hn::Zero(d),
+       s2d = hn::Zero(d);
+  size_t i = start;
+  for (; i + step <= end; i += step) {
+    const auto va = LoadShifted<kResidual, kSumOut>(d, src, i, scale, pivot);
+    const auto vb =
+        LoadShifted<kResidual, kSumOut>(d, src, i + N, scale, pivot);
+    const auto vc =
+        LoadShifted<kResidual, kSumOut>(d, src, i + 2 * N, scale, pivot);
+    const auto vd =
+        LoadShifted<kResidual, kSumOut>(d, src, i + 3 * N, scale, pivot);
+    if (kCentered) {
+      s1a = hn::Add(s1a, va);
+      s1b = hn::Add(s1b, vb);
+      s1c = hn::Add(s1c, vc);
+      s1d = hn::Add(s1d, vd);
+    }
+    s2a = hn::MulAdd(va, va, s2a);
+    s2b = hn::MulAdd(vb, vb, s2b);
+    s2c = hn::MulAdd(vc, vc, s2c);
+    s2d = hn::MulAdd(vd, vd, s2d);
+  }
+  for (; i + N <= end; i += N) {
+    const auto v = LoadShifted<kResidual, kSumOut>(d, src, i, scale, pivot);
+    if (kCentered) s1a = hn::Add(s1a, v);
+    s2a = hn::MulAdd(v, v, s2a);
+  }
+  if (i < end) {
+    const auto v =
+        LoadShiftedTail<kResidual, kSumOut>(d, src, i, end - i, scale, pivot);
+    if (kCentered) s1a = hn::Add(s1a, v);
+    s2a = hn::MulAdd(v, v, s2a);
+  }
+  *sum_sq = hn::GetLane(
+      hn::SumOfLanes(d, hn::Add(hn::Add(s2a, s2b), hn::Add(s2c, s2d))));
+  *sum = 0.0;
+  if (kCentered) {
+    *sum = hn::GetLane(
+        hn::SumOfLanes(d, hn::Add(hn::Add(s1a, s1b), hn::Add(s1c, s1d))));
+  }
+}
+
+// Moments of one block from its sums (see BlockSums).
+template <bool kCentered>
+HWY_INLINE Moments BlockMoments(double count, double sum, double sum_sq) {
+  if (kCentered) return MomentsFromSums(count, sum, sum_sq);
+  Moments m;
+  m.count = count;
+  m.m2 = sum_sq;  // about 0: what RMSNorm needs
+  return m;
+}
+
+// Block size actually used: whole unrolled steps, so that only the last
+// block has a tail; at most kMaxSteps per block, so that each fp32
+// accumulator sums a bounded number of values on every target (accuracy
+// does not depend on the vector width).
+HWY_INLINE size_t MomentsBlock(size_t lanes, int64_t block_elems) {
+  constexpr size_t kMaxSteps = 64;
+  const size_t step = 4 * lanes;
+  return HWY_MIN(kMaxSteps * step,
+                 HWY_MAX(step, static_cast<size_t>(block_elems) / step * step));
+}
+
+template <bool kCentered, bool kResidual, bool kSumOut>
+HWY_INLINE Moments SpanMomentsT(const MomentsSource& src, int64_t n,
+                                int64_t block_elems) {
+  const hn::ScalableTag<float> d;
   const auto scale = hn::Set(d, src.scale);
   const auto pivot = hn::Set(d, src.scaled_pivot);
-  // Whole unrolled steps per block, so that only the last block has a tail;
-  // at most kMaxSteps per block so that each fp32 accumulator sums a bounded
-  // number of values on every target (accuracy does not depend on width).
-  constexpr size_t kMaxSteps = 64;
-  const size_t step = 4 * N;
-  const size_t block = std::min(
-      kMaxSteps * step,
-      std::max<size_t>(step, static_cast<size_t>(block_elems) / step * step));
+  const size_t block = MomentsBlock(hn::Lanes(d), block_elems);
 
   Moments total;
   const size_t count = static_cast<size_t>(n);
   for (size_t start = 0; start < count; start += block) {
-    const size_t end = std::min(count, start + block);
-    auto s1a = hn::Zero(d), s1b = hn::Zero(d), s1c = hn::Zero(d),
-         s1d = hn::Zero(d);
-    auto s2a = hn::Zero(d), s2b = hn::Zero(d), s2c = hn::Zero(d),
-         s2d = hn::Zero(d);
-    size_t i = start;
-    for (; i + step <= end; i += step) {
-      const auto va = LoadShifted<kResidual, kSumOut>(d, src, i, scale, pivot);
-      const auto vb =
-          LoadShifted<kResidual, kSumOut>(d, src, i + N, scale, pivot);
-      const auto vc =
-          LoadShifted<kResidual, kSumOut>(d, src, i + 2 * N, scale, pivot);
-      const auto vd =
-          LoadShifted<kResidual, kSumOut>(d, src, i + 3 * N, scale, pivot);
-      if (kCentered) {
-        s1a = hn::Add(s1a, va);
-        s1b = hn::Add(s1b, vb);
-        s1c = hn::Add(s1c, vc);
-        s1d = hn::Add(s1d, vd);
-      }
-      s2a = hn::MulAdd(va, va, s2a);
-      s2b = hn::MulAdd(vb, vb, s2b);
-      s2c = hn::MulAdd(vc, vc, s2c);
-      s2d = hn::MulAdd(vd, vd, s2d);
-    }
-    for (; i + N <= end; i += N) {
-      const auto v = LoadShifted<kResidual, kSumOut>(d, src, i, scale, pivot);
-      if (kCentered) s1a = hn::Add(s1a, v);
-      s2a = hn::MulAdd(v, v, s2a);
-    }
-    if (i < end) {
-      const auto v = LoadShiftedTail<kResidual, kSumOut>(d, src, i, end - i,
-                                                         scale, pivot);
-      if (kCentered) s1a = hn::Add(s1a, v);
-      s2a = hn::MulAdd(v, v, s2a);
-    }
-    const double sum_sq = hn::GetLane(hn::SumOfLanes(
-        d, hn::Add(hn::Add(s2a, s2b), hn::Add(s2c, s2d))));
-    const double block_count = static_cast<double>(end - start);
-    Moments block_moments;
-    if (kCentered) {
-      const double sum = hn::GetLane(hn::SumOfLanes(
-          d, hn::Add(hn::Add(s1a, s1b), hn::Add(s1c, s1d))));
-      block_moments = MomentsFromSums(block_count, sum, sum_sq);
-    } else {
-      block_moments.count = block_count;
-      block_moments.m2 = sum_sq;  // about 0: what RMSNorm needs
-    }
-    MergeMoments(total, block_moments);
+    const size_t end = HWY_MIN(count, start + block);
+    double sum, sum_sq;
+    BlockSums<kCentered, kResidual, kSumOut>(d, src, start, end, scale, pivot,
+                                             &sum, &sum_sq);
+    MergeMoments(total, BlockMoments<kCentered>(
+                            static_cast<double>(end - start), sum, sum_sq));
   }
   return total;
 }

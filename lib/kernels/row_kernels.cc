@@ -17,7 +17,7 @@ namespace HWY_NAMESPACE {
 
 const RowKernels* GetRowKernels() {
   static constexpr RowKernels kKernels = {HWY_TARGET, &F32Lanes, &SpanMoments,
-                                          &RowNormalize};
+                                          &RowNormalize, &RowsNormalize};
   return &kKernels;
 }
 

@@ -31,6 +31,26 @@ struct RowAffine {
   float inv_std = 1.0f;
   const float* gamma = nullptr;
   const float* beta = nullptr;
+  bool stream = false;  // non-temporal stores of y (same values)
+};
+
+// Whole rows for the common case: no residual, each row one reduction
+// chunk, values that need no rescaling. Strides in elements; mean/rstd
+// optional, indexed by row.
+struct RowBatch {
+  const float* x = nullptr;
+  int64_t x_stride = 0;
+  float* y = nullptr;
+  int64_t y_stride = 0;
+  int64_t cols = 0;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float* mean = nullptr;
+  float* rstd = nullptr;
+  float eps = 0.0f;
+  bool centered = true;  // false: RMSNorm
+  bool stream = false;
+  int64_t block_elems = 0;
 };
 
 struct RowKernels {
@@ -45,6 +65,11 @@ struct RowKernels {
   // Writes y[0, n). y may equal x or residual (element-wise in place).
   void (*normalize)(const float* x, const float* residual, float* y, int64_t n,
                     const RowAffine& affine);
+  // Moments, statistics and normalize of rows [begin, end), with the same
+  // results as moments + normalize per row. Returns the first row not done:
+  // end, or a row whose values need the rescaling path (huge, tiny, NaN or
+  // Inf), which the caller runs before calling again after it.
+  int64_t (*rows)(const RowBatch& batch, int64_t begin, int64_t end);
 };
 
 // Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.

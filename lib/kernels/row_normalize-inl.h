@@ -5,9 +5,11 @@
 // offsets stay accurate); scale is 1 except for huge or tiny data. In place
 // (y == x or y == residual) is fine: each vector is read before it is
 // written. Tail: partial last vector, masked.
+// With affine.stream, y is written with non-temporal stores (after a masked
+// peel up to vector alignment): for outputs far larger than the LLC this
+// skips the read-for-ownership of y. Values are the same either way.
 
-#if defined(SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_) == \
-    defined(HWY_TARGET_TOGGLE)
+#if defined(SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_
 #undef SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_
 #else
@@ -15,8 +17,13 @@
 #endif
 
 #include <cstdint>
+#include <utility>
 
+#include "common/moments.h"
+#include "common/unit_stats.h"
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
+#include "kernels/moments-inl.h"
 #include "kernels/row_kernels.h"
 #include "kernels/tail-inl.h"
 
@@ -25,85 +32,226 @@ namespace simdnorm {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-template <bool kResidual, bool kGamma, bool kBeta, class D>
-HWY_INLINE hn::Vec<D> NormalizeVector(D d, hn::Vec<D> v, hn::Vec<D> r,
-                                      const RowAffine& a, size_t i,
-                                      hn::Vec<D> scale, hn::Vec<D> pivot,
-                                      hn::Vec<D> mean, hn::Vec<D> inv_std) {
-  if (kResidual) v = hn::Add(v, r);
+// The per-call constants (scale, pivot, mean, inv_std) travel as separate
+// vector arguments: SVE vectors cannot be struct members.
+// v already includes the residual. g/b: gamma/beta (ignored when absent).
+template <bool kGamma, bool kBeta, class V>
+HWY_INLINE V NormalizeValues(V v, V g, V b, V scale, V pivot, V mean,
+                             V inv_std) {
   v = hn::Mul(hn::Sub(hn::MulSub(v, scale, pivot), mean), inv_std);
-  if (kGamma && kBeta) {
-    return hn::MulAdd(v, hn::LoadU(d, a.gamma + i), hn::LoadU(d, a.beta + i));
-  }
-  if (kGamma) return hn::Mul(v, hn::LoadU(d, a.gamma + i));
-  if (kBeta) return hn::Add(v, hn::LoadU(d, a.beta + i));
+  if (kGamma && kBeta) return hn::MulAdd(v, g, b);
+  if (kGamma) return hn::Mul(v, g);
+  if (kBeta) return hn::Add(v, b);
   return v;
 }
 
-template <bool kResidual, bool kGamma, bool kBeta>
-void RowNormalizeT(const float* HWY_RESTRICT x, const float* residual,
-                   float* y, int64_t n, const RowAffine& a) {
-  const hn::ScalableTag<float> d;
+template <bool kResidual, bool kGamma, bool kBeta, class D>
+HWY_INLINE hn::Vec<D> NormalizeAt(D d, const float* HWY_RESTRICT x,
+                                  const float* HWY_RESTRICT residual,
+                                  const float* HWY_RESTRICT gamma,
+                                  const float* HWY_RESTRICT beta, size_t i,
+                                  hn::Vec<D> scale, hn::Vec<D> pivot,
+                                  hn::Vec<D> mean, hn::Vec<D> inv_std) {
+  auto v = hn::LoadU(d, x + i);
+  if (kResidual) v = hn::Add(v, hn::LoadU(d, residual + i));
+  const auto g = kGamma ? hn::LoadU(d, gamma + i) : hn::Zero(d);
+  const auto b = kBeta ? hn::LoadU(d, beta + i) : hn::Zero(d);
+  return NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std);
+}
+
+// Values [i, i + count), count < Lanes: masked loads and store.
+template <bool kResidual, bool kGamma, bool kBeta, class D>
+HWY_INLINE void NormalizePart(D d, const float* HWY_RESTRICT x,
+                              const float* HWY_RESTRICT residual,
+                              const float* HWY_RESTRICT gamma,
+                              const float* HWY_RESTRICT beta, float* y,
+                              size_t i, size_t count, hn::Vec<D> scale,
+                              hn::Vec<D> pivot, hn::Vec<D> mean,
+                              hn::Vec<D> inv_std) {
+  auto v = LoadTail(d, x + i, count);
+  if (kResidual) v = hn::Add(v, LoadTail(d, residual + i, count));
+  const auto g = kGamma ? LoadTail(d, gamma + i, count) : hn::Zero(d);
+  const auto b = kBeta ? LoadTail(d, beta + i, count) : hn::Zero(d);
+  StoreTail(
+      NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std), d,
+      y + i, count);
+}
+
+template <bool kStream, class D>
+HWY_INLINE void StoreOut(hn::Vec<D> v, D d, float* HWY_RESTRICT p) {
+  if (kStream) {
+    hn::Stream(v, d, p);
+  } else {
+    hn::StoreU(v, d, p);
+  }
+}
+
+template <bool kResidual, bool kGamma, bool kBeta, bool kStream>
+HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
+                              size_t count, const RowAffine& a) {
+  using D = hn::ScalableTag<float>;
+  const D d;
   const size_t N = hn::Lanes(d);
   const auto scale = hn::Set(d, a.scale);
   const auto pivot = hn::Set(d, a.scaled_pivot);
   const auto mean = hn::Set(d, a.shifted_mean);
   const auto inv_std = hn::Set(d, a.inv_std);
-  const size_t count = static_cast<size_t>(n);
-  const auto zero = hn::Zero(d);
+  // Locals: y stores cannot alias them, so they stay in registers.
+  const float* HWY_RESTRICT gamma = a.gamma;
+  const float* HWY_RESTRICT beta = a.beta;
   size_t i = 0;
-  for (; i + 2 * N <= count; i += 2 * N) {
-    const auto v0 = hn::LoadU(d, x + i);
-    const auto v1 = hn::LoadU(d, x + i + N);
-    const auto r0 = kResidual ? hn::LoadU(d, residual + i) : zero;
-    const auto r1 = kResidual ? hn::LoadU(d, residual + i + N) : zero;
-    hn::StoreU(NormalizeVector<kResidual, kGamma, kBeta>(
-                   d, v0, r0, a, i, scale, pivot, mean, inv_std),
-               d, y + i);
-    hn::StoreU(NormalizeVector<kResidual, kGamma, kBeta>(
-                   d, v1, r1, a, i + N, scale, pivot, mean, inv_std),
-               d, y + i + N);
+  if (kStream) {
+    // Stream needs an aligned destination: peel up to it.
+    const size_t misaligned =
+        (reinterpret_cast<uintptr_t>(y) / sizeof(float)) & (N - 1);
+    if (misaligned != 0) {
+      const size_t peel = HWY_MIN(count, N - misaligned);
+      NormalizePart<kResidual, kGamma, kBeta>(
+          d, x, residual, gamma, beta, y, 0, peel, scale, pivot, mean, inv_std);
+      i = peel;
+    }
+  }
+  for (; i + 4 * N <= count; i += 4 * N) {
+    const auto v0 = NormalizeAt<kResidual, kGamma, kBeta>(
+        d, x, residual, gamma, beta, i, scale, pivot, mean, inv_std);
+    const auto v1 = NormalizeAt<kResidual, kGamma, kBeta>(
+        d, x, residual, gamma, beta, i + N, scale, pivot, mean, inv_std);
+    const auto v2 = NormalizeAt<kResidual, kGamma, kBeta>(
+        d, x, residual, gamma, beta, i + 2 * N, scale, pivot, mean, inv_std);
+    const auto v3 = NormalizeAt<kResidual, kGamma, kBeta>(
+        d, x, residual, gamma, beta, i + 3 * N, scale, pivot, mean, inv_std);
+    StoreOut<kStream>(v0, d, y + i);
+    StoreOut<kStream>(v1, d, y + i + N);
+    StoreOut<kStream>(v2, d, y + i + 2 * N);
+    StoreOut<kStream>(v3, d, y + i + 3 * N);
   }
   for (; i + N <= count; i += N) {
-    const auto v = hn::LoadU(d, x + i);
-    const auto r = kResidual ? hn::LoadU(d, residual + i) : zero;
-    hn::StoreU(NormalizeVector<kResidual, kGamma, kBeta>(
-                   d, v, r, a, i, scale, pivot, mean, inv_std),
-               d, y + i);
+    StoreOut<kStream>(
+        NormalizeAt<kResidual, kGamma, kBeta>(d, x, residual, gamma, beta, i,
+                                              scale, pivot, mean, inv_std),
+        d, y + i);
   }
   if (i < count) {
-    const size_t rest = count - i;
-    const auto v = LoadTail(d, x + i, rest);
-    const auto r = kResidual ? LoadTail(d, residual + i, rest) : zero;
-    auto out = hn::Mul(hn::Sub(hn::MulSub(kResidual ? hn::Add(v, r) : v,
-                                          scale, pivot),
-                               mean),
-                       inv_std);
-    if (kGamma) out = hn::Mul(out, LoadTail(d, a.gamma + i, rest));
-    if (kBeta) out = hn::Add(out, LoadTail(d, a.beta + i, rest));
-    StoreTail(out, d, y + i, rest);
+    NormalizePart<kResidual, kGamma, kBeta>(d, x, residual, gamma, beta, y, i,
+                                            count - i, scale, pivot, mean,
+                                            inv_std);
   }
 }
 
-template <bool kResidual>
+template <bool kResidual, bool kStream>
 void RowNormalizeAffine(const float* x, const float* residual, float* y,
-                        int64_t n, const RowAffine& a) {
+                        size_t n, const RowAffine& a) {
   if (a.gamma != nullptr) {
     if (a.beta != nullptr) {
-      return RowNormalizeT<kResidual, true, true>(x, residual, y, n, a);
+      return RowNormalizeT<kResidual, true, true, kStream>(x, residual, y, n,
+                                                           a);
     }
-    return RowNormalizeT<kResidual, true, false>(x, residual, y, n, a);
+    return RowNormalizeT<kResidual, true, false, kStream>(x, residual, y, n, a);
   }
   if (a.beta != nullptr) {
-    return RowNormalizeT<kResidual, false, true>(x, residual, y, n, a);
+    return RowNormalizeT<kResidual, false, true, kStream>(x, residual, y, n, a);
   }
-  return RowNormalizeT<kResidual, false, false>(x, residual, y, n, a);
+  return RowNormalizeT<kResidual, false, false, kStream>(x, residual, y, n, a);
 }
 
 inline void RowNormalize(const float* x, const float* residual, float* y,
                          int64_t n, const RowAffine& a) {
-  if (residual != nullptr) return RowNormalizeAffine<true>(x, residual, y, n, a);
-  return RowNormalizeAffine<false>(x, residual, y, n, a);
+  const size_t count = static_cast<size_t>(n);
+  // Unaligned floats cannot be peeled to vector alignment: plain stores.
+  const bool stream =
+      a.stream && (reinterpret_cast<uintptr_t>(y) % sizeof(float)) == 0;
+  if (stream) {
+    if (residual != nullptr) {
+      RowNormalizeAffine<true, true>(x, residual, y, count, a);
+    } else {
+      RowNormalizeAffine<false, true>(x, residual, y, count, a);
+    }
+    // Non-temporal stores are weakly ordered: make them visible before the
+    // caller signals completion to other threads.
+    hwy::FlushStream();
+    return;
+  }
+  if (residual != nullptr) {
+    return RowNormalizeAffine<true, false>(x, residual, y, count, a);
+  }
+  return RowNormalizeAffine<false, false>(x, residual, y, count, a);
+}
+
+// ------------------------------------------------------------ whole rows
+
+// Rows [begin, end) of a RowBatch, statistics and normalize in one call,
+// without a call through the kernel table per row. The statistics use the
+// same functions as the per-row path of the ops layer (one chunk per row,
+// scale 1), so results are identical. Returns the first row that needs a
+// rescaled pass (huge, tiny or non-finite values): the caller's path.
+template <bool kCentered, bool kGamma, bool kBeta, bool kStream>
+int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
+  // A local copy: stores to y, mean and rstd cannot alias it, so its fields
+  // stay in registers instead of being reloaded for every row.
+  const RowBatch b = batch;
+  const hn::ScalableTag<float> df;
+  const size_t cols = static_cast<size_t>(b.cols);
+  const bool one_block = cols <= MomentsBlock(hn::Lanes(df), b.block_elems);
+  const auto unit_scale = hn::Set(df, 1.0f);
+  for (int64_t r = begin; r < end; ++r) {
+    const float* x = b.x + r * b.x_stride;
+    const float pivot =
+        kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
+    MomentsSource src;
+    src.x = x;
+    src.scaled_pivot = pivot;
+    Moments m;
+    if (one_block) {  // as SpanMomentsT with a single block
+      double sum = 0.0, sum_sq = 0.0;
+      BlockSums<kCentered, false, false>(df, src, 0, cols, unit_scale,
+                                         hn::Set(df, pivot), &sum, &sum_sq);
+      m = BlockMoments<kCentered>(static_cast<double>(cols), sum, sum_sq);
+    } else {
+      m = SpanMomentsT<kCentered, false, false>(src, b.cols, b.block_elems);
+    }
+    if (RetryScale(m, pivot, b.eps) != 1.0f) {
+      if (kStream) hwy::FlushStream();
+      return r;
+    }
+    const UnitStats st = FinishStats(m, pivot, 1.0f, b.eps, kCentered);
+    if (b.mean) b.mean[r] = static_cast<float>(st.mean);
+    if (b.rstd) b.rstd[r] = static_cast<float>(st.rstd);
+    RowAffine a;
+    a.scaled_pivot = st.scaled_pivot;
+    a.shifted_mean = st.shifted_mean;
+    a.inv_std = st.inv_std;
+    a.gamma = b.gamma;
+    a.beta = b.beta;
+    RowNormalizeT<false, kGamma, kBeta, kStream>(x, nullptr,
+                                                 b.y + r * b.y_stride, cols, a);
+  }
+  if (kStream) hwy::FlushStream();
+  return end;
+}
+
+template <bool kCentered, bool kStream>
+int64_t RowsNormalizeAffine(const RowBatch& b, int64_t begin, int64_t end) {
+  if (b.gamma != nullptr) {
+    if (b.beta != nullptr) {
+      return RowsNormalizeT<kCentered, true, true, kStream>(b, begin, end);
+    }
+    return RowsNormalizeT<kCentered, true, false, kStream>(b, begin, end);
+  }
+  if (b.beta != nullptr) {
+    return RowsNormalizeT<kCentered, false, true, kStream>(b, begin, end);
+  }
+  return RowsNormalizeT<kCentered, false, false, kStream>(b, begin, end);
+}
+
+inline int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
+  const bool stream =
+      b.stream && (reinterpret_cast<uintptr_t>(b.y) % sizeof(float)) == 0;
+  if (b.centered) {
+    return stream ? RowsNormalizeAffine<true, true>(b, begin, end)
+                  : RowsNormalizeAffine<true, false>(b, begin, end);
+  }
+  return stream ? RowsNormalizeAffine<false, true>(b, begin, end)
+                : RowsNormalizeAffine<false, false>(b, begin, end);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
