@@ -1,0 +1,54 @@
+// Reference implementations the library is compared with: a plain scalar
+// loop (the baseline) and oneDNN (when built with it). Each returns a
+// callable that runs the whole op once, or an empty one if the peer cannot
+// do the case.
+#ifndef SIMDNORM_BENCH_PEERS_H_
+#define SIMDNORM_BENCH_PEERS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace simdnorm_bench {
+
+enum class Op {
+  kLayerNorm,
+  kRmsNorm,
+  kGroupNorm,
+  kInstanceNorm,
+  kBatchNormInference,
+  kBatchNormTraining,
+};
+
+// One problem, with its buffers. Row norms: x is [rows = batch, cols =
+// channels]. The others: [N, C, S] or [N, S, C]; groups == channels for
+// InstanceNorm.
+struct Problem {
+  Op op;
+  bool channels_last = false;
+  int64_t batch = 0;
+  int64_t channels = 0;
+  int64_t spatial = 1;
+  int64_t groups = 1;
+  float eps = 1e-5f;
+  const float* x = nullptr;
+  float* y = nullptr;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;  // null for RMSNorm
+  float* running_mean = nullptr;
+  float* running_var = nullptr;
+  int64_t elements() const { return batch * channels * spatial; }
+};
+
+using Runner = std::function<void()>;
+
+Runner MakeScalarRunner(const Problem& p);
+
+// Empty if oneDNN was not built in or has no such primitive; `why` then
+// says so. threads: the OpenMP threads oneDNN may use.
+Runner MakeDnnlRunner(const Problem& p, int threads, std::string* why);
+bool HaveDnnl();
+
+}  // namespace simdnorm_bench
+
+#endif  // SIMDNORM_BENCH_PEERS_H_
