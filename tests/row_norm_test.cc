@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "reference.h"
@@ -299,6 +300,78 @@ TEST_P(RowNormTest, BitIdenticalAcrossThreadCounts) {
     for (size_t i = 2; i < outputs.size(); ++i) {
       EXPECT_TRUE(outputs[i] == outputs[i % 2])
           << s.rows << "x" << s.cols << ": output " << i << " differs";
+    }
+  }
+}
+
+// Non-temporal stores (outputs of at least stream_bytes) give the same bits
+// as ordinary stores, also with a y that is not vector-aligned and strided.
+TEST_P(RowNormTest, StreamingStoresMatchOrdinaryStores) {
+  const int64_t rows = 37, cols = 1029, y_stride = 1031;
+  const auto x = RandomNormal(rows * cols, 2.0, 3.0, 13);
+  const auto gamma = RandomNormal(cols, 1.0, 0.3, 14);
+  for (bool rms : {false, true}) {
+    std::vector<std::vector<float>> outputs;
+    for (int64_t stream_bytes : {int64_t{1} << 50, int64_t{4096}}) {
+      simdnorm::Context c = ctx_threads(2);
+      simdnorm::TileParams params;
+      params.stream_bytes = stream_bytes;
+      c.set_tile_params(rms ? SIMDNORM_OP_RMS_NORM : SIMDNORM_OP_LAYER_NORM,
+                        SIMDNORM_NCHW, cols, &params);
+      Buffer y(rows * y_stride, 3);  // 12 bytes past a 64-byte boundary
+      simdnorm::RowNormArgs args;
+      args.rows = rows;
+      args.cols = cols;
+      args.x = x.data();
+      args.y = y.data();
+      args.y_stride = y_stride;
+      args.gamma = gamma.data();
+      if (rms) {
+        simdnorm::RmsNorm(args, &c);
+      } else {
+        simdnorm::LayerNorm(args, &c);
+      }
+      EXPECT_TRUE(y.GuardIntact());
+      outputs.emplace_back(y.data(), y.data() + y.size());
+    }
+    EXPECT_TRUE(outputs[0] == outputs[1]) << (rms ? "RMSNorm" : "LayerNorm");
+  }
+}
+
+// Rows that need the rescaled pass (huge, tiny, NaN) between ordinary rows
+// of a many-row call: the full call equals row-by-row slices bit for bit.
+TEST_P(RowNormTest, RescaledRowsAmongOrdinaryRows) {
+  const int64_t rows = 40, cols = 96;
+  auto x = RandomNormal(rows * cols, 0.0, 1.0, 15);
+  for (int64_t c = 0; c < cols; ++c) {
+    x[5 * cols + c] *= 1e30f;
+    x[17 * cols + c] *= 1e-30f;
+  }
+  x[23 * cols + 7] = std::numeric_limits<float>::quiet_NaN();
+  for (bool rms : {false, true}) {
+    std::vector<float> full(x.size()), sliced(x.size());
+    simdnorm::RowNormArgs args;
+    args.rows = rows;
+    args.cols = cols;
+    args.eps = 0.0f;
+    args.x = x.data();
+    args.y = full.data();
+    if (rms) {
+      simdnorm::RmsNorm(args, &ctx());
+    } else {
+      simdnorm::LayerNorm(args, &ctx());
+    }
+    args.y = sliced.data();
+    for (int64_t r = 0; r < rows; ++r) {
+      simdnorm::Check(rms ? simdnorm_rms_norm_slice(raw(), &args, r, r + 1)
+                          : simdnorm_layer_norm_slice(raw(), &args, r, r + 1));
+    }
+    EXPECT_EQ(0, std::memcmp(full.data(), sliced.data(),
+                             full.size() * sizeof(float)));
+    for (int64_t c = 0; c < cols; ++c) {
+      ASSERT_TRUE(std::isnan(full[23 * cols + c]));
+      ASSERT_TRUE(std::isfinite(full[5 * cols + c]));
+      ASSERT_TRUE(std::isfinite(full[17 * cols + c]));
     }
   }
 }
