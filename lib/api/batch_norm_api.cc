@@ -4,6 +4,7 @@
 
 #include "api/channel_validate.h"
 #include "api/error.h"
+#include "api/op_call.h"
 #include "api/validate.h"
 #include "ops/batch_norm.h"
 #include "simdnorm/simdnorm.h"
@@ -129,20 +130,20 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
 
 simdnorm_status BatchNorm(const char* op, bool training, simdnorm_context* ctx,
                           const simdnorm_batch_norm_args* args) {
-  return GuardExceptions(op, [&] {
-    simdnorm_status status;
-    const simdnorm_context* c = ResolveContext(ctx, &status);
-    if (c == nullptr) return status;
-    BatchNormProblem p;
-    SIMDNORM_CHECK(ValidateBatchNorm(op, training, args, &p));
-    if (p.batch == 0) return SIMDNORM_OK;
-    if (training) {
-      RunBatchNormTraining(*c, p);
-    } else {
-      RunBatchNormInference(*c, p);
-    }
-    return SIMDNORM_OK;
-  });
+  return ValidateAndRun<BatchNormProblem>(
+      op, ctx,
+      [&](BatchNormProblem* p) {
+        return ValidateBatchNorm(op, training, args, p);
+      },
+      [&](const simdnorm_context& c, const BatchNormProblem& p) {
+        if (p.batch == 0) return SIMDNORM_OK;
+        if (training) {
+          RunBatchNormTraining(c, p);
+        } else {
+          RunBatchNormInference(c, p);
+        }
+        return SIMDNORM_OK;
+      });
 }
 
 }  // namespace

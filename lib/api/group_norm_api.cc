@@ -2,6 +2,7 @@
 // ops/group_norm.
 #include "api/channel_validate.h"
 #include "api/error.h"
+#include "api/op_call.h"
 #include "api/validate.h"
 #include "ops/group_norm.h"
 #include "simdnorm/simdnorm.h"
@@ -82,27 +83,23 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
 simdnorm_status GroupNorm(const char* op, bool instance, simdnorm_context* ctx,
                           const simdnorm_group_norm_args* args, bool slice,
                           int64_t begin, int64_t end) {
-  return GuardExceptions(op, [&] {
-    simdnorm_status status;
-    const simdnorm_context* c = ResolveContext(ctx, &status);
-    if (c == nullptr) return status;
-    GroupNormProblem p;
-    SIMDNORM_CHECK(ValidateGroupNorm(op, instance, args, &p));
-    const int64_t units = p.batch * p.groups;
-    if (slice && (begin < 0 || begin > end || end > units)) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT,
-                  "%s: unit range [%lld, %lld) is not within [0, %lld]", op,
-                  static_cast<long long>(begin), static_cast<long long>(end),
-                  static_cast<long long>(units));
-    }
-    if (units == 0) return SIMDNORM_OK;
-    if (slice) {
-      RunGroupNormSlice(*c, p, begin, end);
-    } else {
-      RunGroupNorm(*c, p);
-    }
-    return SIMDNORM_OK;
-  });
+  return ValidateAndRun<GroupNormProblem>(
+      op, ctx,
+      [&](GroupNormProblem* p) {
+        SIMDNORM_CHECK(ValidateGroupNorm(op, instance, args, p));
+        return slice ? CheckSliceRange(op, "unit", begin, end,
+                                       p->batch * p->groups)
+                     : SIMDNORM_OK;
+      },
+      [&](const simdnorm_context& c, const GroupNormProblem& p) {
+        if (p.batch * p.groups == 0) return SIMDNORM_OK;
+        if (slice) {
+          RunGroupNormSlice(c, p, begin, end);
+        } else {
+          RunGroupNorm(c, p);
+        }
+        return SIMDNORM_OK;
+      });
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // C API of LayerNorm and RMSNorm: argument validation, then ops/row_norm.
 #include "api/error.h"
+#include "api/op_call.h"
 #include "api/validate.h"
 #include "ops/row_norm.h"
 #include "simdnorm/simdnorm.h"
@@ -106,26 +107,22 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
 simdnorm_status RowNorm(const char* op, bool rms, simdnorm_context* ctx,
                         const simdnorm_row_norm_args* args, bool slice,
                         int64_t begin, int64_t end) {
-  return GuardExceptions(op, [&] {
-    simdnorm_status status;
-    const simdnorm_context* c = ResolveContext(ctx, &status);
-    if (c == nullptr) return status;
-    RowNormProblem p;
-    SIMDNORM_CHECK(ValidateRowNorm(op, rms, args, &p));
-    if (slice && (begin < 0 || begin > end || end > p.rows)) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT,
-                  "%s: row range [%lld, %lld) is not within [0, %lld]", op,
-                  static_cast<long long>(begin), static_cast<long long>(end),
-                  static_cast<long long>(p.rows));
-    }
-    if (p.rows == 0) return SIMDNORM_OK;
-    if (slice) {
-      RunRowNormSlice(*c, p, begin, end);
-    } else {
-      RunRowNorm(*c, p);
-    }
-    return SIMDNORM_OK;
-  });
+  return ValidateAndRun<RowNormProblem>(
+      op, ctx,
+      [&](RowNormProblem* p) {
+        SIMDNORM_CHECK(ValidateRowNorm(op, rms, args, p));
+        return slice ? CheckSliceRange(op, "row", begin, end, p->rows)
+                     : SIMDNORM_OK;
+      },
+      [&](const simdnorm_context& c, const RowNormProblem& p) {
+        if (p.rows == 0) return SIMDNORM_OK;
+        if (slice) {
+          RunRowNormSlice(c, p, begin, end);
+        } else {
+          RunRowNorm(c, p);
+        }
+        return SIMDNORM_OK;
+      });
 }
 
 }  // namespace

@@ -77,6 +77,15 @@ simdnorm_status CheckRequired(const char* op, const char* name,
   return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s is null", op, name);
 }
 
+simdnorm_status CheckSliceRange(const char* op, const char* unit,
+                                int64_t begin, int64_t end, int64_t count) {
+  if (begin >= 0 && begin <= end && end <= count) return SIMDNORM_OK;
+  return Fail(SIMDNORM_INVALID_ARGUMENT,
+              "%s: %s range [%lld, %lld) is not within [0, %lld]", op, unit,
+              static_cast<long long>(begin), static_cast<long long>(end),
+              static_cast<long long>(count));
+}
+
 simdnorm_status CheckElementCount(const char* op, int64_t a, int64_t b,
                                   int64_t c) {
   const double elems = static_cast<double>(a) * static_cast<double>(b) *

@@ -55,6 +55,9 @@ int RawEnumValue(const Enum& field) {
 simdnorm_status CheckDtypeF32(const char* op, int dtype);
 simdnorm_status CheckRequired(const char* op, const char* name,
                               const void* p);
+// A slice call's [begin, end) must lie within [0, count] ("row", "unit").
+simdnorm_status CheckSliceRange(const char* op, const char* unit,
+                                int64_t begin, int64_t end, int64_t count);
 // Sizes whose element count must fit in int64 bytes.
 simdnorm_status CheckElementCount(const char* op, int64_t a, int64_t b,
                                   int64_t c);

@@ -1,0 +1,29 @@
+// The common shape of every op entry point of the C API.
+#ifndef SIMDNORM_API_OP_CALL_H_
+#define SIMDNORM_API_OP_CALL_H_
+
+#include "api/error.h"
+#include "api/validate.h"
+#include "runtime/context.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm {
+
+// No exception escapes; the context is resolved; validate(&problem) checks
+// every argument before anything is written; then run(ctx, problem).
+template <class Problem, class Validate, class Run>
+simdnorm_status ValidateAndRun(const char* op, const simdnorm_context* ctx,
+                               const Validate& validate, const Run& run) {
+  return GuardExceptions(op, [&] {
+    simdnorm_status status;
+    const simdnorm_context* resolved = ResolveContext(ctx, &status);
+    if (resolved == nullptr) return status;
+    Problem problem;
+    SIMDNORM_CHECK(validate(&problem));
+    return run(*resolved, problem);
+  });
+}
+
+}  // namespace simdnorm
+
+#endif  // SIMDNORM_API_OP_CALL_H_
