@@ -179,51 +179,75 @@ inline void RowNormalize(const float* x, const float* residual, float* y,
 
 // ------------------------------------------------------------ whole rows
 
+// Moments of one row of a RowBatch at scale 1, as the ops layer's per-row
+// path computes them (one chunk per row), so results are identical.
+template <bool kCentered, class D>
+HWY_INLINE Moments BatchRowMoments(D d, const RowBatch& b, const float* x,
+                                   float pivot, bool one_block) {
+  MomentsSource src;
+  src.x = x;
+  src.scaled_pivot = pivot;
+  if (!one_block) {
+    return SpanMomentsT<kCentered, false, false>(src, b.cols, b.block_elems);
+  }
+  double sum, sum_sq;  // as SpanMomentsT with a single block
+  BlockSums<kCentered, false, false>(d, src, 0, static_cast<size_t>(b.cols),
+                                     hn::Set(d, 1.0f), hn::Set(d, pivot), &sum,
+                                     &sum_sq);
+  return BlockMoments<kCentered>(static_cast<double>(b.cols), sum, sum_sq);
+}
+
 // Rows [begin, end) of a RowBatch, statistics and normalize in one call,
-// without a call through the kernel table per row. The statistics use the
-// same functions as the per-row path of the ops layer (one chunk per row,
-// scale 1), so results are identical. Returns the first row that needs a
-// rescaled pass (huge, tiny or non-finite values): the caller's path.
+// without a call through the kernel table per row. Rows go in small
+// groups, phase by phase (moments, statistics, normalize), so that the long
+// latency chain of one row (reduction, division, square root) overlaps
+// with the other rows' work instead of serializing the rows. Returns the
+// first row that needs a rescaled pass (huge, tiny or non-finite values):
+// the caller's path.
 template <bool kCentered, bool kGamma, bool kBeta, bool kStream>
 int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   // A local copy: stores to y, mean and rstd cannot alias it, so its fields
   // stay in registers instead of being reloaded for every row.
   const RowBatch b = batch;
-  const hn::ScalableTag<float> df;
+  const hn::ScalableTag<float> d;
   const size_t cols = static_cast<size_t>(b.cols);
-  const bool one_block = cols <= MomentsBlock(hn::Lanes(df), b.block_elems);
-  const auto unit_scale = hn::Set(df, 1.0f);
-  for (int64_t r = begin; r < end; ++r) {
-    const float* x = b.x + r * b.x_stride;
-    const float pivot =
-        kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
-    MomentsSource src;
-    src.x = x;
-    src.scaled_pivot = pivot;
-    Moments m;
-    if (one_block) {  // as SpanMomentsT with a single block
-      double sum = 0.0, sum_sq = 0.0;
-      BlockSums<kCentered, false, false>(df, src, 0, cols, unit_scale,
-                                         hn::Set(df, pivot), &sum, &sum_sq);
-      m = BlockMoments<kCentered>(static_cast<double>(cols), sum, sum_sq);
-    } else {
-      m = SpanMomentsT<kCentered, false, false>(src, b.cols, b.block_elems);
+  const bool one_block = cols <= MomentsBlock(hn::Lanes(d), b.block_elems);
+  constexpr int64_t kGroup = 8;
+  for (int64_t r0 = begin; r0 < end; r0 += kGroup) {
+    const int64_t rows = HWY_MIN(kGroup, end - r0);
+    float pivot[kGroup];
+    Moments moments[kGroup];
+    for (int64_t j = 0; j < rows; ++j) {
+      const float* x = b.x + (r0 + j) * b.x_stride;
+      pivot[j] = kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
+      moments[j] = BatchRowMoments<kCentered>(d, b, x, pivot[j], one_block);
     }
-    if (RetryScale(m, pivot, b.eps) != 1.0f) {
+    int64_t good = rows;  // rows before the first one needing a rescale
+    UnitStats stats[kGroup];
+    for (int64_t j = 0; j < rows; ++j) {
+      if (RetryScale(moments[j], pivot[j], b.eps) != 1.0f) {
+        good = j;
+        break;
+      }
+      stats[j] = FinishStats(moments[j], pivot[j], 1.0f, b.eps, kCentered);
+    }
+    for (int64_t j = 0; j < good; ++j) {
+      const int64_t r = r0 + j;
+      if (b.mean) b.mean[r] = static_cast<float>(stats[j].mean);
+      if (b.rstd) b.rstd[r] = static_cast<float>(stats[j].rstd);
+      RowAffine a;
+      a.scaled_pivot = stats[j].scaled_pivot;
+      a.shifted_mean = stats[j].shifted_mean;
+      a.inv_std = stats[j].inv_std;
+      a.gamma = b.gamma;
+      a.beta = b.beta;
+      RowNormalizeT<false, kGamma, kBeta, kStream>(
+          b.x + r * b.x_stride, nullptr, b.y + r * b.y_stride, cols, a);
+    }
+    if (good < rows) {
       if (kStream) hwy::FlushStream();
-      return r;
+      return r0 + good;
     }
-    const UnitStats st = FinishStats(m, pivot, 1.0f, b.eps, kCentered);
-    if (b.mean) b.mean[r] = static_cast<float>(st.mean);
-    if (b.rstd) b.rstd[r] = static_cast<float>(st.rstd);
-    RowAffine a;
-    a.scaled_pivot = st.scaled_pivot;
-    a.shifted_mean = st.shifted_mean;
-    a.inv_std = st.inv_std;
-    a.gamma = b.gamma;
-    a.beta = b.beta;
-    RowNormalizeT<false, kGamma, kBeta, kStream>(x, nullptr,
-                                                 b.y + r * b.y_stride, cols, a);
   }
   if (kStream) hwy::FlushStream();
   return end;
