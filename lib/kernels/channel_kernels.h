@@ -18,7 +18,7 @@ namespace simdnorm {
 // GroupNorm repeats its group's scale/pivot over the group's channels;
 // BatchNorm inference has scale 1, pivot = running mean, add = beta.
 struct ChannelCoefficients {
-  const float* scale = nullptr;
+  const float* scale = nullptr;  // null: 1 for every channel
   const float* scaled_pivot = nullptr;
   const float* mul = nullptr;
   const float* add = nullptr;
@@ -35,17 +35,28 @@ struct ChannelKernels {
                       int64_t channels, const float* scale,
                       const float* scaled_pivot, double* sum, double* sum_sq);
   // Channels-first: channel c is the span [c * spatial, (c + 1) * spatial)
-  // of x and y, normalized with coefficient c. y may equal x.
+  // of x and y, normalized with coefficient c. y may equal x. `stream`:
+  // write y with non-temporal stores where possible (same values), for
+  // outputs far larger than the last-level cache. `prefetch` (optional):
+  // the same number of values starting there (the next unit's x) are
+  // prefetched along the way, so that their reads from memory overlap
+  // these stores instead of following them.
   void (*normalize_channels_first)(const float* x, float* y, int64_t channels,
                                    int64_t spatial,
                                    const ChannelCoefficients& k,
-                                   simdnorm_activation act);
+                                   simdnorm_activation act, bool stream,
+                                   const float* prefetch);
   // Channels-last: rows of `channels` values (row stride `stride`), value c
-  // of each row normalized with coefficient c. y may equal x.
+  // of each row normalized with coefficient c. y may equal x. `stream` as
+  // above; it applies only when the rows are contiguous (stride ==
+  // channels) whole aligned vectors. `prefetch` (optional): rows of
+  // `channels` values at the same stride starting there are prefetched
+  // along the way.
   void (*normalize_channels_last)(const float* x, float* y, int64_t rows,
                                   int64_t stride, int64_t channels,
                                   const ChannelCoefficients& k,
-                                  simdnorm_activation act);
+                                  simdnorm_activation act, bool stream,
+                                  const float* prefetch);
 };
 
 // Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.

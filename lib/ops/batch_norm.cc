@@ -21,6 +21,46 @@ int64_t TensorBytes(const BatchNormProblem& p) {
   return p.batch * p.channels * p.spatial * int64_t{2 * sizeof(float)};
 }
 
+// Non-temporal stores of y when each thread's share of it is at least
+// stream_bytes (see group_norm.cc: with all cores on a mid-size output,
+// ordinary stores into the shared last-level cache measured faster).
+bool StreamOutput(const BatchNormProblem& p, const TileParams& t,
+                  bool parallel, const simdnorm_context& ctx) {
+  return TensorBytes(p) / 2 >=
+         t.stream_bytes * (parallel ? ctx.concurrency : 1);
+}
+
+// NCHW pieces of about chunk_elems values: whole channels of one sample
+// (runs of short channels cost no per-channel tails), or parts of one
+// channel when a channel is larger.
+struct NchwPieces {
+  NchwPieces(const BatchNormProblem& p, int64_t chunk)
+      : C(p.channels), S(p.spatial) {
+    if (S >= chunk) {
+      channels_per_piece = 1;
+      parts_per_channel = (S + chunk - 1) / chunk;
+      part_len = chunk;
+    } else {
+      channels_per_piece = std::min(C, chunk / S);
+      parts_per_channel = 1;
+      part_len = S;
+    }
+    per_sample =
+        (C + channels_per_piece - 1) / channels_per_piece * parts_per_channel;
+  }
+  // Piece i of sample n: first channel, offset in it, channels, length.
+  void Get(int64_t i, int64_t* c, int64_t* s0, int64_t* channels,
+           int64_t* len) const {
+    const int64_t block = i / parts_per_channel;
+    *c = block * channels_per_piece;
+    *s0 = (i % parts_per_channel) * part_len;
+    *channels = std::min(channels_per_piece, C - *c);
+    *len = std::min(part_len, S - *s0);
+  }
+  int64_t C, S;
+  int64_t channels_per_piece, parts_per_channel, part_len, per_sample;
+};
+
 // y = act((x * scale - pivot) * mul + add) per channel, over the whole
 // tensor. Element-wise, so the split into tasks does not matter.
 void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
@@ -28,38 +68,88 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
   const ChannelKernels& kern = *ctx.kernels.channel;
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
+  const bool stream = StreamOutput(p, t, parallel, ctx);
   if (p.layout == SIMDNORM_NHWC || p.spatial == 1) {
-    // [N * S, C] rows ([N, C] is the same memory in both layouts).
+    // [N * S, C] rows ([N, C] is the same memory in both layouts), in
+    // blocks of about chunk_elems values.
     const int64_t rows = p.batch * p.spatial;
+    const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / C);
+    const int64_t blocks = (rows + block_rows - 1) / block_rows;
     const auto run = [&](int64_t b, int64_t e) {
-      kern.normalize_channels_last(p.x + b * C, p.y + b * C, e - b, C, C,
-                                   k.At(0), p.activation);
+      const int64_t r0 = b * block_rows;
+      const int64_t r1 = std::min(rows, e * block_rows);
+      kern.normalize_channels_last(p.x + r0 * C, p.y + r0 * C, r1 - r0, C, C,
+                                   k.At(0), p.activation, stream, nullptr);
     };
-    if (!parallel) return run(0, rows);
-    const int64_t row_bytes = C * int64_t{2 * sizeof(float)};
-    ParallelFor(ctx, rows, std::max<int64_t>(1, t.task_bytes / row_bytes),
+    if (!parallel) return run(0, blocks);
+    const int64_t block_bytes = block_rows * C * int64_t{2 * sizeof(float)};
+    ParallelFor(ctx, blocks, std::max<int64_t>(1, t.task_bytes / block_bytes),
                 run);
     return;
   }
-  // NCHW: pieces of at most chunk_elems of each (n, c) span.
   const int64_t S = p.spatial;
-  const int64_t piece = std::min(S, t.chunk_elems);
-  const int64_t per_span = (S + piece - 1) / piece;
+  const NchwPieces pieces(p, t.chunk_elems);
   const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t span = i / per_span;  // n * C + c
-      const int64_t s0 = (i % per_span) * piece;
-      const int64_t at = span * S + s0;
-      kern.normalize_channels_first(p.x + at, p.y + at, 1,
-                                    std::min(piece, S - s0), k.At(span % C),
-                                    p.activation);
+      const int64_t n = i / pieces.per_sample;
+      int64_t c, s0, channels, len;
+      pieces.Get(i % pieces.per_sample, &c, &s0, &channels, &len);
+      const int64_t at = (n * C + c) * S + s0;
+      kern.normalize_channels_first(p.x + at, p.y + at, channels, len,
+                                    k.At(c), p.activation, stream, nullptr);
     }
   };
-  const int64_t items = p.batch * C * per_span;
+  const int64_t items = p.batch * pieces.per_sample;
   if (!parallel) return run(0, items);
-  const int64_t piece_bytes = piece * int64_t{2 * sizeof(float)};
+  const int64_t piece_bytes = pieces.channels_per_piece * pieces.part_len *
+                              int64_t{2 * sizeof(float)};
   ParallelFor(ctx, items, std::max<int64_t>(1, t.task_bytes / piece_bytes),
               run);
+}
+
+// Batch statistics of NCHW channel c (N spans of S), its coefficients, and
+// its normalize pass right away while the channel (N * S values, a few
+// hundred KiB for typical shapes) is still in L2: x is then read once from
+// memory instead of twice. The spans are normalized last first (the most
+// recently read are the most likely still cached). `split`: the channel's
+// reduction and normalize run on the context's threads (few channels).
+UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
+                              const BatchNormProblem& p, const TileParams& t,
+                              int64_t c, bool split, bool stream,
+                              bool prefetch_next, GroupStat* stat) {
+  const int64_t C = p.channels;
+  const int64_t S = p.spatial;
+  SpanSet set;
+  set.base = p.x + c * S;
+  set.spans = p.batch;
+  set.span_len = S;
+  set.span_stride = C * S;
+  *stat = SpanSetStats(ctx, set, t.block_elems, t.chunk_elems, p.eps, split);
+  CoefficientBuffers k(1);
+  const UnitStats st =
+      GroupCoefficients(*stat, p.eps, p.gamma ? p.gamma + c : nullptr,
+                        p.beta ? p.beta + c : nullptr, 0, 1, &k);
+  const ChannelKernels& kern = *ctx.kernels.channel;
+  const int64_t parts = (S + t.chunk_elems - 1) / t.chunk_elems;
+  const auto run = [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t piece = p.batch * parts - 1 - i;
+      const int64_t n = piece / parts;
+      const int64_t s0 = (piece % parts) * t.chunk_elems;
+      const int64_t at = (n * C + c) * S + s0;
+      // The same piece of channel c + 1, which this thread reads next.
+      kern.normalize_channels_first(p.x + at, p.y + at, 1,
+                                    std::min(t.chunk_elems, S - s0), k.At(0),
+                                    p.activation, stream,
+                                    prefetch_next ? p.x + at + S : nullptr);
+    }
+  };
+  if (split) {
+    ParallelFor(ctx, p.batch * parts, 1, run);
+  } else {
+    run(0, p.batch * parts);
+  }
+  return st;
 }
 
 }  // namespace
@@ -87,39 +177,48 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
   std::vector<GroupStat> stats(C);
-  if (p.layout == SIMDNORM_NHWC || p.spatial == 1) {
-    // Column moments of the [N * S, C] block, tiles merged in order.
-    ColumnGroupStats(ctx, p.x, p.batch * p.spatial, C, C, 1, t.spatial_tile,
-                     p.eps, parallel, stats.data());
-  } else {
-    const auto channel_stats = [&](int64_t c, bool split) {
-      SpanSet set;
-      set.base = p.x + c * p.spatial;
-      set.spans = p.batch;
-      set.span_len = p.spatial;
-      set.span_stride = C * p.spatial;
-      stats[c] = SpanSetStats(ctx, set, t.block_elems, t.chunk_elems, p.eps,
-                              split);
+  std::vector<UnitStats> unit_stats(C);
+  const bool channels_first = p.layout == SIMDNORM_NCHW && p.spatial > 1;
+  CoefficientBuffers k(channels_first ? 0 : C);
+  if (channels_first) {
+    const bool stream = StreamOutput(p, t, parallel, ctx);
+    // Prefetching the next channel pays while both fit in L2 together.
+    const bool prefetch =
+        p.batch * p.spatial * int64_t{sizeof(float)} <= 512 * 1024;
+    const auto channel = [&](int64_t c, bool split, bool prefetch_next) {
+      unit_stats[c] = ChannelNchwTraining(ctx, p, t, c, split, stream,
+                                          prefetch_next, &stats[c]);
     };
     if (parallel && C < ctx.concurrency) {
       // Few channels: split each channel's reduction into its chunks.
-      for (int64_t c = 0; c < C; ++c) channel_stats(c, true);
+      for (int64_t c = 0; c < C; ++c) channel(c, true, false);
     } else if (parallel) {
-      ParallelFor(ctx, C, 1, [&](int64_t b, int64_t e) {
-        for (int64_t c = b; c < e; ++c) channel_stats(c, false);
-      });
+      const int64_t channel_bytes =
+          p.batch * p.spatial * int64_t{2 * sizeof(float)};
+      ParallelFor(ctx, C, std::max<int64_t>(1, t.task_bytes / channel_bytes),
+                  [&](int64_t b, int64_t e) {
+                    for (int64_t c = b; c < e; ++c) {
+                      channel(c, false, prefetch && c + 1 < e);
+                    }
+                  });
     } else {
-      for (int64_t c = 0; c < C; ++c) channel_stats(c, false);
+      for (int64_t c = 0; c < C; ++c) channel(c, false, prefetch && c + 1 < C);
+    }
+  } else {
+    // Column moments of the [N * S, C] block, tiles merged in order.
+    ColumnGroupStats(ctx, p.x, p.batch * p.spatial, C, C, 1, t.spatial_tile,
+                     p.eps, parallel, stats.data());
+    for (int64_t c = 0; c < C; ++c) {
+      unit_stats[c] = GroupCoefficients(
+          stats[c], p.eps, p.gamma ? p.gamma + c : nullptr,
+          p.beta ? p.beta + c : nullptr, c, 1, &k);
     }
   }
 
-  CoefficientBuffers k(C);
   const double count = static_cast<double>(p.batch * p.spatial);
   const double m = p.momentum;
   for (int64_t c = 0; c < C; ++c) {
-    const UnitStats st = GroupCoefficients(
-        stats[c], p.eps, p.gamma ? p.gamma + c : nullptr,
-        p.beta ? p.beta + c : nullptr, c, 1, &k);
+    const UnitStats& st = unit_stats[c];
     if (p.batch_mean) p.batch_mean[c] = static_cast<float>(st.mean);
     if (p.batch_rstd) p.batch_rstd[c] = static_cast<float>(st.rstd);
     if (p.update_running_stats) {
@@ -134,7 +233,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
           static_cast<float>((1.0 - m) * p.running_var[c] + m * var);
     }
   }
-  NormalizeAll(ctx, p, t, k);
+  if (!channels_first) NormalizeAll(ctx, p, t, k);
 }
 
 }  // namespace simdnorm

@@ -32,17 +32,23 @@ Moments ChunkMoments(const RowKernels& k, const Chunk& c, float pivot,
   return UnscaleMoments(k.moments(src, c.len, block_elems, true), scale);
 }
 
-Moments SpanSetMoments(const simdnorm_context& ctx,
-                       const std::vector<Chunk>& chunks, float pivot,
-                       float scale, int64_t block_elems, bool parallel) {
+Moments SpanSetMoments(const simdnorm_context& ctx, const SpanSet& set,
+                       int64_t chunk_elems, float pivot, float scale,
+                       int64_t block_elems, bool parallel) {
   const RowKernels& k = *ctx.kernels.row;
   Moments total;
-  if (!parallel || chunks.size() == 1) {
-    for (const Chunk& c : chunks) {
-      MergeMoments(total, ChunkMoments(k, c, pivot, scale, block_elems));
+  const int64_t per_span = (set.span_len + chunk_elems - 1) / chunk_elems;
+  if (!parallel || set.spans * per_span == 1) {
+    // Same chunks in the same order as below, without the list.
+    for (int64_t i = 0; i < set.spans; ++i) {
+      for (int64_t b = 0; b < set.span_len; b += chunk_elems) {
+        const Chunk c{set.At(i) + b, std::min(chunk_elems, set.span_len - b)};
+        MergeMoments(total, ChunkMoments(k, c, pivot, scale, block_elems));
+      }
     }
     return total;
   }
+  const std::vector<Chunk> chunks = ChunksOf(set, chunk_elems);
   std::vector<Moments> parts(chunks.size());
   ParallelFor(ctx, static_cast<int64_t>(chunks.size()), 1,
               [&](int64_t b, int64_t e) {
@@ -55,9 +61,27 @@ Moments SpanSetMoments(const simdnorm_context& ctx,
   return total;
 }
 
-// Column sums of all tiles; per tile a group's channels are added (same
-// pivot and scale) and the group's tile moments merged, tile by tile.
-// Fills `totals` (unscaled) per group.
+// Adds one tile's column sums to the groups' moments: a group's channels
+// are added (same pivot and scale) and its tile moments merged.
+void MergeTileSums(const double* sums, int64_t tile_rows_here,
+                   int64_t channels, int64_t group_size,
+                   const std::vector<float>& scale, Moments* totals) {
+  const int64_t groups = channels / group_size;
+  const double count = static_cast<double>(tile_rows_here * group_size);
+  for (int64_t g = 0; g < groups; ++g) {
+    double s1 = 0.0, s2 = 0.0;
+    for (int64_t c = g * group_size; c < (g + 1) * group_size; ++c) {
+      s1 += sums[c];
+      s2 += sums[channels + c];
+    }
+    const float sc = scale[g * group_size];
+    const Moments m = MomentsFromSums(count, s1, s2);
+    MergeMoments(totals[g], sc == 1.0f ? m : UnscaleMoments(m, sc));
+  }
+}
+
+// Column sums of all tiles, merged tile by tile. Fills `totals` (unscaled)
+// per group.
 void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
                 int64_t stride, int64_t channels, int64_t group_size,
                 int64_t tile_rows, const std::vector<float>& scale,
@@ -75,19 +99,8 @@ void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
                   sums + channels);
   };
   const auto merge_tile = [&](int64_t t, const double* sums) {
-    const double count =
-        static_cast<double>(std::min(tile_rows, rows - t * tile_rows) *
-                            group_size);
-    for (int64_t g = 0; g < groups; ++g) {
-      double s1 = 0.0, s2 = 0.0;
-      for (int64_t c = g * group_size; c < (g + 1) * group_size; ++c) {
-        s1 += sums[c];
-        s2 += sums[channels + c];
-      }
-      const float sc = scale[g * group_size];
-      const Moments m = MomentsFromSums(count, s1, s2);
-      MergeMoments((*totals)[g], sc == 1.0f ? m : UnscaleMoments(m, sc));
-    }
+    MergeTileSums(sums, std::min(tile_rows, rows - t * tile_rows), channels,
+                  group_size, scale, totals->data());
   };
   if (!parallel || tiles == 1) {
     std::vector<double> sums(2 * channels);
@@ -106,22 +119,49 @@ void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
   }
 }
 
+float GroupPivot(const float* x, int64_t rows, int64_t stride, int64_t g,
+                 int64_t group_size) {
+  const float* first = x + g * group_size;
+  return MedianOf3(first[0], first[(rows / 2) * stride + group_size / 2],
+                   first[(rows - 1) * stride + group_size - 1]);
+}
+
+// After the pass at scale 1: the groups that need a scaled second pass get
+// their scale; returns whether any does.
+bool NeedsRetry(const std::vector<Moments>& totals, int64_t group_size,
+                float eps, std::vector<float>* scale,
+                std::vector<float>* pivot, GroupStat* out) {
+  bool retry = false;
+  const int64_t groups = static_cast<int64_t>(totals.size());
+  for (int64_t g = 0; g < groups; ++g) {
+    out[g].moments = totals[g];
+    out[g].scale = RetryScale(totals[g], out[g].pivot, eps);
+    if (out[g].scale == 1.0f) continue;
+    retry = true;
+    for (int64_t c = g * group_size; c < (g + 1) * group_size; ++c) {
+      (*scale)[c] = out[g].scale;
+      (*pivot)[c] = out[g].pivot * out[g].scale;
+    }
+  }
+  return retry;
+}
+
 }  // namespace
 
 GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
                        int64_t block_elems, int64_t chunk_elems, float eps,
                        bool parallel) {
-  const std::vector<Chunk> chunks = ChunksOf(set, chunk_elems);
   const float* last = set.At(set.spans - 1);
   GroupStat s;
   // Median of first, middle and last: one of the values, rarely an outlier.
   s.pivot = MedianOf3(set.base[0], set.At(set.spans / 2)[set.span_len / 2],
                       last[set.span_len - 1]);
-  s.moments = SpanSetMoments(ctx, chunks, s.pivot, 1.0f, block_elems, parallel);
+  s.moments = SpanSetMoments(ctx, set, chunk_elems, s.pivot, 1.0f,
+                             block_elems, parallel);
   s.scale = RetryScale(s.moments, s.pivot, eps);
   if (s.scale != 1.0f) {
-    s.moments =
-        SpanSetMoments(ctx, chunks, s.pivot, s.scale, block_elems, parallel);
+    s.moments = SpanSetMoments(ctx, set, chunk_elems, s.pivot, s.scale,
+                               block_elems, parallel);
   }
   return s;
 }
@@ -130,34 +170,75 @@ void ColumnGroupStats(const simdnorm_context& ctx, const float* x,
                       int64_t rows, int64_t stride, int64_t channels,
                       int64_t group_size, int64_t tile_rows, float eps,
                       bool parallel, GroupStat* out) {
+  if (!parallel) {
+    ColumnStatsInProgress run(ctx, x, rows, stride, channels, group_size,
+                              tile_rows);
+    run.Finish(eps, out);
+    return;
+  }
   const int64_t groups = channels / group_size;
   std::vector<float> scale(channels, 1.0f), pivot(channels);
   for (int64_t g = 0; g < groups; ++g) {
-    const float* first = x + g * group_size;
     out[g] = GroupStat();
-    out[g].pivot = MedianOf3(first[0],
-                             first[(rows / 2) * stride + group_size / 2],
-                             first[(rows - 1) * stride + group_size - 1]);
+    out[g].pivot = GroupPivot(x, rows, stride, g, group_size);
     std::fill_n(pivot.begin() + g * group_size, group_size, out[g].pivot);
   }
   std::vector<Moments> totals;
   ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows, scale,
              pivot, parallel, &totals);
-  bool retry = false;
-  for (int64_t g = 0; g < groups; ++g) {
-    out[g].moments = totals[g];
-    out[g].scale = RetryScale(totals[g], out[g].pivot, eps);
-    if (out[g].scale == 1.0f) continue;
-    retry = true;
-    for (int64_t c = g * group_size; c < (g + 1) * group_size; ++c) {
-      scale[c] = out[g].scale;
-      pivot[c] = out[g].pivot * out[g].scale;
-    }
-  }
-  if (!retry) return;
+  if (!NeedsRetry(totals, group_size, eps, &scale, &pivot, out)) return;
   // Groups at scale 1 get the same moments again; only the others change.
   ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows, scale,
              pivot, parallel, &totals);
+  for (int64_t g = 0; g < groups; ++g) out[g].moments = totals[g];
+}
+
+ColumnStatsInProgress::ColumnStatsInProgress(
+    const simdnorm_context& ctx, const float* x, int64_t rows, int64_t stride,
+    int64_t channels, int64_t group_size, int64_t tile_rows)
+    : ctx_(ctx),
+      x_(x),
+      rows_(rows),
+      stride_(stride),
+      channels_(channels),
+      group_size_(group_size),
+      tile_rows_(tile_rows),
+      tiles_((rows + tile_rows - 1) / tile_rows),
+      scale_(channels, 1.0f),
+      pivot_(channels),
+      pivots_(channels / group_size),
+      totals_(channels / group_size),
+      sums_(2 * channels) {
+  for (int64_t g = 0; g < channels / group_size; ++g) {
+    pivots_[g] = GroupPivot(x, rows, stride, g, group_size);
+    std::fill_n(pivot_.begin() + g * group_size, group_size, pivots_[g]);
+  }
+}
+
+void ColumnStatsInProgress::AdvanceTo(int64_t end_tile) {
+  const ChannelKernels& k = *ctx_.kernels.channel;
+  end_tile = std::min(end_tile, tiles_);
+  for (; done_ < end_tile; ++done_) {
+    const int64_t r0 = done_ * tile_rows_;
+    const int64_t n = std::min(tile_rows_, rows_ - r0);
+    k.column_sums(x_ + r0 * stride_, n, stride_, channels_, scale_.data(),
+                  pivot_.data(), sums_.data(), sums_.data() + channels_);
+    MergeTileSums(sums_.data(), n, channels_, group_size_, scale_,
+                  totals_.data());
+  }
+}
+
+void ColumnStatsInProgress::Finish(float eps, GroupStat* out) {
+  AdvanceTo(tiles_);
+  const int64_t groups = channels_ / group_size_;
+  for (int64_t g = 0; g < groups; ++g) {
+    out[g] = GroupStat();
+    out[g].pivot = pivots_[g];
+  }
+  if (!NeedsRetry(totals_, group_size_, eps, &scale_, &pivot_, out)) return;
+  std::vector<Moments> totals;
+  ColumnPass(ctx_, x_, rows_, stride_, channels_, group_size_, tile_rows_,
+             scale_, pivot_, false, &totals);
   for (int64_t g = 0; g < groups; ++g) out[g].moments = totals[g];
 }
 
@@ -170,6 +251,7 @@ UnitStats GroupCoefficients(const GroupStat& s, float eps, const float* gamma,
     const double g = gamma ? gamma[i] : 1.0;
     const double b = beta ? beta[i] : 0.0;
     const double a = st.rstd * g;
+    if (st.scale != 1.0f) out->unit_scale = false;
     out->scale[first + i] = st.scale;
     out->pivot[first + i] = st.scaled_pivot;
     out->mul[first + i] = static_cast<float>(a / s.scale);

@@ -56,21 +56,73 @@ void ColumnGroupStats(const simdnorm_context& ctx, const float* x,
                       int64_t group_size, int64_t tile_rows, float eps,
                       bool parallel, GroupStat* out);
 
+// ColumnGroupStats (not parallel) run one tile at a time on the caller's
+// thread, so that other work can be interleaved with it (the previous
+// sample's normalize pass: its stores then overlap these reads). Same
+// results as ColumnGroupStats.
+class ColumnStatsInProgress {
+ public:
+  ColumnStatsInProgress(const simdnorm_context& ctx, const float* x,
+                        int64_t rows, int64_t stride, int64_t channels,
+                        int64_t group_size, int64_t tile_rows);
+  int64_t tiles() const { return tiles_; }
+  // Sums tiles [done, end_tile) into the moments, in tile order.
+  void AdvanceTo(int64_t end_tile);
+  // The remaining tiles, then a scaled pass for groups that need one.
+  void Finish(float eps, GroupStat* out);
+
+ private:
+  const simdnorm_context& ctx_;
+  const float* x_;
+  int64_t rows_, stride_, channels_, group_size_, tile_rows_, tiles_;
+  int64_t done_ = 0;
+  std::vector<float> scale_, pivot_;  // per channel
+  std::vector<float> pivots_;         // per group
+  std::vector<Moments> totals_;       // per group
+  std::vector<double> sums_;
+};
+
 // Per-channel buffers of the normalize form y = act((x * scale - pivot)
-// * mul + add).
-struct CoefficientBuffers {
-  explicit CoefficientBuffers(int64_t channels)
-      : scale(channels), pivot(channels), mul(channels), add(channels) {}
-  // View starting at channel `first`.
+// * mul + add). Small channel counts (a GroupNorm unit) live inline, so a
+// unit costs no heap allocation.
+class CoefficientBuffers {
+ public:
+  explicit CoefficientBuffers(int64_t channels) : channels_(channels) {
+    if (channels > kInlineChannels) heap_.resize(4 * channels);
+    float* base = heap_.empty() ? inline_ : heap_.data();
+    scale = base;
+    pivot = base + channels;
+    mul = base + 2 * channels;
+    add = base + 3 * channels;
+  }
+  CoefficientBuffers(const CoefficientBuffers&) = delete;
+  CoefficientBuffers& operator=(const CoefficientBuffers&) = delete;
+
+  // View starting at channel `first`; scale is null when every channel's
+  // scale is 1 (the kernels then skip it).
   ChannelCoefficients At(int64_t first) const {
     ChannelCoefficients k;
-    k.scale = scale.data() + first;
-    k.scaled_pivot = pivot.data() + first;
-    k.mul = mul.data() + first;
-    k.add = add.data() + first;
+    k.scale = unit_scale ? nullptr : scale + first;
+    k.scaled_pivot = pivot + first;
+    k.mul = mul + first;
+    k.add = add + first;
     return k;
   }
-  std::vector<float> scale, pivot, mul, add;
+  int64_t channels() const { return channels_; }
+
+  float* scale;
+  float* pivot;
+  float* mul;
+  float* add;
+  // Whether every scale written is 1; writers that store another value
+  // clear it.
+  bool unit_scale = true;
+
+ private:
+  static constexpr int64_t kInlineChannels = 64;
+  int64_t channels_;
+  float inline_[4 * kInlineChannels];
+  std::vector<float> heap_;
 };
 
 // Fills channels [first, first + count) of `out` for a group with stats s:

@@ -1,6 +1,7 @@
 #include "ops/group_norm.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "ops/channel_stats.h"
@@ -24,6 +25,21 @@ void StoreUnitStats(const GroupNormProblem& p, int64_t unit,
   if (p.rstd) p.rstd[unit] = static_cast<float>(st.rstd);
 }
 
+// Whether y goes out with non-temporal stores: each thread's share of the
+// whole output (not just of this slice) is at least stream_bytes. With all
+// cores writing a mid-size output, x and y still fit the shared last-level
+// cache together and ordinary stores measured faster there (about 2x for
+// 8-10 MB on 2 cores); one core's stores are bound by its own bandwidth.
+bool StreamOutput(const GroupNormProblem& p, const TileParams& t,
+                  int threads) {
+  return p.batch * p.channels * p.spatial * int64_t{sizeof(float)} >=
+         t.stream_bytes * threads;
+}
+
+// Largest unit whose successor is prefetched during its normalize pass
+// (about half of a typical 1-2 MiB L2).
+constexpr int64_t kPrefetchUnitBytes = 512 * 1024;
+
 // ---------------------------------------------------------------- NCHW
 // A unit (n, g) is the contiguous span x[n, g * Cg : (g + 1) * Cg, :].
 
@@ -33,10 +49,14 @@ int64_t UnitOffset(const GroupNormProblem& p, int64_t unit) {
 
 // `parallel` splits the unit's reduction and normalize pass into fixed
 // chunks on the context's threads (for fewer units than threads).
+// `next_x` (optional): the x of the unit this thread runs next, prefetched
+// during this unit's normalize pass.
 void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
-                 const TileParams& t, int64_t unit, bool parallel) {
+                 const TileParams& t, int64_t unit, bool parallel,
+                 bool stream, const float* next_x) {
   const int64_t cg = GroupSize(p);
-  const int64_t len = cg * p.spatial;
+  const int64_t S = p.spatial;
+  const int64_t len = cg * S;
   const int64_t offset = UnitOffset(p, unit);
   SpanSet set;
   set.base = p.x + offset;
@@ -52,27 +72,49 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   const ChannelKernels& kern = *ctx.kernels.channel;
   const float* x = p.x + offset;
   float* y = p.y + offset;
-  if (p.spatial == 1) {  // [N, C]: the group is one row of channels
-    kern.normalize_channels_last(x, y, 1, cg, cg, k.At(0), p.activation);
+  if (S == 1) {  // [N, C]: the group is one row of channels
+    kern.normalize_channels_last(x, y, 1, cg, cg, k.At(0), p.activation,
+                                 false, nullptr);
     return;
   }
-  if (!parallel) {
-    kern.normalize_channels_first(x, y, cg, p.spatial, k.At(0), p.activation);
-    return;
-  }
-  // Element-wise: any split gives the same values.
-  const int64_t pieces_per_channel =
-      (p.spatial + t.chunk_elems - 1) / t.chunk_elems;
-  ParallelFor(ctx, cg * pieces_per_channel, 1, [&](int64_t b, int64_t e) {
+  // Element-wise, so any split gives the same values. Pieces of about
+  // chunk_elems (whole channels, or parts of one), last piece first: the
+  // stats pass just read the unit front to back, so its end is the part
+  // still in L1/L2 (a unit larger than L2 then re-reads only its front
+  // from L3).
+  const int64_t chunk = t.chunk_elems;
+  const int64_t channels_per_piece = S >= chunk ? 1 : chunk / S;
+  const int64_t parts_per_channel = S >= chunk ? (S + chunk - 1) / chunk : 1;
+  const int64_t part_len = S >= chunk ? chunk : S;
+  const int64_t pieces =
+      S >= chunk ? cg * parts_per_channel
+                 : (cg + channels_per_piece - 1) / channels_per_piece;
+  const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t c = i / pieces_per_channel;
-      const int64_t s0 = (i % pieces_per_channel) * t.chunk_elems;
-      const int64_t at = c * p.spatial + s0;
-      kern.normalize_channels_first(x + at, y + at, 1,
-                                    std::min(t.chunk_elems, p.spatial - s0),
-                                    k.At(c), p.activation);
+      const int64_t piece = pieces - 1 - i;
+      int64_t c, s0, channels, n;
+      if (S >= chunk) {
+        c = piece / parts_per_channel;
+        s0 = (piece % parts_per_channel) * part_len;
+        channels = 1;
+        n = std::min(part_len, S - s0);
+      } else {
+        c = piece * channels_per_piece;
+        s0 = 0;
+        channels = std::min(channels_per_piece, cg - c);
+        n = S;
+      }
+      const int64_t at = c * S + s0;
+      kern.normalize_channels_first(x + at, y + at, channels, n, k.At(c),
+                                    p.activation, stream,
+                                    next_x ? next_x + at : nullptr);
     }
-  });
+  };
+  if (parallel) {
+    ParallelFor(ctx, pieces, 1, run);
+  } else {
+    run(0, pieces);
+  }
 }
 
 // ---------------------------------------------------------------- NHWC
@@ -81,16 +123,22 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
 
 void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
                    const TileParams& t, int64_t n, int64_t g0, int64_t g1,
-                   bool parallel) {
+                   bool parallel, bool stream) {
   const int64_t cg = GroupSize(p);
   const int64_t c0 = g0 * cg;
   const int64_t width = (g1 - g0) * cg;
   const int64_t C = p.channels;
   const float* x = p.x + n * p.spatial * C + c0;
   float* y = p.y + n * p.spatial * C + c0;
-  std::vector<GroupStat> stats(g1 - g0);
+  GroupStat few_stats[32];
+  std::vector<GroupStat> many_stats;
+  GroupStat* stats = few_stats;
+  if (g1 - g0 > 32) {
+    many_stats.resize(g1 - g0);
+    stats = many_stats.data();
+  }
   ColumnGroupStats(ctx, x, p.spatial, C, width, cg, t.spatial_tile, p.eps,
-                   parallel, stats.data());
+                   parallel, stats);
   CoefficientBuffers k(width);
   for (int64_t g = g0; g < g1; ++g) {
     const int64_t c = g * cg;
@@ -101,33 +149,113 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
                                      cg, &k));
   }
   const ChannelKernels& kern = *ctx.kernels.channel;
-  const int64_t tiles = (p.spatial + t.spatial_tile - 1) / t.spatial_tile;
-  const auto normalize_tiles = [&](int64_t b, int64_t e) {
-    const int64_t r0 = b * t.spatial_tile;
-    const int64_t r1 = std::min(p.spatial, e * t.spatial_tile);
-    kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, width,
-                                 k.At(0), p.activation);
+  // Blocks of about chunk_elems values, last block first (its rows were the
+  // last the stats pass read, so they are still in L2).
+  const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / width);
+  const int64_t blocks = (p.spatial + block_rows - 1) / block_rows;
+  const auto normalize_blocks = [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t r0 = (blocks - 1 - i) * block_rows;
+      const int64_t r1 = std::min(p.spatial, r0 + block_rows);
+      kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, width,
+                                   k.At(0), p.activation, stream, nullptr);
+    }
   };
   if (parallel) {
-    ParallelFor(ctx, tiles, 1, normalize_tiles);
+    ParallelFor(ctx, blocks, 1, normalize_blocks);
   } else {
-    normalize_tiles(0, tiles);
+    normalize_blocks(0, blocks);
+  }
+}
+
+// Whole samples [n0, n1) on the caller's thread, software-pipelined: the
+// statistics pass of the next sample (reads from memory) runs interleaved,
+// tile by tile, with the normalize pass of this one (re-reads from cache,
+// writes y), and the rows it reads next are prefetched while the normalize
+// pass is bound by its stores; reads and writes then overlap as in a copy
+// instead of alternating. Same results as RunGroupsNhwc per sample.
+// (Cutting short pipelines into column slabs for more stages measured
+// slower: strided partial rows.)
+void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
+                    const TileParams& t, int64_t n0, int64_t n1,
+                    bool stream) {
+  const int64_t C = p.channels;
+  const int64_t G = p.groups;
+  const int64_t cg = GroupSize(p);
+  const int64_t S = p.spatial;
+  const auto item = [&](int64_t n) { return n * S * C; };
+  std::vector<GroupStat> cur(G), next(G);
+  ColumnStatsInProgress(ctx, p.x + item(n0), S, C, C, cg, t.spatial_tile)
+      .Finish(p.eps, cur.data());
+  CoefficientBuffers k(C);
+  const ChannelKernels& kern = *ctx.kernels.channel;
+  const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / C);
+  const int64_t blocks = (S + block_rows - 1) / block_rows;
+  for (int64_t n = n0; n < n1; ++n) {
+    k.unit_scale = true;
+    for (int64_t g = 0; g < G; ++g) {
+      const int64_t c = g * cg;
+      StoreUnitStats(p, n * G + g,
+                     GroupCoefficients(cur[g], p.eps,
+                                       p.gamma ? p.gamma + c : nullptr,
+                                       p.beta ? p.beta + c : nullptr, c, cg,
+                                       &k));
+    }
+    std::unique_ptr<ColumnStatsInProgress> following;
+    if (n + 1 < n1) {
+      following = std::make_unique<ColumnStatsInProgress>(
+          ctx, p.x + item(n + 1), S, C, C, cg, t.spatial_tile);
+    }
+    const float* x = p.x + item(n);
+    float* y = p.y + item(n);
+    // Last block first: those rows are the most recently read.
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t r0 = (blocks - 1 - b) * block_rows;
+      const int64_t r1 = std::min(S, r0 + block_rows);
+      // The rows of the next sample its statistics read next.
+      const int64_t ahead = b * block_rows;
+      const float* prefetch = following && ahead + (r1 - r0) <= S
+                                  ? p.x + item(n + 1) + ahead * C
+                                  : nullptr;
+      kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, C,
+                                   k.At(0), p.activation, stream, prefetch);
+      if (following) {
+        following->AdvanceTo((b + 1) * following->tiles() / blocks);
+      }
+    }
+    if (following) {
+      following->Finish(p.eps, next.data());
+      cur.swap(next);
+    }
   }
 }
 
 void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
-                        const TileParams& t, int64_t begin, int64_t end) {
+                        const TileParams& t, int64_t begin, int64_t end,
+                        bool stream) {
   if (p.layout == SIMDNORM_NCHW) {
+    // Prefetching the next unit pays while both units fit in L2 together;
+    // a larger one would only push this unit's data out.
+    const bool prefetch =
+        GroupSize(p) * p.spatial * int64_t{sizeof(float)} <= kPrefetchUnitBytes;
     for (int64_t unit = begin; unit < end; ++unit) {
-      RunUnitNchw(ctx, p, t, unit, false);
+      RunUnitNchw(ctx, p, t, unit, false, stream,
+                  prefetch && unit + 1 < end ? p.x + UnitOffset(p, unit + 1)
+                                             : nullptr);
     }
     return;
   }
   while (begin < end) {
     const int64_t n = begin / p.groups;
     const int64_t g0 = begin % p.groups;
+    if (g0 == 0 && end - begin >= p.groups) {
+      const int64_t n1 = end / p.groups;  // whole samples [n, n1)
+      RunSamplesNhwc(ctx, p, t, n, n1, stream);
+      begin = n1 * p.groups;
+      continue;
+    }
     const int64_t g1 = std::min(p.groups, g0 + (end - begin));
-    RunGroupsNhwc(ctx, p, t, n, g0, g1, false);
+    RunGroupsNhwc(ctx, p, t, n, g0, g1, false, stream);
     begin += g1 - g0;
   }
 }
@@ -136,7 +264,8 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
 
 void RunGroupNormSlice(const simdnorm_context& ctx, const GroupNormProblem& p,
                        int64_t begin, int64_t end) {
-  RunUnitsSequential(ctx, p, ParamsFor(ctx, p), begin, end);
+  const TileParams t = ParamsFor(ctx, p);
+  RunUnitsSequential(ctx, p, t, begin, end, StreamOutput(p, t, 1));
 }
 
 void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
@@ -145,18 +274,19 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
   const int64_t unit_elems = GroupSize(p) * p.spatial;
   const int64_t unit_bytes = unit_elems * int64_t{2 * sizeof(float)};
   if (!WorthParallel(ctx, units * unit_bytes, t.inline_bytes)) {
-    return RunUnitsSequential(ctx, p, t, 0, units);
+    return RunUnitsSequential(ctx, p, t, 0, units, StreamOutput(p, t, 1));
   }
+  const bool stream = StreamOutput(p, t, ctx.concurrency);
   if (p.layout == SIMDNORM_NCHW) {
     if (units < ctx.concurrency && unit_elems >= t.split_elems) {
       for (int64_t unit = 0; unit < units; ++unit) {
-        RunUnitNchw(ctx, p, t, unit, true);
+        RunUnitNchw(ctx, p, t, unit, true, stream, nullptr);
       }
       return;
     }
     const int64_t grain = std::max<int64_t>(1, t.task_bytes / unit_bytes);
     ParallelFor(ctx, units, grain, [&](int64_t b, int64_t e) {
-      RunUnitsSequential(ctx, p, t, b, e);
+      RunUnitsSequential(ctx, p, t, b, e, stream);
     });
     return;
   }
@@ -164,14 +294,15 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
   // lines); with fewer samples than threads, split each sample into tiles.
   if (p.batch < ctx.concurrency) {
     for (int64_t n = 0; n < p.batch; ++n) {
-      RunGroupsNhwc(ctx, p, t, n, 0, p.groups, true);
+      RunGroupsNhwc(ctx, p, t, n, 0, p.groups, true, stream);
     }
     return;
   }
-  ParallelFor(ctx, p.batch, 1, [&](int64_t b, int64_t e) {
-    for (int64_t n = b; n < e; ++n) {
-      RunGroupsNhwc(ctx, p, t, n, 0, p.groups, false);
-    }
+  // A few samples per task, so that each task's pipeline has some length.
+  const int64_t grain =
+      std::max<int64_t>(1, p.batch / (4 * int64_t{ctx.concurrency}));
+  ParallelFor(ctx, p.batch, grain, [&](int64_t b, int64_t e) {
+    RunSamplesNhwc(ctx, p, t, b, e, stream);
   });
 }
 
