@@ -1,0 +1,126 @@
+// Non-temporal stores in the channel ops (outputs of at least stream_bytes
+// per thread) give the same bits as ordinary stores, for every op, layout
+// and target, with misaligned outputs and a fused activation.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "reference.h"
+#include "target_harness.h"
+
+namespace simdnorm_test {
+namespace {
+
+class ChannelStreamingTest : public TargetTest {
+ protected:
+  // A context on this target whose `op` entry for units of `unit_elems`
+  // streams from `stream_bytes` on.
+  simdnorm::Context StreamingContext(simdnorm_op op, simdnorm_layout layout,
+                                     int64_t unit_elems, int64_t stream_bytes,
+                                     int threads) const {
+    simdnorm::Context c = ctx_threads(threads);
+    simdnorm::TileParams params;
+    params.stream_bytes = stream_bytes;
+    c.set_tile_params(op, layout, unit_elems, &params);
+    return c;
+  }
+};
+
+constexpr int64_t kNeverStream = int64_t{1} << 50;
+
+TEST_P(ChannelStreamingTest, GroupAndInstanceNorm) {
+  const int64_t N = 3, C = 24, S = 37 * 5, G = 6;
+  const auto x = RandomNormal(N * C * S, 1.0, 2.0, 101);
+  const auto gamma = RandomNormal(C, 1.0, 0.3, 102);
+  const auto beta = RandomNormal(C, 0.0, 0.3, 103);
+  for (simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
+    for (bool instance : {false, true}) {
+      for (int threads : {1, 2}) {
+        const simdnorm_op op =
+            instance ? SIMDNORM_OP_INSTANCE_NORM : SIMDNORM_OP_GROUP_NORM;
+        const int64_t unit = instance ? S : C / G * S;
+        std::vector<std::vector<float>> outputs;
+        for (int64_t stream_bytes : {kNeverStream, int64_t{4096}}) {
+          const simdnorm::Context c =
+              StreamingContext(op, layout, unit, stream_bytes, threads);
+          Buffer y(x.size(), 5);
+          simdnorm::GroupNormArgs a;
+          a.layout = layout;
+          a.activation = SIMDNORM_ACT_SILU;
+          a.batch = N;
+          a.channels = C;
+          a.spatial = S;
+          a.groups = G;
+          a.x = x.data();
+          a.y = y.data();
+          a.gamma = gamma.data();
+          a.beta = beta.data();
+          if (instance) {
+            simdnorm::InstanceNorm(a, &c);
+          } else {
+            simdnorm::GroupNorm(a, &c);
+          }
+          EXPECT_TRUE(y.GuardIntact());
+          outputs.emplace_back(y.data(), y.data() + y.size());
+        }
+        EXPECT_TRUE(outputs[0] == outputs[1])
+            << (instance ? "InstanceNorm " : "GroupNorm ")
+            << (layout == SIMDNORM_NHWC ? "NHWC" : "NCHW") << ", threads "
+            << threads;
+      }
+    }
+  }
+}
+
+TEST_P(ChannelStreamingTest, BatchNorm) {
+  const int64_t N = 4, C = 20, S = 9 * 11;
+  const auto x = RandomNormal(N * C * S, -1.0, 3.0, 111);
+  const auto gamma = RandomNormal(C, 1.0, 0.3, 112);
+  const auto beta = RandomNormal(C, 0.0, 0.3, 113);
+  for (simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
+    for (bool training : {false, true}) {
+      for (int threads : {1, 2}) {
+        const simdnorm_op op = training ? SIMDNORM_OP_BATCH_NORM_TRAINING
+                                        : SIMDNORM_OP_BATCH_NORM_INFERENCE;
+        std::vector<std::vector<float>> outputs;
+        for (int64_t stream_bytes : {kNeverStream, int64_t{4096}}) {
+          const simdnorm::Context c =
+              StreamingContext(op, layout, N * S, stream_bytes, threads);
+          Buffer y(x.size(), 7);
+          std::vector<float> running_mean(C, 0.5f), running_var(C, 2.0f);
+          simdnorm::BatchNormArgs a;
+          a.layout = layout;
+          a.activation = SIMDNORM_ACT_RELU;
+          a.batch = N;
+          a.channels = C;
+          a.spatial = S;
+          a.x = x.data();
+          a.y = y.data();
+          a.gamma = gamma.data();
+          a.beta = beta.data();
+          a.running_mean = running_mean.data();
+          a.running_var = running_var.data();
+          a.update_running_stats = training;
+          if (training) {
+            simdnorm::BatchNormTraining(a, &c);
+          } else {
+            simdnorm::BatchNormInference(a, &c);
+          }
+          EXPECT_TRUE(y.GuardIntact());
+          outputs.emplace_back(y.data(), y.data() + y.size());
+          outputs.back().insert(outputs.back().end(), running_var.begin(),
+                                running_var.end());
+        }
+        EXPECT_TRUE(outputs[0] == outputs[1])
+            << (training ? "training " : "inference ")
+            << (layout == SIMDNORM_NHWC ? "NHWC" : "NCHW") << ", threads "
+            << threads;
+      }
+    }
+  }
+}
+
+SIMDNORM_INSTANTIATE_FOR_TARGETS(ChannelStreamingTest);
+
+}  // namespace
+}  // namespace simdnorm_test
