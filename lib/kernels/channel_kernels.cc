@@ -5,7 +5,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/channel_kernels.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-
 #include "hwy/highway.h"
 #include "kernels/channel_normalize-inl.h"
 #include "kernels/column_moments-inl.h"
@@ -16,8 +15,7 @@ namespace HWY_NAMESPACE {
 
 const ChannelKernels* GetChannelKernels() {
   static constexpr ChannelKernels kKernels = {
-      HWY_TARGET, &ColumnSums, &NormalizeChannelsFirst,
-      &NormalizeChannelsLast};
+      HWY_TARGET, &ColumnSums, &NormalizeChannelsFirst, &NormalizeChannelsLast};
   return &kKernels;
 }
 
@@ -31,15 +29,8 @@ HWY_AFTER_NAMESPACE();
 
 namespace simdnorm {
 
-HWY_EXPORT(GetChannelKernels);
-
-const ChannelKernels* FindChannelKernels(int64_t target) {
-  return FindInDispatchTable(HWY_DISPATCH_TABLE(GetChannelKernels), target);
-}
-
-int64_t ChannelKernelTargets() {
-  return TargetsInDispatchTable(HWY_DISPATCH_TABLE(GetChannelKernels));
-}
+SIMDNORM_EXPORT_KERNEL_TABLE(ChannelKernels, GetChannelKernels,
+                             FindChannelKernels, ChannelKernelTargets)
 
 }  // namespace simdnorm
 #endif  // HWY_ONCE

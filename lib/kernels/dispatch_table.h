@@ -37,4 +37,16 @@ int64_t TargetsInDispatchTable(const Table* (*const (&getters)[kSize])()) {
 
 }  // namespace simdnorm
 
+// In a kernels .cc after its per-target code (inside `#if HWY_ONCE`, in
+// namespace simdnorm): exports the per-target getter `getter` and defines
+// `const Table* find(int64_t target)` and `int64_t targets()`.
+#define SIMDNORM_EXPORT_KERNEL_TABLE(Table, getter, find, targets)      \
+  HWY_EXPORT(getter);                                                   \
+  const Table* find(int64_t target) {                                   \
+    return FindInDispatchTable(HWY_DISPATCH_TABLE(getter), target);     \
+  }                                                                     \
+  int64_t targets() {                                                   \
+    return TargetsInDispatchTable(HWY_DISPATCH_TABLE(getter));          \
+  }
+
 #endif  // SIMDNORM_KERNELS_DISPATCH_TABLE_H_

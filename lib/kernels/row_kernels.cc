@@ -5,7 +5,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/row_kernels.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-
 #include "hwy/highway.h"
 #include "kernels/lanes-inl.h"
 #include "kernels/moments-inl.h"
@@ -31,15 +30,8 @@ HWY_AFTER_NAMESPACE();
 
 namespace simdnorm {
 
-HWY_EXPORT(GetRowKernels);
-
-const RowKernels* FindRowKernels(int64_t target) {
-  return FindInDispatchTable(HWY_DISPATCH_TABLE(GetRowKernels), target);
-}
-
-int64_t RowKernelTargets() {
-  return TargetsInDispatchTable(HWY_DISPATCH_TABLE(GetRowKernels));
-}
+SIMDNORM_EXPORT_KERNEL_TABLE(RowKernels, GetRowKernels, FindRowKernels,
+                             RowKernelTargets)
 
 }  // namespace simdnorm
 #endif  // HWY_ONCE
