@@ -6,42 +6,16 @@
 
 namespace simdnorm {
 
-MemoryRange MatrixRange(const void* base, int64_t rows, int64_t cols,
-                        int64_t stride) {
-  MemoryRange r;
-  r.begin = static_cast<const char*>(base);
-  r.end = r.begin;
-  r.stride = stride;
-  if (base != nullptr && rows > 0 && cols > 0) {
-    r.end += ((rows - 1) * stride + cols) * int64_t{sizeof(float)};
-  }
-  return r;
-}
-
-namespace {
-bool Intersect(const MemoryRange& a, const MemoryRange& b) {
-  return a.begin < b.end && b.begin < a.end;
-}
-}  // namespace
-
-simdnorm_status CheckNoPartialOverlap(const char* op, const char* in_name,
-                                      const MemoryRange& in,
-                                      const char* out_name,
-                                      const MemoryRange& out) {
-  if (!Intersect(in, out)) return SIMDNORM_OK;
-  if (in.begin == out.begin && in.end == out.end && in.stride == out.stride) {
-    return SIMDNORM_OK;  // exactly in place
-  }
+simdnorm_status FailPartialOverlap(const char* op, const char* in_name,
+                                   const char* out_name) {
   return Fail(SIMDNORM_INVALID_ARGUMENT,
               "%s: %s and %s overlap partially (only exact in-place use, "
               "same pointer and stride, is allowed)",
               op, in_name, out_name);
 }
 
-simdnorm_status CheckDisjoint(const char* op, const char* a_name,
-                              const MemoryRange& a, const char* b_name,
-                              const MemoryRange& b) {
-  if (!Intersect(a, b)) return SIMDNORM_OK;
+simdnorm_status FailOverlap(const char* op, const char* a_name,
+                            const char* b_name) {
   return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: outputs %s and %s overlap", op,
               a_name, b_name);
 }

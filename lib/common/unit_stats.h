@@ -33,8 +33,10 @@ inline float MedianOf3(float a, float b, float c) {
 // variance is tiny) allows.
 inline float RetryScale(const Moments& m, float pivot, float eps) {
   if (!IsFinite(m)) return kShrinkScale;
+  // The usual eps decides alone: no division for it.
+  if (eps >= 0x1p-60f) return 1.0f;
   const double var = m.m2 / m.count;
-  if (eps >= 0x1p-60f || var >= 0x1p-90) return 1.0f;
+  if (var >= 0x1p-90) return 1.0f;
   const int pivot_exponent = pivot == 0.0f ? -150 : std::ilogb(pivot);
   const int grow = std::min(90, 40 - pivot_exponent);
   return grow > 0 ? std::ldexp(1.0f, grow) : 1.0f;
@@ -62,7 +64,8 @@ inline UnitStats FinishStats(const Moments& m, float pivot, float scale,
   s.scale = scale;
   s.scaled_pivot = pivot * scale;
   s.shifted_mean = static_cast<float>(shift * scale);
-  s.inv_std = static_cast<float>(s.rstd / scale);
+  // x / 1 == x exactly: skip the division in the common case.
+  s.inv_std = static_cast<float>(scale == 1.0f ? s.rstd : s.rstd / scale);
   return s;
 }
 

@@ -197,6 +197,60 @@ HWY_INLINE Moments BatchRowMoments(D d, const RowBatch& b, const float* x,
   return BlockMoments<kCentered>(static_cast<double>(b.cols), sum, sum_sq);
 }
 
+#if HWY_HAVE_FLOAT64
+// Statistics of rows [0, rows) (rows <= kGroup) from their one-block sums,
+// several rows per double vector: per lane the same IEEE operations, in
+// the same order, as MomentsFromSums + RetryScale + FinishStats at scale 1,
+// so results are identical to the per-row path, with fewer scalar
+// divisions and square roots. Arrays hold 2 * kGroup entries (padding, so
+// that whole vectors can be loaded). Returns false, with stats unwritten,
+// if any row may need a rescaled pass: the scalar code then decides.
+template <bool kCentered, size_t kGroup>
+HWY_INLINE bool GroupStatsVector(int64_t rows, double count, float eps,
+                                 const float* pivot, const double* sum,
+                                 const double* sum_sq, UnitStats* stats) {
+  // Small eps: RetryScale may grow tiny variances. Rare: scalar path.
+  if (!(eps >= 0x1p-60f)) return false;
+  const hn::CappedTag<double, kGroup> dd;
+  const size_t ND = hn::Lanes(dd);
+  HWY_ALIGN double shift_out[2 * kGroup];
+  HWY_ALIGN double rstd_out[2 * kGroup];
+  const auto vcount = hn::Set(dd, count);
+  const auto veps = hn::Set(dd, static_cast<double>(eps));
+  const auto one = hn::Set(dd, 1.0);
+  const auto zero = hn::Zero(dd);
+  for (size_t j = 0; j < static_cast<size_t>(rows); j += ND) {
+    const auto s2 = hn::LoadU(dd, sum_sq + j);
+    auto mean = zero;
+    auto m2 = s2;  // RMSNorm: see BlockMoments
+    if (kCentered) {
+      const auto s1 = hn::LoadU(dd, sum + j);
+      mean = hn::Div(s1, vcount);
+      m2 = hn::Sub(s2, hn::Mul(s1, mean));
+      m2 = hn::IfThenElse(hn::Lt(m2, zero), zero, m2);
+    }
+    if (!hn::AllTrue(dd, hn::And(hn::IsFinite(mean), hn::IsFinite(m2)))) {
+      return false;
+    }
+    const auto var = hn::Div(m2, vcount);
+    hn::StoreU(mean, dd, shift_out + j);
+    hn::StoreU(hn::Div(one, hn::Sqrt(hn::Add(var, veps))), dd, rstd_out + j);
+  }
+  for (int64_t j = 0; j < rows; ++j) {
+    // FinishStats with scale 1: x * 1 and x / 1 are exact.
+    UnitStats& st = stats[j];
+    const double shift = kCentered ? shift_out[j] : 0.0;
+    st.rstd = rstd_out[j];
+    st.mean = static_cast<double>(pivot[j]) + shift;
+    st.scale = 1.0f;
+    st.scaled_pivot = pivot[j];
+    st.shifted_mean = static_cast<float>(shift);
+    st.inv_std = static_cast<float>(st.rstd);
+  }
+  return true;
+}
+#endif  // HWY_HAVE_FLOAT64
+
 // Rows [begin, end) of a RowBatch, statistics and normalize in one call,
 // without a call through the kernel table per row. Rows go in small
 // groups, phase by phase (moments, statistics, normalize), so that the long
@@ -217,14 +271,43 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
     const int64_t rows = HWY_MIN(kGroup, end - r0);
     float pivot[kGroup];
     Moments moments[kGroup];
-    for (int64_t j = 0; j < rows; ++j) {
-      const float* x = b.x + (r0 + j) * b.x_stride;
-      pivot[j] = kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
-      moments[j] = BatchRowMoments<kCentered>(d, b, x, pivot[j], one_block);
+    UnitStats stats[kGroup];
+    bool finished = false;  // stats of all rows done, none needs a rescale
+#if HWY_HAVE_FLOAT64
+    if (one_block) {
+      // Padding: benign values for the lanes past `rows`.
+      double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
+      for (int64_t j = 0; j < rows; ++j) {
+        const float* x = b.x + (r0 + j) * b.x_stride;
+        pivot[j] =
+            kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
+        MomentsSource src;
+        src.x = x;
+        src.scaled_pivot = pivot[j];
+        BlockSums<kCentered, false, false>(d, src, 0, cols, hn::Set(d, 1.0f),
+                                           hn::Set(d, pivot[j]), &sum[j],
+                                           &sum_sq[j]);
+      }
+      finished = GroupStatsVector<kCentered, size_t{kGroup}>(
+          rows, static_cast<double>(cols), b.eps, pivot, sum, sum_sq, stats);
+      if (!finished) {
+        for (int64_t j = 0; j < rows; ++j) {
+          moments[j] = BlockMoments<kCentered>(static_cast<double>(cols),
+                                               sum[j], sum_sq[j]);
+        }
+      }
+    } else
+#endif
+    {
+      for (int64_t j = 0; j < rows; ++j) {
+        const float* x = b.x + (r0 + j) * b.x_stride;
+        pivot[j] =
+            kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
+        moments[j] = BatchRowMoments<kCentered>(d, b, x, pivot[j], one_block);
+      }
     }
     int64_t good = rows;  // rows before the first one needing a rescale
-    UnitStats stats[kGroup];
-    for (int64_t j = 0; j < rows; ++j) {
+    for (int64_t j = 0; !finished && j < rows; ++j) {
       if (RetryScale(moments[j], pivot[j], b.eps) != 1.0f) {
         good = j;
         break;

@@ -158,15 +158,23 @@ void RunBatchNormInference(const simdnorm_context& ctx,
                            const BatchNormProblem& p) {
   const TileParams t = ParamsFor(ctx, p, false);
   CoefficientBuffers k(p.channels);
-  for (int64_t c = 0; c < p.channels; ++c) {
+  // Locals: the float stores to k could alias p's fields (p.eps is a
+  // float), which would otherwise be reloaded for every channel.
+  const float* const gamma = p.gamma;
+  const float* const beta = p.beta;
+  const float* const running_mean = p.running_mean;
+  const float* const running_var = p.running_var;
+  const float eps = p.eps;
+  const int64_t channels = p.channels;
+  for (int64_t c = 0; c < channels; ++c) {
     // Folded: y = (x - running_mean) * mul + beta, one subtract and one FMA.
-    const double g = p.gamma ? p.gamma[c] : 1.0;
+    const double g = gamma ? gamma[c] : 1.0;
     const double inv_std =
-        1.0 / std::sqrt(static_cast<double>(p.running_var[c]) + p.eps);
+        1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
     k.scale[c] = 1.0f;
-    k.pivot[c] = p.running_mean[c];
+    k.pivot[c] = running_mean[c];
     k.mul[c] = static_cast<float>(inv_std * g);
-    k.add[c] = p.beta ? p.beta[c] : 0.0f;
+    k.add[c] = beta ? beta[c] : 0.0f;
   }
   NormalizeAll(ctx, p, t, k);
 }
@@ -176,8 +184,15 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   const TileParams t = ParamsFor(ctx, p, true);
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
-  std::vector<GroupStat> stats(C);
-  std::vector<UnitStats> unit_stats(C);
+  // Small channel counts: stack storage, no heap allocation per call.
+  constexpr int64_t kInline = 64;
+  GroupStat inline_stats[kInline];
+  UnitStats inline_unit_stats[kInline];
+  std::vector<GroupStat> heap_stats(C > kInline ? C : 0);
+  std::vector<UnitStats> heap_unit_stats(C > kInline ? C : 0);
+  GroupStat* stats = C > kInline ? heap_stats.data() : inline_stats;
+  UnitStats* unit_stats =
+      C > kInline ? heap_unit_stats.data() : inline_unit_stats;
   const bool channels_first = p.layout == SIMDNORM_NCHW && p.spatial > 1;
   CoefficientBuffers k(channels_first ? 0 : C);
   if (channels_first) {
@@ -207,30 +222,42 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   } else {
     // Column moments of the [N * S, C] block, tiles merged in order.
     ColumnGroupStats(ctx, p.x, p.batch * p.spatial, C, C, 1, t.spatial_tile,
-                     p.eps, parallel, stats.data());
+                     p.eps, parallel, stats);
+    // GroupCoefficients of one channel each, without a call per channel.
+    // Locals: the stores to k cannot alias them, so they are not reloaded.
+    const float* const gamma = p.gamma;
+    const float* const beta = p.beta;
+    const float eps = p.eps;
     for (int64_t c = 0; c < C; ++c) {
-      unit_stats[c] = GroupCoefficients(
-          stats[c], p.eps, p.gamma ? p.gamma + c : nullptr,
-          p.beta ? p.beta + c : nullptr, c, 1, &k);
+      const GroupStat& s = stats[c];
+      unit_stats[c] = FinishStats(s.moments, s.pivot, s.scale, eps, true);
+      SetChannelCoefficients(s, unit_stats[c], gamma ? gamma[c] : 1.0,
+                             beta ? beta[c] : 0.0, c, &k);
     }
   }
 
   const double count = static_cast<double>(p.batch * p.spatial);
   const double m = p.momentum;
+  // Locals: the float stores below could alias p's fields.
+  float* const batch_mean = p.batch_mean;
+  float* const batch_rstd = p.batch_rstd;
+  float* const running_mean = p.running_mean;
+  float* const running_var = p.running_var;
+  const bool update = p.update_running_stats;
   for (int64_t c = 0; c < C; ++c) {
     const UnitStats& st = unit_stats[c];
-    if (p.batch_mean) p.batch_mean[c] = static_cast<float>(st.mean);
-    if (p.batch_rstd) p.batch_rstd[c] = static_cast<float>(st.rstd);
-    if (p.update_running_stats) {
+    if (batch_mean) batch_mean[c] = static_cast<float>(st.mean);
+    if (batch_rstd) batch_rstd[c] = static_cast<float>(st.rstd);
+    if (update) {
       const Moments& mo = stats[c].moments;
       // NaN/Inf data poisons the running statistics, as in PyTorch.
       const double var = IsFinite(mo) ? mo.m2 / (count - 1.0)
                                       : std::nan("");
       const double mean = IsFinite(mo) ? st.mean : std::nan("");
-      p.running_mean[c] =
-          static_cast<float>((1.0 - m) * p.running_mean[c] + m * mean);
-      p.running_var[c] =
-          static_cast<float>((1.0 - m) * p.running_var[c] + m * var);
+      running_mean[c] =
+          static_cast<float>((1.0 - m) * running_mean[c] + m * mean);
+      running_var[c] =
+          static_cast<float>((1.0 - m) * running_var[c] + m * var);
     }
   }
   if (!channels_first) NormalizeAll(ctx, p, t, k);

@@ -65,14 +65,19 @@ Moments SpanSetMoments(const simdnorm_context& ctx, const SpanSet& set,
 // are added (same pivot and scale) and its tile moments merged.
 void MergeTileSums(const double* sums, int64_t tile_rows_here,
                    int64_t channels, int64_t group_size,
-                   const std::vector<float>& scale, Moments* totals) {
+                   const float* scale, Moments* totals) {
   const int64_t groups = channels / group_size;
   const double count = static_cast<double>(tile_rows_here * group_size);
   for (int64_t g = 0; g < groups; ++g) {
     double s1 = 0.0, s2 = 0.0;
-    for (int64_t c = g * group_size; c < (g + 1) * group_size; ++c) {
-      s1 += sums[c];
-      s2 += sums[channels + c];
+    if (group_size == 1) {  // BatchNorm, InstanceNorm: no loop overhead
+      s1 += sums[g];
+      s2 += sums[channels + g];
+    } else {
+      for (int64_t c = g * group_size; c < (g + 1) * group_size; ++c) {
+        s1 += sums[c];
+        s2 += sums[channels + c];
+      }
     }
     const float sc = scale[g * group_size];
     const Moments m = MomentsFromSums(count, s1, s2);
@@ -84,23 +89,22 @@ void MergeTileSums(const double* sums, int64_t tile_rows_here,
 // per group.
 void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
                 int64_t stride, int64_t channels, int64_t group_size,
-                int64_t tile_rows, const std::vector<float>& scale,
-                const std::vector<float>& scaled_pivot, bool parallel,
-                std::vector<Moments>* totals) {
+                int64_t tile_rows, const float* scale,
+                const float* scaled_pivot, bool parallel, Moments* totals) {
   const ChannelKernels& k = *ctx.kernels.channel;
   const int64_t groups = channels / group_size;
   const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
-  totals->assign(groups, Moments());
+  std::fill_n(totals, groups, Moments());
   // sums: 2 * channels doubles per tile (sum, then sum of squares).
   const auto tile_sums = [&](int64_t t, double* sums) {
     const int64_t r0 = t * tile_rows;
     k.column_sums(x + r0 * stride, std::min(tile_rows, rows - r0), stride,
-                  channels, scale.data(), scaled_pivot.data(), sums,
+                  channels, scale, scaled_pivot, sums,
                   sums + channels);
   };
   const auto merge_tile = [&](int64_t t, const double* sums) {
     MergeTileSums(sums, std::min(tile_rows, rows - t * tile_rows), channels,
-                  group_size, scale, totals->data());
+                  group_size, scale, totals);
   };
   if (!parallel || tiles == 1) {
     std::vector<double> sums(2 * channels);
@@ -128,19 +132,17 @@ float GroupPivot(const float* x, int64_t rows, int64_t stride, int64_t g,
 
 // After the pass at scale 1: the groups that need a scaled second pass get
 // their scale; returns whether any does.
-bool NeedsRetry(const std::vector<Moments>& totals, int64_t group_size,
-                float eps, std::vector<float>* scale,
-                std::vector<float>* pivot, GroupStat* out) {
+bool NeedsRetry(const Moments* totals, int64_t groups, int64_t group_size,
+                float eps, float* scale, float* pivot, GroupStat* out) {
   bool retry = false;
-  const int64_t groups = static_cast<int64_t>(totals.size());
   for (int64_t g = 0; g < groups; ++g) {
     out[g].moments = totals[g];
     out[g].scale = RetryScale(totals[g], out[g].pivot, eps);
     if (out[g].scale == 1.0f) continue;
     retry = true;
     for (int64_t c = g * group_size; c < (g + 1) * group_size; ++c) {
-      (*scale)[c] = out[g].scale;
-      (*pivot)[c] = out[g].pivot * out[g].scale;
+      scale[c] = out[g].scale;
+      pivot[c] = out[g].pivot * out[g].scale;
     }
   }
   return retry;
@@ -183,13 +185,16 @@ void ColumnGroupStats(const simdnorm_context& ctx, const float* x,
     out[g].pivot = GroupPivot(x, rows, stride, g, group_size);
     std::fill_n(pivot.begin() + g * group_size, group_size, out[g].pivot);
   }
-  std::vector<Moments> totals;
-  ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows, scale,
-             pivot, parallel, &totals);
-  if (!NeedsRetry(totals, group_size, eps, &scale, &pivot, out)) return;
+  std::vector<Moments> totals(groups);
+  ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows,
+             scale.data(), pivot.data(), parallel, totals.data());
+  if (!NeedsRetry(totals.data(), groups, group_size, eps, scale.data(),
+                  pivot.data(), out)) {
+    return;
+  }
   // Groups at scale 1 get the same moments again; only the others change.
-  ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows, scale,
-             pivot, parallel, &totals);
+  ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows,
+             scale.data(), pivot.data(), parallel, totals.data());
   for (int64_t g = 0; g < groups; ++g) out[g].moments = totals[g];
 }
 
@@ -203,15 +208,31 @@ ColumnStatsInProgress::ColumnStatsInProgress(
       channels_(channels),
       group_size_(group_size),
       tile_rows_(tile_rows),
-      tiles_((rows + tile_rows - 1) / tile_rows),
-      scale_(channels, 1.0f),
-      pivot_(channels),
-      pivots_(channels / group_size),
-      totals_(channels / group_size),
-      sums_(2 * channels) {
-  for (int64_t g = 0; g < channels / group_size; ++g) {
+      tiles_((rows + tile_rows - 1) / tile_rows) {
+  const int64_t groups = channels / group_size;
+  float* floats = inline_floats_;
+  totals_ = inline_totals_;
+  sums_ = inline_sums_;
+  if (channels > kInlineChannels) {
+    heap_floats_.resize(3 * channels);
+    heap_totals_.resize(groups);
+    heap_sums_.resize(2 * channels);
+    floats = heap_floats_.data();
+    totals_ = heap_totals_.data();
+    sums_ = heap_sums_.data();
+  }
+  scale_ = floats;
+  pivot_ = floats + channels;
+  pivots_ = floats + 2 * channels;
+  std::fill_n(scale_, channels, 1.0f);
+  std::fill_n(totals_, groups, Moments());
+  for (int64_t g = 0; g < groups; ++g) {
     pivots_[g] = GroupPivot(x, rows, stride, g, group_size);
-    std::fill_n(pivot_.begin() + g * group_size, group_size, pivots_[g]);
+    if (group_size == 1) {
+      pivot_[g] = pivots_[g];
+    } else {
+      std::fill_n(pivot_ + g * group_size, group_size, pivots_[g]);
+    }
   }
 }
 
@@ -221,10 +242,9 @@ void ColumnStatsInProgress::AdvanceTo(int64_t end_tile) {
   for (; done_ < end_tile; ++done_) {
     const int64_t r0 = done_ * tile_rows_;
     const int64_t n = std::min(tile_rows_, rows_ - r0);
-    k.column_sums(x_ + r0 * stride_, n, stride_, channels_, scale_.data(),
-                  pivot_.data(), sums_.data(), sums_.data() + channels_);
-    MergeTileSums(sums_.data(), n, channels_, group_size_, scale_,
-                  totals_.data());
+    k.column_sums(x_ + r0 * stride_, n, stride_, channels_, scale_, pivot_,
+                  sums_, sums_ + channels_);
+    MergeTileSums(sums_, n, channels_, group_size_, scale_, totals_);
   }
 }
 
@@ -235,10 +255,12 @@ void ColumnStatsInProgress::Finish(float eps, GroupStat* out) {
     out[g] = GroupStat();
     out[g].pivot = pivots_[g];
   }
-  if (!NeedsRetry(totals_, group_size_, eps, &scale_, &pivot_, out)) return;
-  std::vector<Moments> totals;
+  if (!NeedsRetry(totals_, groups, group_size_, eps, scale_, pivot_, out)) {
+    return;
+  }
+  std::vector<Moments> totals(groups);
   ColumnPass(ctx_, x_, rows_, stride_, channels_, group_size_, tile_rows_,
-             scale_, pivot_, false, &totals);
+             scale_, pivot_, false, totals.data());
   for (int64_t g = 0; g < groups; ++g) out[g].moments = totals[g];
 }
 
@@ -246,17 +268,9 @@ UnitStats GroupCoefficients(const GroupStat& s, float eps, const float* gamma,
                             const float* beta, int64_t first, int64_t count,
                             CoefficientBuffers* out) {
   const UnitStats st = FinishStats(s.moments, s.pivot, s.scale, eps, true);
-  const double shift = s.moments.mean;  // mean - pivot, unscaled
   for (int64_t i = 0; i < count; ++i) {
-    const double g = gamma ? gamma[i] : 1.0;
-    const double b = beta ? beta[i] : 0.0;
-    const double a = st.rstd * g;
-    if (st.scale != 1.0f) out->unit_scale = false;
-    out->scale[first + i] = st.scale;
-    out->pivot[first + i] = st.scaled_pivot;
-    out->mul[first + i] = static_cast<float>(a / s.scale);
-    // A constant group has shift == 0: add is exactly beta.
-    out->add[first + i] = static_cast<float>(b - shift * a);
+    SetChannelCoefficients(s, st, gamma ? gamma[i] : 1.0,
+                           beta ? beta[i] : 0.0, first + i, out);
   }
   return st;
 }

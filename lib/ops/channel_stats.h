@@ -65,6 +65,8 @@ class ColumnStatsInProgress {
   ColumnStatsInProgress(const simdnorm_context& ctx, const float* x,
                         int64_t rows, int64_t stride, int64_t channels,
                         int64_t group_size, int64_t tile_rows);
+  ColumnStatsInProgress(const ColumnStatsInProgress&) = delete;
+  ColumnStatsInProgress& operator=(const ColumnStatsInProgress&) = delete;
   int64_t tiles() const { return tiles_; }
   // Sums tiles [done, end_tile) into the moments, in tile order.
   void AdvanceTo(int64_t end_tile);
@@ -72,14 +74,25 @@ class ColumnStatsInProgress {
   void Finish(float eps, GroupStat* out);
 
  private:
+  // Up to this many channels the scratch lives in the object (on the
+  // caller's stack): small calls cost no heap allocation.
+  static constexpr int64_t kInlineChannels = 64;
+
   const simdnorm_context& ctx_;
   const float* x_;
   int64_t rows_, stride_, channels_, group_size_, tile_rows_, tiles_;
   int64_t done_ = 0;
-  std::vector<float> scale_, pivot_;  // per channel
-  std::vector<float> pivots_;         // per group
-  std::vector<Moments> totals_;       // per group
-  std::vector<double> sums_;
+  float* scale_;      // per channel
+  float* pivot_;      // per channel
+  float* pivots_;     // per group
+  Moments* totals_;   // per group
+  double* sums_;      // 2 per channel
+  float inline_floats_[3 * kInlineChannels];
+  Moments inline_totals_[kInlineChannels];
+  double inline_sums_[2 * kInlineChannels];
+  std::vector<float> heap_floats_;
+  std::vector<Moments> heap_totals_;
+  std::vector<double> heap_sums_;
 };
 
 // Per-channel buffers of the normalize form y = act((x * scale - pivot)
@@ -124,6 +137,23 @@ class CoefficientBuffers {
   float inline_[4 * kInlineChannels];
   std::vector<float> heap_;
 };
+
+// Channel i of `out` for a group with stats s and its finished stats st
+// (the arithmetic of GroupCoefficients, shared so that results match).
+// g, b: the channel's gamma and beta (1 and 0 when absent).
+inline void SetChannelCoefficients(const GroupStat& s, const UnitStats& st,
+                                   double g, double b, int64_t i,
+                                   CoefficientBuffers* out) {
+  const double a = st.rstd * g;
+  const double shift = s.moments.mean;  // mean - pivot, unscaled
+  out->scale[i] = st.scale;
+  out->pivot[i] = st.scaled_pivot;
+  // x / 1 == x exactly: no division in the common case.
+  out->mul[i] = static_cast<float>(s.scale == 1.0f ? a : a / s.scale);
+  // A constant group has shift == 0: add is exactly beta.
+  out->add[i] = static_cast<float>(b - shift * a);
+  if (st.scale != 1.0f) out->unit_scale = false;
+}
 
 // Fills channels [first, first + count) of `out` for a group with stats s:
 // mul = rstd * gamma / scale, add = beta - (mean - pivot) * rstd * gamma, in
