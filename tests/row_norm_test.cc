@@ -376,6 +376,46 @@ TEST_P(RowNormTest, RescaledRowsAmongOrdinaryRows) {
   }
 }
 
+// Rows without a residual take a whole-row kernel; with one, the per-row
+// path of the ops layer. Adding a zero residual changes no value, so both
+// paths must give the same bits (which keeps results independent of the
+// thread count whatever the tuning of split and chunk sizes).
+TEST_P(RowNormTest, WholeRowKernelMatchesPerRowPath) {
+  for (int64_t cols : {1, 7, 64, 100, 768, 4096, 5000, 40000}) {
+    const int64_t rows = 11;
+    const auto x = RandomNormal(rows * cols, 3.0, 2.0, 17);
+    const std::vector<float> zeros(x.size(), 0.0f);
+    const auto gamma = RandomNormal(cols, 1.0, 0.3, 18);
+    const auto beta = RandomNormal(cols, 0.0, 0.3, 19);
+    for (bool rms : {false, true}) {
+      std::vector<std::vector<float>> outputs;
+      for (bool residual : {false, true}) {
+        std::vector<float> y(x.size()), mean(rows), rstd(rows);
+        simdnorm::RowNormArgs args;
+        args.rows = rows;
+        args.cols = cols;
+        args.x = x.data();
+        args.y = y.data();
+        args.gamma = gamma.data();
+        args.beta = rms ? nullptr : beta.data();
+        args.residual = residual ? zeros.data() : nullptr;
+        args.mean = rms ? nullptr : mean.data();
+        args.rstd = rstd.data();
+        if (rms) {
+          simdnorm::RmsNorm(args, &ctx());
+        } else {
+          simdnorm::LayerNorm(args, &ctx());
+        }
+        y.insert(y.end(), mean.begin(), mean.end());
+        y.insert(y.end(), rstd.begin(), rstd.end());
+        outputs.push_back(std::move(y));
+      }
+      EXPECT_TRUE(outputs[0] == outputs[1])
+          << (rms ? "RMSNorm" : "LayerNorm") << " cols " << cols;
+    }
+  }
+}
+
 TEST_P(RowNormTest, ZeroRowsIsANoOp) {
   simdnorm::RowNormArgs args;
   args.rows = 0;
