@@ -66,7 +66,7 @@ class RowNumericsTest : public TargetTest {
   }
 };
 
-// Mean 1e4, std 1: the request's bound is 1e-3 (PyTorch 1.13: 2e-3). The
+// Mean 1e4, std 1: the required bound is 1e-3 (PyTorch 1.13: 2e-3). The
 // pivot-shifted form keeps x - pivot exact, so the error stays at fp32
 // rounding of the normalized value.
 TEST_P(RowNumericsTest, LargeOffset) {
