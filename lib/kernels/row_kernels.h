@@ -17,7 +17,7 @@ struct MomentsSource {
   const float* x = nullptr;
   const float* residual = nullptr;  // optional
   float* sum_out = nullptr;         // optional, needs residual
-  float scale = 1.0f;               // power of two: 1 unless the data is huge/tiny
+  float scale = 1.0f;  // power of two: 1 unless the data is huge/tiny
   float scaled_pivot = 0.0f;
 };
 
@@ -54,7 +54,7 @@ struct RowBatch {
 };
 
 struct RowKernels {
-  int64_t target;  // HWY_* bit of the target these were compiled for
+  int64_t target;         // HWY_* bit of the target these were compiled for
   size_t (*f32_lanes)();  // a function: SVE knows it only at run time
   // Moments of n values in blocks of block_elems (fp32 lane sums per block,
   // merged in double). centered = false gives the sum of squares about 0
@@ -71,6 +71,17 @@ struct RowKernels {
   // Inf), which the caller runs before calling again after it.
   int64_t (*rows)(const RowBatch& batch, int64_t begin, int64_t end);
 };
+
+// Moments of n values of src shifted by `pivot`, computed at a power-of-two
+// `scale` (src.scale and src.scaled_pivot are set here) and returned
+// unscaled: what every reduction over contiguous values calls per chunk.
+inline Moments UnscaledMoments(const RowKernels& k, MomentsSource src,
+                               int64_t n, float pivot, float scale,
+                               int64_t block_elems, bool centered) {
+  src.scale = scale;
+  src.scaled_pivot = pivot * scale;
+  return UnscaleMoments(k.moments(src, n, block_elems, centered), scale);
+}
 
 // Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.
 const RowKernels* FindRowKernels(int64_t target);

@@ -41,7 +41,7 @@ float PickPivot(const RowNormProblem& p, const RowSource& s) {
                    ValueAt(s, p.cols - 1));
 }
 
-// Moments of chunk `chunk` of a row, unscaled.
+// Moments of values [begin, begin + count) of a row, unscaled.
 Moments ChunkMoments(const RowKernels& k, const RowSource& s, int64_t begin,
                      int64_t count, float pivot, float scale,
                      const TileParams& t, bool centered) {
@@ -49,9 +49,7 @@ Moments ChunkMoments(const RowKernels& k, const RowSource& s, int64_t begin,
   src.x = s.x + begin;
   src.residual = s.residual ? s.residual + begin : nullptr;
   src.sum_out = s.sum_out ? s.sum_out + begin : nullptr;
-  src.scale = scale;
-  src.scaled_pivot = pivot * scale;
-  return UnscaleMoments(k.moments(src, count, t.block_elems, centered), scale);
+  return UnscaledMoments(k, src, count, pivot, scale, t.block_elems, centered);
 }
 
 int64_t ChunkCount(int64_t cols, const TileParams& t) {
@@ -71,8 +69,9 @@ Moments RowMoments(const RowNormProblem& p, const RowKernels& k,
   std::vector<Moments> parts(static_cast<size_t>(chunks));
   for_chunks(chunks, [&](int64_t c) {
     const int64_t begin = c * t.chunk_elems;
-    parts[c] = ChunkMoments(k, s, begin, std::min(t.chunk_elems, p.cols - begin),
-                            pivot, scale, t, !p.rms);
+    parts[c] =
+        ChunkMoments(k, s, begin, std::min(t.chunk_elems, p.cols - begin),
+                     pivot, scale, t, !p.rms);
   });
   Moments total;
   for (const Moments& part : parts) MergeMoments(total, part);
