@@ -17,7 +17,8 @@ std::vector<Chunk> ChunksOf(const SpanSet& set, int64_t chunk_elems) {
   std::vector<Chunk> chunks;
   for (int64_t i = 0; i < set.spans; ++i) {
     for (int64_t b = 0; b < set.span_len; b += chunk_elems) {
-      chunks.push_back({set.At(i) + b, std::min(chunk_elems, set.span_len - b)});
+      chunks.push_back(
+          {set.At(i) + b, std::min(chunk_elems, set.span_len - b)});
     }
   }
   return chunks;
@@ -27,9 +28,7 @@ Moments ChunkMoments(const RowKernels& k, const Chunk& c, float pivot,
                      float scale, int64_t block_elems) {
   MomentsSource src;
   src.x = c.x;
-  src.scale = scale;
-  src.scaled_pivot = pivot * scale;
-  return UnscaleMoments(k.moments(src, c.len, block_elems, true), scale);
+  return UnscaledMoments(k, src, c.len, pivot, scale, block_elems, true);
 }
 
 Moments SpanSetMoments(const simdnorm_context& ctx, const SpanSet& set,
@@ -50,22 +49,20 @@ Moments SpanSetMoments(const simdnorm_context& ctx, const SpanSet& set,
   }
   const std::vector<Chunk> chunks = ChunksOf(set, chunk_elems);
   std::vector<Moments> parts(chunks.size());
-  ParallelFor(ctx, static_cast<int64_t>(chunks.size()), 1,
-              [&](int64_t b, int64_t e) {
-                for (int64_t i = b; i < e; ++i) {
-                  parts[i] = ChunkMoments(k, chunks[i], pivot, scale,
-                                          block_elems);
-                }
-              });
+  ParallelFor(
+      ctx, static_cast<int64_t>(chunks.size()), 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          parts[i] = ChunkMoments(k, chunks[i], pivot, scale, block_elems);
+        }
+      });
   for (const Moments& part : parts) MergeMoments(total, part);
   return total;
 }
 
 // Adds one tile's column sums to the groups' moments: a group's channels
 // are added (same pivot and scale) and its tile moments merged.
-void MergeTileSums(const double* sums, int64_t tile_rows_here,
-                   int64_t channels, int64_t group_size,
-                   const float* scale, Moments* totals) {
+void MergeTileSums(const double* sums, int64_t tile_rows_here, int64_t channels,
+                   int64_t group_size, const float* scale, Moments* totals) {
   const int64_t groups = channels / group_size;
   const double count = static_cast<double>(tile_rows_here * group_size);
   for (int64_t g = 0; g < groups; ++g) {
@@ -99,8 +96,7 @@ void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
   const auto tile_sums = [&](int64_t t, double* sums) {
     const int64_t r0 = t * tile_rows;
     k.column_sums(x + r0 * stride, std::min(tile_rows, rows - r0), stride,
-                  channels, scale, scaled_pivot, sums,
-                  sums + channels);
+                  channels, scale, scaled_pivot, sums, sums + channels);
   };
   const auto merge_tile = [&](int64_t t, const double* sums) {
     MergeTileSums(sums, std::min(tile_rows, rows - t * tile_rows), channels,
@@ -116,7 +112,8 @@ void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
   }
   std::vector<double> sums(tiles * 2 * channels);
   ParallelFor(ctx, tiles, 1, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) tile_sums(t, sums.data() + t * 2 * channels);
+    for (int64_t t = b; t < e; ++t)
+      tile_sums(t, sums.data() + t * 2 * channels);
   });
   for (int64_t t = 0; t < tiles; ++t) {
     merge_tile(t, sums.data() + t * 2 * channels);
@@ -158,8 +155,8 @@ GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
   // Median of first, middle and last: one of the values, rarely an outlier.
   s.pivot = MedianOf3(set.base[0], set.At(set.spans / 2)[set.span_len / 2],
                       last[set.span_len - 1]);
-  s.moments = SpanSetMoments(ctx, set, chunk_elems, s.pivot, 1.0f,
-                             block_elems, parallel);
+  s.moments = SpanSetMoments(ctx, set, chunk_elems, s.pivot, 1.0f, block_elems,
+                             parallel);
   s.scale = RetryScale(s.moments, s.pivot, eps);
   if (s.scale != 1.0f) {
     s.moments = SpanSetMoments(ctx, set, chunk_elems, s.pivot, s.scale,
@@ -168,39 +165,20 @@ GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
   return s;
 }
 
-void ColumnGroupStats(const simdnorm_context& ctx, const float* x,
-                      int64_t rows, int64_t stride, int64_t channels,
-                      int64_t group_size, int64_t tile_rows, float eps,
-                      bool parallel, GroupStat* out) {
-  if (!parallel) {
-    ColumnStatsInProgress run(ctx, x, rows, stride, channels, group_size,
-                              tile_rows);
-    run.Finish(eps, out);
-    return;
-  }
-  const int64_t groups = channels / group_size;
-  std::vector<float> scale(channels, 1.0f), pivot(channels);
-  for (int64_t g = 0; g < groups; ++g) {
-    out[g] = GroupStat();
-    out[g].pivot = GroupPivot(x, rows, stride, g, group_size);
-    std::fill_n(pivot.begin() + g * group_size, group_size, out[g].pivot);
-  }
-  std::vector<Moments> totals(groups);
-  ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows,
-             scale.data(), pivot.data(), parallel, totals.data());
-  if (!NeedsRetry(totals.data(), groups, group_size, eps, scale.data(),
-                  pivot.data(), out)) {
-    return;
-  }
-  // Groups at scale 1 get the same moments again; only the others change.
-  ColumnPass(ctx, x, rows, stride, channels, group_size, tile_rows,
-             scale.data(), pivot.data(), parallel, totals.data());
-  for (int64_t g = 0; g < groups; ++g) out[g].moments = totals[g];
+void ColumnGroupStats(const simdnorm_context& ctx, const float* x, int64_t rows,
+                      int64_t stride, int64_t channels, int64_t group_size,
+                      int64_t tile_rows, float eps, bool parallel,
+                      GroupStat* out) {
+  ColumnStatsInProgress run(ctx, x, rows, stride, channels, group_size,
+                            tile_rows);
+  run.Finish(eps, parallel, out);
 }
 
-ColumnStatsInProgress::ColumnStatsInProgress(
-    const simdnorm_context& ctx, const float* x, int64_t rows, int64_t stride,
-    int64_t channels, int64_t group_size, int64_t tile_rows)
+ColumnStatsInProgress::ColumnStatsInProgress(const simdnorm_context& ctx,
+                                             const float* x, int64_t rows,
+                                             int64_t stride, int64_t channels,
+                                             int64_t group_size,
+                                             int64_t tile_rows)
     : ctx_(ctx),
       x_(x),
       rows_(rows),
@@ -248,7 +226,14 @@ void ColumnStatsInProgress::AdvanceTo(int64_t end_tile) {
   }
 }
 
-void ColumnStatsInProgress::Finish(float eps, GroupStat* out) {
+void ColumnStatsInProgress::Finish(float eps, bool parallel, GroupStat* out) {
+  if (parallel && done_ == 0) {
+    // All tiles on the threads, merged in tile order: the same moments as
+    // advancing tile by tile.
+    ColumnPass(ctx_, x_, rows_, stride_, channels_, group_size_, tile_rows_,
+               scale_, pivot_, true, totals_);
+    done_ = tiles_;
+  }
   AdvanceTo(tiles_);
   const int64_t groups = channels_ / group_size_;
   for (int64_t g = 0; g < groups; ++g) {
@@ -260,7 +245,7 @@ void ColumnStatsInProgress::Finish(float eps, GroupStat* out) {
   }
   std::vector<Moments> totals(groups);
   ColumnPass(ctx_, x_, rows_, stride_, channels_, group_size_, tile_rows_,
-             scale_, pivot_, false, totals.data());
+             scale_, pivot_, parallel, totals.data());
   for (int64_t g = 0; g < groups; ++g) out[g].moments = totals[g];
 }
 
@@ -269,8 +254,8 @@ UnitStats GroupCoefficients(const GroupStat& s, float eps, const float* gamma,
                             CoefficientBuffers* out) {
   const UnitStats st = FinishStats(s.moments, s.pivot, s.scale, eps, true);
   for (int64_t i = 0; i < count; ++i) {
-    SetChannelCoefficients(s, st, gamma ? gamma[i] : 1.0,
-                           beta ? beta[i] : 0.0, first + i, out);
+    SetChannelCoefficients(s, st, gamma ? gamma[i] : 1.0, beta ? beta[i] : 0.0,
+                           first + i, out);
   }
   return st;
 }

@@ -51,10 +51,10 @@ GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
 // rows; per tile a group's channel sums are added, and the group's tile
 // moments merge tile by tile.
 // out has channels / group_size entries. `parallel`: tiles on the threads.
-void ColumnGroupStats(const simdnorm_context& ctx, const float* x,
-                      int64_t rows, int64_t stride, int64_t channels,
-                      int64_t group_size, int64_t tile_rows, float eps,
-                      bool parallel, GroupStat* out);
+void ColumnGroupStats(const simdnorm_context& ctx, const float* x, int64_t rows,
+                      int64_t stride, int64_t channels, int64_t group_size,
+                      int64_t tile_rows, float eps, bool parallel,
+                      GroupStat* out);
 
 // ColumnGroupStats (not parallel) run one tile at a time on the caller's
 // thread, so that other work can be interleaved with it (the previous
@@ -70,8 +70,10 @@ class ColumnStatsInProgress {
   int64_t tiles() const { return tiles_; }
   // Sums tiles [done, end_tile) into the moments, in tile order.
   void AdvanceTo(int64_t end_tile);
-  // The remaining tiles, then a scaled pass for groups that need one.
-  void Finish(float eps, GroupStat* out);
+  // The remaining tiles, then a scaled pass for groups that need one
+  // (`parallel`: both passes on the context's threads, if no tile was
+  // advanced yet; same results).
+  void Finish(float eps, bool parallel, GroupStat* out);
 
  private:
   // Up to this many channels the scratch lives in the object (on the
@@ -82,11 +84,11 @@ class ColumnStatsInProgress {
   const float* x_;
   int64_t rows_, stride_, channels_, group_size_, tile_rows_, tiles_;
   int64_t done_ = 0;
-  float* scale_;      // per channel
-  float* pivot_;      // per channel
-  float* pivots_;     // per group
-  Moments* totals_;   // per group
-  double* sums_;      // 2 per channel
+  float* scale_;     // per channel
+  float* pivot_;     // per channel
+  float* pivots_;    // per group
+  Moments* totals_;  // per group
+  double* sums_;     // 2 per channel
   float inline_floats_[3 * kInlineChannels];
   Moments inline_totals_[kInlineChannels];
   double inline_sums_[2 * kInlineChannels];

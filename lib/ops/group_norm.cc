@@ -186,7 +186,7 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
   const auto item = [&](int64_t n) { return n * S * C; };
   std::vector<GroupStat> cur(G), next(G);
   ColumnStatsInProgress(ctx, p.x + item(n0), S, C, C, cg, t.spatial_tile)
-      .Finish(p.eps, cur.data());
+      .Finish(p.eps, false, cur.data());
   CoefficientBuffers k(C);
   const ChannelKernels& kern = *ctx.kernels.channel;
   const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / C);
@@ -224,7 +224,7 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
       }
     }
     if (following) {
-      following->Finish(p.eps, next.data());
+      following->Finish(p.eps, false, next.data());
       cur.swap(next);
     }
   }
