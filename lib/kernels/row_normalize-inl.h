@@ -179,24 +179,6 @@ inline void RowNormalize(const float* x, const float* residual, float* y,
 
 // ------------------------------------------------------------ whole rows
 
-// Moments of one row of a RowBatch at scale 1, as the ops layer's per-row
-// path computes them (one chunk per row), so results are identical.
-template <bool kCentered, class D>
-HWY_INLINE Moments BatchRowMoments(D d, const RowBatch& b, const float* x,
-                                   float pivot, bool one_block) {
-  MomentsSource src;
-  src.x = x;
-  src.scaled_pivot = pivot;
-  if (!one_block) {
-    return SpanMomentsT<kCentered, false, false>(src, b.cols, b.block_elems);
-  }
-  double sum, sum_sq;  // as SpanMomentsT with a single block
-  BlockSums<kCentered, false, false>(d, src, 0, static_cast<size_t>(b.cols),
-                                     hn::Set(d, 1.0f), hn::Set(d, pivot), &sum,
-                                     &sum_sq);
-  return BlockMoments<kCentered>(static_cast<double>(b.cols), sum, sum_sq);
-}
-
 #if HWY_HAVE_FLOAT64
 // Statistics of rows [0, rows) (rows <= kGroup) from their one-block sums,
 // several rows per double vector: per lane the same IEEE operations, in
@@ -272,39 +254,34 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
     float pivot[kGroup];
     Moments moments[kGroup];
     UnitStats stats[kGroup];
-    bool finished = false;  // stats of all rows done, none needs a rescale
-#if HWY_HAVE_FLOAT64
-    if (one_block) {
-      // Padding: benign values for the lanes past `rows`.
-      double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
-      for (int64_t j = 0; j < rows; ++j) {
-        const float* x = b.x + (r0 + j) * b.x_stride;
-        pivot[j] =
-            kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
-        MomentsSource src;
-        src.x = x;
-        src.scaled_pivot = pivot[j];
+    // One-block rows keep their sums (turned into statistics below, several
+    // rows at a time where possible); longer rows merge their blocks here.
+    // Padding: benign values for vector lanes past `rows`.
+    double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
+    for (int64_t j = 0; j < rows; ++j) {
+      const float* x = b.x + (r0 + j) * b.x_stride;
+      pivot[j] = kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
+      MomentsSource src;
+      src.x = x;
+      src.scaled_pivot = pivot[j];
+      if (one_block) {  // as SpanMomentsT with a single block
         BlockSums<kCentered, false, false>(d, src, 0, cols, hn::Set(d, 1.0f),
                                            hn::Set(d, pivot[j]), &sum[j],
                                            &sum_sq[j]);
+      } else {
+        moments[j] =
+            SpanMomentsT<kCentered, false, false>(src, b.cols, b.block_elems);
       }
-      finished = GroupStatsVector<kCentered, size_t{kGroup}>(
-          rows, static_cast<double>(cols), b.eps, pivot, sum, sum_sq, stats);
-      if (!finished) {
-        for (int64_t j = 0; j < rows; ++j) {
-          moments[j] = BlockMoments<kCentered>(static_cast<double>(cols),
-                                               sum[j], sum_sq[j]);
-        }
-      }
-    } else
+    }
+    bool finished = false;  // stats of all rows done, none needs a rescale
+#if HWY_HAVE_FLOAT64
+    finished = one_block && GroupStatsVector<kCentered, size_t{kGroup}>(
+                                rows, static_cast<double>(cols), b.eps, pivot,
+                                sum, sum_sq, stats);
 #endif
-    {
-      for (int64_t j = 0; j < rows; ++j) {
-        const float* x = b.x + (r0 + j) * b.x_stride;
-        pivot[j] =
-            kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
-        moments[j] = BatchRowMoments<kCentered>(d, b, x, pivot[j], one_block);
-      }
+    for (int64_t j = 0; one_block && !finished && j < rows; ++j) {
+      moments[j] =
+          BlockMoments<kCentered>(static_cast<double>(cols), sum[j], sum_sq[j]);
     }
     int64_t good = rows;  // rows before the first one needing a rescale
     for (int64_t j = 0; !finished && j < rows; ++j) {
