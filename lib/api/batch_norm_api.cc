@@ -9,7 +9,7 @@
 #include "ops/batch_norm.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 // Fills *p from args; on error records why and returns the status.
@@ -147,7 +147,7 @@ simdnorm_status BatchNorm(const char* op, bool training, simdnorm_context* ctx,
 }
 
 }  // namespace
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 extern "C" {
 
@@ -165,12 +165,12 @@ void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args) {
 
 simdnorm_status simdnorm_batch_norm_inference(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
-  return simdnorm::BatchNorm(__func__, false, ctx, args);
+  return simdnorm::internal::BatchNorm(__func__, false, ctx, args);
 }
 
 simdnorm_status simdnorm_batch_norm_training(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
-  return simdnorm::BatchNorm(__func__, true, ctx, args);
+  return simdnorm::internal::BatchNorm(__func__, true, ctx, args);
 }
 
 }  // extern "C"

@@ -3,7 +3,7 @@
 #include "api/error.h"
 #include "api/validate.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 simdnorm_status CheckLayout(const char* op, int layout) {
   if (layout == SIMDNORM_NCHW || layout == SIMDNORM_NHWC) return SIMDNORM_OK;
@@ -50,4 +50,4 @@ simdnorm_status CheckParamCount(const char* op, int64_t param_count,
               static_cast<long long>(channels));
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

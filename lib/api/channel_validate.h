@@ -6,7 +6,7 @@
 
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // layout / act: RawEnumValue of the caller's field.
 simdnorm_status CheckLayout(const char* op, int layout);
@@ -18,6 +18,6 @@ simdnorm_status CheckChannelShape(const char* op, int64_t batch,
 simdnorm_status CheckParamCount(const char* op, int64_t param_count,
                                 int64_t channels, bool any_given);
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_API_CHANNEL_VALIDATE_H_

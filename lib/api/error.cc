@@ -3,7 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 thread_local char g_last_error[512] = "";
 }  // namespace
@@ -16,11 +16,11 @@ simdnorm_status Fail(simdnorm_status status, const char* format, ...) {
   return status;
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 extern "C" {
 
-const char* simdnorm_last_error(void) { return simdnorm::g_last_error; }
+const char* simdnorm_last_error(void) { return simdnorm::internal::g_last_error; }
 
 const char* simdnorm_status_string(simdnorm_status status) {
   switch (status) {

@@ -7,7 +7,7 @@
 
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // Records a printf-style message for this thread and returns `status`.
 simdnorm_status Fail(simdnorm_status status, const char* format, ...)
@@ -28,6 +28,6 @@ simdnorm_status GuardExceptions(const char* function, const Body& body) {
   }
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_API_ERROR_H_

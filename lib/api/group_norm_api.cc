@@ -7,7 +7,7 @@
 #include "ops/group_norm.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 // Fills *p from args; on error records why and returns the status.
@@ -103,7 +103,7 @@ simdnorm_status GroupNorm(const char* op, bool instance, simdnorm_context* ctx,
 }
 
 }  // namespace
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 extern "C" {
 
@@ -121,19 +121,19 @@ void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args) {
 
 simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
                                     const simdnorm_group_norm_args* args) {
-  return simdnorm::GroupNorm(__func__, false, ctx, args, false, 0, 0);
+  return simdnorm::internal::GroupNorm(__func__, false, ctx, args, false, 0, 0);
 }
 
 simdnorm_status simdnorm_instance_norm(simdnorm_context* ctx,
                                        const simdnorm_group_norm_args* args) {
-  return simdnorm::GroupNorm(__func__, true, ctx, args, false, 0, 0);
+  return simdnorm::internal::GroupNorm(__func__, true, ctx, args, false, 0, 0);
 }
 
 simdnorm_status simdnorm_group_norm_slice(simdnorm_context* ctx,
                                           const simdnorm_group_norm_args* args,
                                           int64_t unit_begin,
                                           int64_t unit_end) {
-  return simdnorm::GroupNorm(__func__, false, ctx, args, true, unit_begin,
+  return simdnorm::internal::GroupNorm(__func__, false, ctx, args, true, unit_begin,
                              unit_end);
 }
 

@@ -7,8 +7,8 @@
 #include "runtime/tuning_file.h"
 #include "simdnorm/simdnorm.h"
 
-using simdnorm::Fail;
-using simdnorm::GuardExceptions;
+using simdnorm::internal::Fail;
+using simdnorm::internal::GuardExceptions;
 
 extern "C" {
 
@@ -16,18 +16,18 @@ const char* simdnorm_version(void) { return SIMDNORM_VERSION_STRING; }
 
 const char* simdnorm_compiled_targets(void) {
   static const std::string list =
-      simdnorm::TargetList(simdnorm::CompiledTargets());
+      simdnorm::internal::TargetList(simdnorm::internal::CompiledTargets());
   return list.c_str();
 }
 
 const char* simdnorm_supported_targets(void) {
   static const std::string list =
-      simdnorm::TargetList(simdnorm::SupportedTargets());
+      simdnorm::internal::TargetList(simdnorm::internal::SupportedTargets());
   return list.c_str();
 }
 
 const char* simdnorm_best_target(void) {
-  return simdnorm::TargetName(simdnorm::BestTarget());
+  return simdnorm::internal::TargetName(simdnorm::internal::BestTarget());
 }
 
 simdnorm_status simdnorm_context_create(simdnorm_context** out) {
@@ -36,7 +36,7 @@ simdnorm_status simdnorm_context_create(simdnorm_context** out) {
     if (out == nullptr) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
     }
-    *out = simdnorm::MakeContext().release();
+    *out = simdnorm::internal::MakeContext().release();
     return SIMDNORM_OK;
   });
 }
@@ -50,13 +50,13 @@ simdnorm_status simdnorm_context_set_threads(simdnorm_context* ctx,
     if (ctx == nullptr) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", function);
     }
-    return simdnorm::SetContextThreads(ctx, threads);
+    return simdnorm::internal::SetContextThreads(ctx, threads);
   });
 }
 
 int simdnorm_context_threads(const simdnorm_context* ctx) {
   simdnorm_status status;
-  const simdnorm_context* c = simdnorm::ResolveContext(ctx, &status);
+  const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
   return c ? c->concurrency : 0;
 }
 
@@ -67,14 +67,14 @@ simdnorm_status simdnorm_context_set_target(simdnorm_context* ctx,
     if (ctx == nullptr) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", function);
     }
-    return simdnorm::SetContextTarget(ctx, target);
+    return simdnorm::internal::SetContextTarget(ctx, target);
   });
 }
 
 const char* simdnorm_context_target(const simdnorm_context* ctx) {
   simdnorm_status status;
-  const simdnorm_context* c = simdnorm::ResolveContext(ctx, &status);
-  return c ? simdnorm::TargetName(c->kernels.target) : "none";
+  const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
+  return c ? simdnorm::internal::TargetName(c->kernels.target) : "none";
 }
 
 simdnorm_status simdnorm_context_load_tuning(simdnorm_context* ctx,
@@ -85,13 +85,13 @@ simdnorm_status simdnorm_context_load_tuning(simdnorm_context* ctx,
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s is null", function,
                   ctx == nullptr ? "ctx" : "path");
     }
-    return simdnorm::LoadTuningFile(path, ctx);
+    return simdnorm::internal::LoadTuningFile(path, ctx);
   });
 }
 
 const char* simdnorm_context_tuning_warnings(const simdnorm_context* ctx) {
   simdnorm_status status;
-  const simdnorm_context* c = simdnorm::ResolveContext(ctx, &status);
+  const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
   return c ? c->tuning_warnings.c_str() : "";
 }
 

@@ -7,7 +7,7 @@
 #include "runtime/context.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // No exception escapes; the context is resolved; validate(&problem) checks
 // every argument before anything is written; then run(ctx, problem).
@@ -24,6 +24,6 @@ simdnorm_status ValidateAndRun(const char* op, const simdnorm_context* ctx,
   });
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_API_OP_CALL_H_

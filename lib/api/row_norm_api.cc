@@ -5,7 +5,7 @@
 #include "ops/row_norm.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 simdnorm_status ResolveStride(const char* op, const char* name, int64_t stride,
@@ -126,7 +126,7 @@ simdnorm_status RowNorm(const char* op, bool rms, simdnorm_context* ctx,
 }
 
 }  // namespace
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 extern "C" {
 
@@ -140,25 +140,25 @@ void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args) {
 
 simdnorm_status simdnorm_layer_norm(simdnorm_context* ctx,
                                     const simdnorm_row_norm_args* args) {
-  return simdnorm::RowNorm(__func__, false, ctx, args, false, 0, 0);
+  return simdnorm::internal::RowNorm(__func__, false, ctx, args, false, 0, 0);
 }
 
 simdnorm_status simdnorm_rms_norm(simdnorm_context* ctx,
                                   const simdnorm_row_norm_args* args) {
-  return simdnorm::RowNorm(__func__, true, ctx, args, false, 0, 0);
+  return simdnorm::internal::RowNorm(__func__, true, ctx, args, false, 0, 0);
 }
 
 simdnorm_status simdnorm_layer_norm_slice(simdnorm_context* ctx,
                                           const simdnorm_row_norm_args* args,
                                           int64_t row_begin, int64_t row_end) {
-  return simdnorm::RowNorm(__func__, false, ctx, args, true, row_begin,
+  return simdnorm::internal::RowNorm(__func__, false, ctx, args, true, row_begin,
                            row_end);
 }
 
 simdnorm_status simdnorm_rms_norm_slice(simdnorm_context* ctx,
                                         const simdnorm_row_norm_args* args,
                                         int64_t row_begin, int64_t row_end) {
-  return simdnorm::RowNorm(__func__, true, ctx, args, true, row_begin,
+  return simdnorm::internal::RowNorm(__func__, true, ctx, args, true, row_begin,
                            row_end);
 }
 

@@ -10,7 +10,7 @@
 #include "runtime/tuning_file.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 // op and layout as the caller's raw ints (see RawEnumValue).
@@ -70,17 +70,17 @@ TileParams FromPublic(const simdnorm_tile_params& p) {
 }
 
 }  // namespace
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
-using simdnorm::Fail;
-using simdnorm::GuardExceptions;
-using simdnorm::OpKind;
+using simdnorm::internal::Fail;
+using simdnorm::internal::GuardExceptions;
+using simdnorm::internal::OpKind;
 
 extern "C" {
 
 void simdnorm_tile_params_init(simdnorm_tile_params* params) {
   if (params == nullptr) return;
-  simdnorm::ToPublic(simdnorm::DefaultTileParams(), 1.0, params);
+  simdnorm::internal::ToPublic(simdnorm::internal::DefaultTileParams(), 1.0, params);
 }
 
 simdnorm_status simdnorm_context_get_tile_params(const simdnorm_context* ctx,
@@ -91,22 +91,22 @@ simdnorm_status simdnorm_context_get_tile_params(const simdnorm_context* ctx,
   // Named here: inside the lambda __func__ is "operator()".
   const char* const function = __func__;
   return GuardExceptions(function, [&] {
-    SIMDNORM_CHECK(simdnorm::CheckKey(function, simdnorm::RawEnumValue(op),
-                                      simdnorm::RawEnumValue(layout),
+    SIMDNORM_CHECK(simdnorm::internal::CheckKey(function, simdnorm::internal::RawEnumValue(op),
+                                      simdnorm::internal::RawEnumValue(layout),
                                       unit_elems));
     if (out == nullptr) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
     }
     simdnorm_status status;
-    const simdnorm_context* c = simdnorm::ResolveContext(ctx, &status);
+    const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
     if (c == nullptr) return status;
-    const simdnorm::TuningEntry* entry =
+    const simdnorm::internal::TuningEntry* entry =
         c->tuning.Find(static_cast<OpKind>(op), layout, c->kernels.target,
-                       simdnorm::ShapeBucket(unit_elems));
+                       simdnorm::internal::ShapeBucket(unit_elems));
     if (entry != nullptr) {
-      simdnorm::ToPublic(entry->params, entry->speedup, out);
+      simdnorm::internal::ToPublic(entry->params, entry->speedup, out);
     } else {
-      simdnorm::ToPublic(c->tuning.Lookup(static_cast<OpKind>(op), layout,
+      simdnorm::internal::ToPublic(c->tuning.Lookup(static_cast<OpKind>(op), layout,
                                           c->kernels.target, unit_elems),
                          1.0, out);
     }
@@ -126,23 +126,23 @@ simdnorm_status simdnorm_context_set_tile_params(
                   "use SIMDNORM_TUNING)",
                   function);
     }
-    SIMDNORM_CHECK(simdnorm::CheckKey(function, simdnorm::RawEnumValue(op),
-                                      simdnorm::RawEnumValue(layout),
+    SIMDNORM_CHECK(simdnorm::internal::CheckKey(function, simdnorm::internal::RawEnumValue(op),
+                                      simdnorm::internal::RawEnumValue(layout),
                                       unit_elems));
     const OpKind kind = static_cast<OpKind>(op);
-    const int bucket = simdnorm::ShapeBucket(unit_elems);
+    const int bucket = simdnorm::internal::ShapeBucket(unit_elems);
     if (params == nullptr) {
       ctx->tuning.Erase(kind, layout, ctx->kernels.target, bucket);
       return SIMDNORM_OK;
     }
-    SIMDNORM_CHECK(simdnorm::CheckParamsStruct(function, params->struct_size));
-    simdnorm::TuningEntry entry;
+    SIMDNORM_CHECK(simdnorm::internal::CheckParamsStruct(function, params->struct_size));
+    simdnorm::internal::TuningEntry entry;
     entry.op = kind;
     entry.layout = layout;
     entry.target = ctx->kernels.target;
     entry.bucket = bucket;
-    entry.params = simdnorm::FromPublic(*params);
-    const std::string problem = simdnorm::TileParamsProblem(entry.params);
+    entry.params = simdnorm::internal::FromPublic(*params);
+    const std::string problem = simdnorm::internal::TileParamsProblem(entry.params);
     if (!problem.empty()) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s", function,
                   problem.c_str());
@@ -167,9 +167,9 @@ simdnorm_status simdnorm_context_save_tuning(const simdnorm_context* ctx,
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: path is null", function);
     }
     simdnorm_status status;
-    const simdnorm_context* c = simdnorm::ResolveContext(ctx, &status);
+    const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
     if (c == nullptr) return status;
-    return simdnorm::SaveTuningFile(path, *c);
+    return simdnorm::internal::SaveTuningFile(path, *c);
   });
 }
 

@@ -4,7 +4,7 @@
 
 #include "api/error.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 simdnorm_status FailPartialOverlap(const char* op, const char* in_name,
                                    const char* out_name) {
@@ -69,4 +69,4 @@ simdnorm_status CheckElementCount(const char* op, int64_t a, int64_t b,
               "%s: tensor of %g elements is too large", op, elems);
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

@@ -17,7 +17,7 @@
     if (check_status != SIMDNORM_OK) return check_status;   \
   } while (0)
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // The bytes a strided [rows, cols] fp32 matrix spans.
 struct MemoryRange {
@@ -91,6 +91,6 @@ simdnorm_status CheckSliceRange(const char* op, const char* unit,
 simdnorm_status CheckElementCount(const char* op, int64_t a, int64_t b,
                                   int64_t c);
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_API_VALIDATE_H_

@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 struct Moments {
   double count = 0.0;
@@ -53,6 +53,6 @@ inline bool IsFinite(const Moments& m) {
   return std::isfinite(m.mean) && std::isfinite(m.m2);
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_COMMON_MOMENTS_H_

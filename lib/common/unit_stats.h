@@ -10,7 +10,7 @@
 
 #include "common/moments.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // Power-of-two scale for a second pass when squares overflowed fp32 (|x|
 // beyond ~1e19): keeps every finite value's square finite.
@@ -69,6 +69,6 @@ inline UnitStats FinishStats(const Moments& m, float pivot, float scale,
   return s;
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_COMMON_UNIT_STATS_H_

@@ -24,7 +24,7 @@
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -174,7 +174,7 @@ HWY_INLINE void ActivateF64InPlace(float* HWY_RESTRICT y, size_t n) {
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #endif  // SIMDNORM_KERNELS_ACTIVATION_INL_H_

@@ -10,7 +10,7 @@
 #include "kernels/column_moments-inl.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 
 const ChannelKernels* GetChannelKernels() {
@@ -21,16 +21,16 @@ const ChannelKernels* GetChannelKernels() {
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "kernels/dispatch_table.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 SIMDNORM_EXPORT_KERNEL_TABLE(ChannelKernels, GetChannelKernels,
                              FindChannelKernels, ChannelKernelTargets)
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 #endif  // HWY_ONCE

@@ -11,7 +11,7 @@
 #include "common/moments.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // Per-channel arrays [channels] of the normalize form
 //   y = act((x * scale - scaled_pivot) * mul + add).
@@ -64,6 +64,6 @@ const ChannelKernels* FindChannelKernels(int64_t target);
 // Bit mask of the targets compiled into the channel kernels.
 int64_t ChannelKernelTargets();
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_KERNELS_CHANNEL_KERNELS_H_

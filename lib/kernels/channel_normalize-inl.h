@@ -35,7 +35,7 @@
 #include "kernels/tail-inl.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -411,7 +411,7 @@ inline void NormalizeChannelsLast(const float* x, float* y, int64_t rows,
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #endif  // SIMDNORM_KERNELS_CHANNEL_NORMALIZE_INL_H_

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // Entry 0 of a multi-target table is Highway's lazy initializer, not a
 // target: skip it. The getters only return the address of a constant table,
@@ -35,10 +35,10 @@ int64_t TargetsInDispatchTable(const Table* (*const (&getters)[kSize])()) {
   return targets;
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 // In a kernels .cc after its per-target code (inside `#if HWY_ONCE`, in
-// namespace simdnorm): exports the per-target getter `getter` and defines
+// namespace simdnorm::internal): exports the per-target getter `getter` and defines
 // `const Table* find(int64_t target)` and `int64_t targets()`.
 #define SIMDNORM_EXPORT_KERNEL_TABLE(Table, getter, find, targets)      \
   HWY_EXPORT(getter);                                                   \

@@ -13,7 +13,7 @@
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 
 inline size_t F32Lanes() {
@@ -22,7 +22,7 @@ inline size_t F32Lanes() {
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #endif  // SIMDNORM_KERNELS_LANES_INL_H_

@@ -24,7 +24,7 @@
 #include "kernels/tail-inl.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -164,7 +164,7 @@ inline Moments SpanMoments(const MomentsSource& src, int64_t n,
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #endif  // SIMDNORM_KERNELS_MOMENTS_INL_H_

@@ -11,7 +11,7 @@
 #include "kernels/row_normalize-inl.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 
 const RowKernels* GetRowKernels() {
@@ -22,16 +22,16 @@ const RowKernels* GetRowKernels() {
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "kernels/dispatch_table.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 SIMDNORM_EXPORT_KERNEL_TABLE(RowKernels, GetRowKernels, FindRowKernels,
                              RowKernelTargets)
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 #endif  // HWY_ONCE

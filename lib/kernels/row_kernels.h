@@ -9,7 +9,7 @@
 
 #include "common/moments.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // What a moments pass reads: v = (x [+ residual]) * scale - scaled_pivot.
 // With sum_out, x + residual is also stored there (same pass).
@@ -88,6 +88,6 @@ const RowKernels* FindRowKernels(int64_t target);
 // Bit mask of the targets compiled into the row kernels.
 int64_t RowKernelTargets();
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_KERNELS_ROW_KERNELS_H_

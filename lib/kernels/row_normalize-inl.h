@@ -28,7 +28,7 @@
 #include "kernels/tail-inl.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -340,7 +340,7 @@ inline int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #endif  // SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_

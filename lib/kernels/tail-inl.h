@@ -15,7 +15,7 @@
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -54,7 +54,7 @@ HWY_INLINE void StoreTail(hn::Vec<D> v, D d, T* HWY_RESTRICT p, size_t count) {
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 HWY_AFTER_NAMESPACE();
 
 #endif  // SIMDNORM_KERNELS_TAIL_INL_H_

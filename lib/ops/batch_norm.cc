@@ -7,7 +7,7 @@
 #include "ops/channel_stats.h"
 #include "runtime/parallel.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 TileParams ParamsFor(const simdnorm_context& ctx,
@@ -263,4 +263,4 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   if (!channels_first) NormalizeAll(ctx, p, t, k);
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

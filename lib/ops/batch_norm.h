@@ -9,7 +9,7 @@
 #include "runtime/context.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // A validated fp32 problem.
 struct BatchNormProblem {
@@ -39,6 +39,6 @@ void RunBatchNormInference(const simdnorm_context& ctx,
 void RunBatchNormTraining(const simdnorm_context& ctx,
                           const BatchNormProblem& p);
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_OPS_BATCH_NORM_H_

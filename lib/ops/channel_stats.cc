@@ -5,7 +5,7 @@
 
 #include "runtime/parallel.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 struct Chunk {
@@ -260,4 +260,4 @@ UnitStats GroupCoefficients(const GroupStat& s, float eps, const float* gamma,
   return st;
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

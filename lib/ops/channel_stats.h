@@ -18,7 +18,7 @@
 #include "kernels/channel_kernels.h"
 #include "runtime/context.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // Moments of one normalization group (unscaled, of x - pivot) and the scale
 // its normalize pass uses.
@@ -165,6 +165,6 @@ UnitStats GroupCoefficients(const GroupStat& s, float eps, const float* gamma,
                             const float* beta, int64_t first, int64_t count,
                             CoefficientBuffers* out);
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_OPS_CHANNEL_STATS_H_

@@ -7,7 +7,7 @@
 #include "ops/channel_stats.h"
 #include "runtime/parallel.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 int64_t GroupSize(const GroupNormProblem& p) { return p.channels / p.groups; }
@@ -306,4 +306,4 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
   });
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

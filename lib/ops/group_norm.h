@@ -8,7 +8,7 @@
 #include "runtime/context.h"
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // A validated fp32 problem. InstanceNorm is groups == channels.
 struct GroupNormProblem {
@@ -35,6 +35,6 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p);
 void RunGroupNormSlice(const simdnorm_context& ctx, const GroupNormProblem& p,
                        int64_t begin, int64_t end);
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_OPS_GROUP_NORM_H_

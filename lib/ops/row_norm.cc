@@ -6,7 +6,7 @@
 #include "common/unit_stats.h"
 #include "runtime/parallel.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 // Where one row's values come from: x (+ residual) before the sum is
@@ -194,4 +194,4 @@ void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
               [&](int64_t b, int64_t e) { RunRows(ctx, p, t, b, e); });
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

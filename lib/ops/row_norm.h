@@ -6,7 +6,7 @@
 
 #include "runtime/context.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // A validated fp32 problem; strides in elements.
 struct RowNormProblem {
@@ -34,6 +34,6 @@ void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p);
 void RunRowNormSlice(const simdnorm_context& ctx, const RowNormProblem& p,
                      int64_t begin, int64_t end);
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_OPS_ROW_NORM_H_

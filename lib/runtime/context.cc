@@ -8,7 +8,7 @@
 #include "runtime/targets.h"
 #include "runtime/tuning_file.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 std::unique_ptr<simdnorm_context> MakeContext() {
   auto ctx = std::make_unique<simdnorm_context>();
@@ -101,4 +101,4 @@ const simdnorm_context* ResolveContext(const simdnorm_context* ctx,
   return default_context->ctx.get();
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

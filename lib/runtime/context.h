@@ -14,13 +14,13 @@
 struct simdnorm_context {
   int requested_threads = 0;  // 0 = all cores
   int concurrency = 1;        // threads the ops may use, >= 1
-  simdnorm::KernelSet kernels;
+  simdnorm::internal::KernelSet kernels;
   std::unique_ptr<tbb::task_arena> arena;  // null when concurrency == 1
-  simdnorm::TuningTable tuning;
+  simdnorm::internal::TuningTable tuning;
   std::string tuning_warnings;
 };
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // A context on all cores and the best target.
 std::unique_ptr<simdnorm_context> MakeContext();
@@ -33,6 +33,6 @@ simdnorm_status SetContextTarget(simdnorm_context* ctx, const char* name);
 const simdnorm_context* ResolveContext(const simdnorm_context* ctx,
                                        simdnorm_status* status);
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_RUNTIME_CONTEXT_H_

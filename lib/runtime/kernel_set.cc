@@ -1,6 +1,6 @@
 #include "runtime/kernel_set.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 bool ResolveKernelSet(int64_t target, KernelSet* out) {
   KernelSet set;
@@ -16,4 +16,4 @@ int64_t KernelSetTargets() {
   return RowKernelTargets() & ChannelKernelTargets();
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

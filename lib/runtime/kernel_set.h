@@ -7,7 +7,7 @@
 #include "kernels/channel_kernels.h"
 #include "kernels/row_kernels.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 struct KernelSet {
   int64_t target = 0;
@@ -20,6 +20,6 @@ bool ResolveKernelSet(int64_t target, KernelSet* out);
 // Targets compiled into every family.
 int64_t KernelSetTargets();
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_RUNTIME_KERNEL_SET_H_

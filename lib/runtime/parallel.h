@@ -11,7 +11,7 @@
 
 #include "runtime/context.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // body(begin, end) over [0, count) in tasks of at least `grain` units.
 // Each unit is computed entirely by one call, so results do not depend on
@@ -38,6 +38,6 @@ inline bool WorthParallel(const simdnorm_context& ctx, int64_t bytes,
   return ctx.concurrency > 1 && bytes >= inline_bytes;
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_RUNTIME_PARALLEL_H_

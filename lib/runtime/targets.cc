@@ -5,7 +5,7 @@
 #include "hwy/targets.h"
 #include "runtime/kernel_set.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 int64_t CompiledTargets() {
   static const int64_t targets = KernelSetTargets();
@@ -45,4 +45,4 @@ std::string TargetList(int64_t targets) {
   return list;
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

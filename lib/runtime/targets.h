@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 int64_t CompiledTargets();   // compiled into every kernel family
 int64_t SupportedTargets();  // compiled and runnable on this CPU
@@ -15,6 +15,6 @@ const char* TargetName(int64_t target);
 int64_t TargetFromName(const char* name);  // 0 if unknown
 std::string TargetList(int64_t targets);   // "AVX3,AVX2,...", best first
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_RUNTIME_TARGETS_H_

@@ -3,7 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 constexpr const char* kOpKindNames[kOpKindCount] = {
@@ -102,4 +102,4 @@ void TuningTable::Erase(OpKind op, simdnorm_layout layout, int64_t target,
   }
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

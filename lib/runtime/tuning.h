@@ -10,7 +10,7 @@
 
 #include "simdnorm/simdnorm.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 // Same values as the public simdnorm_op.
 enum class OpKind : int {
@@ -114,6 +114,6 @@ class TuningTable {
 
 const TileParams& DefaultTileParams();
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_RUNTIME_TUNING_H_

@@ -23,7 +23,7 @@
 #include "runtime/targets.h"
 #include "runtime/tuning.h"
 
-namespace simdnorm {
+namespace simdnorm::internal {
 namespace {
 
 using nlohmann::json;
@@ -461,4 +461,4 @@ simdnorm_status SaveTuningFile(const char* path, const simdnorm_context& ctx) {
   return SIMDNORM_OK;
 }
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal

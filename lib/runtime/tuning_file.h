@@ -23,7 +23,7 @@
 
 struct simdnorm_context;
 
-namespace simdnorm {
+namespace simdnorm::internal {
 
 constexpr int kTuningFormatVersion = 1;
 
@@ -42,6 +42,6 @@ simdnorm_status SaveTuningFile(const char* path, const simdnorm_context& ctx);
 // "unknown" if the system does not say.
 const std::string& CpuModel();
 
-}  // namespace simdnorm
+}  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_RUNTIME_TUNING_FILE_H_
