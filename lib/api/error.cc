@@ -3,6 +3,8 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "api/validate.h"
+
 namespace simdnorm::internal {
 namespace {
 thread_local char g_last_error[512] = "";
@@ -23,7 +25,8 @@ extern "C" {
 const char* simdnorm_last_error(void) { return simdnorm::internal::g_last_error; }
 
 const char* simdnorm_status_string(simdnorm_status status) {
-  switch (status) {
+  // A C caller may pass any int: read it as one (see RawEnumValue).
+  switch (simdnorm::internal::RawEnumValue(status)) {
     case SIMDNORM_OK:
       return "ok";
     case SIMDNORM_INVALID_ARGUMENT:
