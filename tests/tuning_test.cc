@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -161,6 +162,13 @@ TEST(TuningTest, SetParamsRejectsValuesOutOfBounds) {
   p = simdnorm::TileParams();
   p.speedup = -1.0;
   expect_rejected(p, "speedup");
+  // Beyond what tuning files accept: a table holding it would not load.
+  p = simdnorm::TileParams();
+  p.speedup = 2e6;
+  expect_rejected(p, "speedup");
+  p = simdnorm::TileParams();
+  p.speedup = std::numeric_limits<double>::quiet_NaN();
+  expect_rejected(p, "speedup");
   p = simdnorm::TileParams();
   p.struct_size = 8;
   expect_rejected(p, "struct_size");
@@ -222,6 +230,24 @@ TEST(TuningTest, FileRoundTrip) {
   EXPECT_EQ(json::parse(ReadText(again))["entries"], file["entries"]);
   std::remove(path.c_str());
   std::remove(again.c_str());
+}
+
+// Any table set through the API saves to a file that loads back, speedups
+// at both ends of their range included.
+TEST(TuningTest, ExtremeSpeedupsSurviveSaveAndLoad) {
+  simdnorm::Context ctx;
+  simdnorm::TileParams tiny, huge;
+  tiny.speedup = 1e-4;  // 3 decimals would make it 0
+  huge.speedup = 1e6;
+  ctx.set_tile_params(SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW, kRowUnit, &tiny);
+  ctx.set_tile_params(SIMDNORM_OP_RMS_NORM, SIMDNORM_NCHW, kRowUnit, &huge);
+  const std::string path = TempPath("extreme_speedups");
+  ctx.save_tuning(path.c_str());
+  simdnorm::Context loaded;
+  loaded.load_tuning(path.c_str());
+  EXPECT_EQ(Query(loaded).speedup, 1e-4);
+  EXPECT_EQ(Query(loaded, SIMDNORM_OP_RMS_NORM).speedup, 1e6);
+  std::remove(path.c_str());
 }
 
 // Each case breaks a valid file in one way.

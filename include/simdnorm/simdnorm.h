@@ -258,8 +258,9 @@ typedef struct simdnorm_tile_params {
   int64_t split_elems;
   int64_t spatial_tile;
   int64_t stream_bytes;
-  /* Speedup over the defaults measured by simdnorm-tune; stored in tuning
-   * files for reporting, never used by the ops. 1 for the defaults. */
+  /* Speedup over the defaults measured by simdnorm-tune, in (0, 1e6];
+   * stored in tuning files for reporting, never used by the ops. 1 for the
+   * defaults. */
   double speedup;
 } simdnorm_tile_params;
 

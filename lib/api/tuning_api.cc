@@ -1,6 +1,5 @@
 // C API of the tuning table: query and set tile parameters, save a table.
 // Loading lives in library_api.cc with the other context functions.
-#include <cmath>
 #include <string>
 
 #include "api/error.h"
@@ -147,10 +146,13 @@ simdnorm_status simdnorm_context_set_tile_params(
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s", function,
                   problem.c_str());
     }
-    if (!(params->speedup > 0.0 && std::isfinite(params->speedup))) {
+    // The range tuning files accept, so that save_tuning always writes a
+    // file that loads.
+    if (!(params->speedup > 0.0 &&
+          params->speedup <= simdnorm::internal::kMaxSpeedup)) {
       return Fail(SIMDNORM_INVALID_ARGUMENT,
-                  "%s: speedup (%g) must be finite and > 0", function,
-                  params->speedup);
+                  "%s: speedup (%g) must be in (0, %g]", function,
+                  params->speedup, simdnorm::internal::kMaxSpeedup);
     }
     entry.speedup = params->speedup;
     ctx->tuning.Set(entry);

@@ -85,6 +85,10 @@ std::string TileParamsProblem(const TileParams& params);
 int ShapeBucket(int64_t unit_elems);
 constexpr int kMaxShapeBucket = 31;  // 4^31 = 2^62 elements
 
+// Speedups are only reported; this bound (shared by the API and tuning
+// files) keeps them printable and every table saved loadable.
+constexpr double kMaxSpeedup = 1e6;
+
 struct TuningEntry {
   OpKind op;
   simdnorm_layout layout;

@@ -33,7 +33,6 @@ constexpr const char* kFormatName = "simdnorm-tuning";
 // bigger inputs are not tuning files and are refused before parsing.
 constexpr size_t kMaxFileBytes = 16 << 20;
 constexpr size_t kMaxEntries = 65536;
-constexpr double kMaxSpeedup = 1e6;
 
 // Thrown while checking a file; the loader turns it into
 // SIMDNORM_TUNING_ERROR before anything is replaced.
@@ -434,8 +433,10 @@ simdnorm_status SaveTuningFile(const char* path, const simdnorm_context& ctx) {
     for (const TileParamField& f : kTileParamFields) {
       item["params"][f.name] = e.params.*f.field;
     }
-    // Rounded: the file is read by people too.
-    item["speedup"] = std::round(e.speedup * 1000.0) / 1000.0;
+    // Rounded to 3 decimals, since the file is read by people too; but a
+    // speedup that would round to 0 is kept as it is, as 0 does not load.
+    const double rounded = std::round(e.speedup * 1000.0) / 1000.0;
+    item["speedup"] = rounded > 0.0 ? rounded : e.speedup;
     root["entries"].push_back(std::move(item));
   }
 
