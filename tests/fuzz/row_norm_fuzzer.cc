@@ -1,0 +1,277 @@
+// simdnorm_layer_norm, simdnorm_rms_norm and their _slice variants with
+// decoded shapes, strides, eps, enum values, optional pointers, aliasing
+// and slice ranges. The harness decides from the header's contract alone
+// whether the call is valid, then checks the library agrees (see
+// fuzz_common.h for what is checked either way).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_common.h"
+
+namespace simdnorm_fuzz {
+namespace {
+
+enum ViewIndex { kX, kY, kGamma, kBeta, kResidual, kSum, kMean, kRstd, kViews };
+
+struct SliceRange {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+
+SliceRange DecodeSlice(ByteReader& in, int64_t rows) {
+  SliceRange s;
+  const uint8_t tag = in.Byte();
+  const int64_t r = rows < 0 ? 0 : rows;
+  if (tag < 224) {
+    const uint64_t span = static_cast<uint64_t>(r) + 1;
+    s.begin = static_cast<int64_t>(in.U32() % span);
+    s.end = s.begin + static_cast<int64_t>(in.U32() % (span - static_cast<uint64_t>(s.begin)));
+    return s;
+  }
+  const int64_t after = r == INT64_MAX ? r : r + 1;
+  switch (tag % 7) {
+    case 0: s = {-1, 0}; break;
+    case 1: s = {0, after}; break;
+    case 2: s = {1, 0}; break;
+    case 3: s = {INT64_MIN, INT64_MAX}; break;
+    case 4: s = {r, r}; break;
+    case 5: s = {0, INT64_MAX}; break;
+    default: s = {after, after}; break;
+  }
+  return s;
+}
+
+void FuzzOne(const uint8_t* data, size_t size) {
+  ByteReader in(data, size);
+  const int entry = in.Byte() % 4;
+  const bool rms = entry % 2 == 1;
+  const bool slice = entry >= 2;
+  const ContextChoice ctx = DecodeContext(in);
+  const bool null_args = in.Byte() == 255;
+
+  simdnorm_row_norm_args args;
+  simdnorm_row_norm_args_init(&args);
+  args.struct_size = DecodeStructSize(in, sizeof(args));
+  const int dtype = DecodeEnum(in, 1, 244);
+  SetRawEnum(&args.dtype, dtype);
+  args.rows = DecodeCount(in, 8, 4096);
+  args.cols = DecodeCount(in, 70, 70000);
+  args.x_stride = DecodeStride(in, args.cols);
+  args.y_stride = DecodeStride(in, args.cols);
+  args.residual_stride = DecodeStride(in, args.cols);
+  args.sum_stride = DecodeStride(in, args.cols);
+  args.eps = DecodeEps(in, 1e-5f);
+  const SliceRange range = slice ? DecodeSlice(in, args.rows) : SliceRange{};
+
+  static const char* const kEntryNames[] = {
+      "simdnorm_layer_norm", "simdnorm_rms_norm", "simdnorm_layer_norm_slice",
+      "simdnorm_rms_norm_slice"};
+  SetCaseDescription(
+      std::string(kEntryNames[entry]) + " " + ctx.Describe() +
+      (null_args ? " args=NULL" : "") + " struct_size=" +
+      Str(static_cast<int64_t>(args.struct_size)) + " dtype=" +
+      Str(int64_t{dtype}) + " rows=" + Str(args.rows) + " cols=" +
+      Str(args.cols) + " strides x=" + Str(args.x_stride) + " y=" +
+      Str(args.y_stride) + " residual=" + Str(args.residual_stride) +
+      " sum=" + Str(args.sum_stride) + " eps=" + Str(double{args.eps}) +
+      (slice ? " range=[" + Str(range.begin) + "," + Str(range.end) + ")"
+             : std::string()));
+
+  // Geometry of every pointer argument. A stride below cols (invalid) is
+  // sized as cols: such a call must not touch memory anyway.
+  const __int128 rows = args.rows, cols = args.cols;
+  const auto resolved = [&](int64_t stride) -> __int128 {
+    return stride == 0 ? cols : __int128{stride};
+  };
+  const auto geometry = [&](__int128 stride) {
+    return stride < cols ? cols : stride;
+  };
+  std::vector<View> views(kViews);
+  const auto matrix = [&](ViewIndex i, const char* name, __int128 stride,
+                          bool input) {
+    views[i].name = name;
+    views[i].rows = rows;
+    views[i].cols = cols;
+    views[i].stride = geometry(stride);
+    views[i].is_input = input;
+    views[i].is_output = !input;
+  };
+  const auto vector = [&](ViewIndex i, const char* name, __int128 n,
+                          bool input) {
+    views[i].name = name;
+    views[i].rows = 1;
+    views[i].cols = n;
+    views[i].stride = n;
+    views[i].is_input = input;
+    views[i].is_output = !input;
+  };
+  const __int128 sx = resolved(args.x_stride), sy = resolved(args.y_stride),
+                 sr = resolved(args.residual_stride),
+                 ss = resolved(args.sum_stride);
+  matrix(kX, "x", sx, true);
+  matrix(kY, "y", sy, false);
+  vector(kGamma, "gamma", cols, true);
+  vector(kBeta, "beta", cols, true);
+  matrix(kResidual, "residual", sr, true);
+  matrix(kSum, "sum_out", ss, false);
+  vector(kMean, "mean", rows, false);
+  vector(kRstd, "rstd", rows, false);
+
+  OpRun run;
+  run.views = &views;
+  const int null_weights[kViews] = {3, 3, 96, rms ? 236 : 96, 150, 180,
+                                    rms ? 240 : 150, 150};
+  for (int i = 0; i < kViews; ++i) {
+    run.places.push_back(DecodePlacement(in, i, false, null_weights[i]));
+  }
+  run.data = DecodeData(in);
+  // Presence is known from the placements (Layout::Place sets it again).
+  for (int i = 0; i < kViews; ++i) {
+    views[i].present = run.places[i].kind != Placement::kNull;
+  }
+  const View &x = views[kX], &y = views[kY], &gamma = views[kGamma],
+             &beta = views[kBeta], &residual = views[kResidual],
+             &sum = views[kSum], &mean = views[kMean], &rstd = views[kRstd];
+
+  // ---------------------------------------------------- validity model
+  // From the header: sizes rows >= 0, cols > 0; strides 0 (= cols) or
+  // >= cols; eps finite and >= 0; RMSNorm takes no beta and no mean;
+  // sum_out needs a residual; y may equal x exactly (in place), any other
+  // overlap between an input and an output is an error, outputs are
+  // disjoint from each other and from gamma/beta; slices lie in [0, rows].
+  Model& m = run.model;
+  if (null_args) m.Invalid("args is NULL");
+  if (args.struct_size != sizeof(args)) m.Invalid("struct_size");
+  if (dtype != SIMDNORM_F32) m.Invalid("dtype is not F32");
+  if (args.rows < 0) m.Invalid("rows < 0");
+  if (args.cols <= 0) m.Invalid("cols <= 0");
+  if (sx < cols) m.Invalid("x_stride < cols");
+  if (sy < cols) m.Invalid("y_stride < cols");
+  // The strides of absent optional matrices are not used: the header
+  // does not say whether they are checked.
+  if (sr < cols) {
+    if (residual.present) m.Invalid("residual_stride < cols");
+    else m.Either("residual_stride < cols, no residual");
+  }
+  if (ss < cols) {
+    if (sum.present) m.Invalid("sum_stride < cols");
+    else m.Either("sum_stride < cols, no sum_out");
+  }
+  if (!(std::isfinite(args.eps) && args.eps >= 0.0f)) m.Invalid("eps");
+  if (rms && beta.present) m.Invalid("RMSNorm with beta");
+  if (rms && mean.present) m.Invalid("RMSNorm with mean");
+  if (sum.present && !residual.present) m.Invalid("sum_out without residual");
+  // A matrix must be addressable: rows * stride elements fit (as for a
+  // dense [rows, stride] tensor); when only its span (rows - 1) * stride +
+  // cols fits, the header does not say.
+  const auto size_rule = [&](const char* name, __int128 stride, bool present) {
+    if (rows <= 0 || stride < cols || FitsTensor(rows * stride)) return;
+    const bool span_fits = FitsTensor((rows - 1) * stride + cols);
+    if (present && !span_fits) {
+      m.Invalid(std::string(name) + " too large");
+    } else {
+      m.Either(std::string(name) + ": rows * stride too large" +
+               (present ? "" : " (not given)"));
+    }
+  };
+  size_rule("x", sx, true);
+  size_rule("y", sy, true);
+  size_rule("residual", sr, residual.present);
+  size_rule("sum_out", ss, sum.present);
+  if (slice && !(range.begin >= 0 && range.begin <= range.end &&
+                 range.end <= args.rows)) {
+    m.Invalid("slice range");
+  }
+  if (args.rows > 0 && args.cols > 0) {  // else nothing is read or written
+    if (!x.present) m.Invalid("x is NULL");
+    if (!y.present) m.Invalid("y is NULL");
+  }
+  // Overlaps (rules need placed views: checked in the Layout below).
+  Layout layout;
+  layout.Place(views, run.places);
+  RuleInputOutput(m, x, y, true);
+  RuleInputOutput(m, residual, y, true);
+  RuleInputOutput(m, x, sum, true);
+  RuleInputOutput(m, residual, sum, true);
+  RuleDisjoint(m, y, sum);
+  for (const View* param : {&gamma, &beta}) {
+    RuleDisjoint(m, *param, y);
+    RuleDisjoint(m, *param, sum);
+  }
+  for (const View* stat : {&mean, &rstd}) {
+    for (const View* other : {&x, &y, &gamma, &beta, &residual, &sum}) {
+      RuleDisjoint(m, *stat, *other);
+    }
+  }
+  RuleDisjoint(m, mean, rstd);
+
+  // ---------------------------------------------------------- the call
+  simdnorm_context* const context = ctx.Get();
+  run.bind = [&](const Arenas& a) {
+    args.x = a.Pointer(x);
+    args.y = a.Pointer(y);
+    args.gamma = a.Pointer(gamma);
+    args.beta = a.Pointer(beta);
+    args.residual = a.Pointer(residual);
+    args.sum_out = a.Pointer(sum);
+    args.mean = a.Pointer(mean);
+    args.rstd = a.Pointer(rstd);
+  };
+  run.call = [&]() {
+    const simdnorm_row_norm_args* p = null_args ? nullptr : &args;
+    switch (entry) {
+      case 0: return simdnorm_layer_norm(context, p);
+      case 1: return simdnorm_rms_norm(context, p);
+      case 2: return simdnorm_layer_norm_slice(context, p, range.begin, range.end);
+      default: return simdnorm_rms_norm_slice(context, p, range.begin, range.end);
+    }
+  };
+  const int64_t first = slice ? range.begin : 0;
+  const int64_t last = slice ? range.end : args.rows;
+  run.written = [&](int v, std::vector<uint8_t>& mask) {
+    const int64_t per_row = (v == kY || v == kSum) ? args.cols : 1;
+    std::fill(mask.begin() + first * per_row, mask.begin() + last * per_row, 1);
+  };
+  run.reference = [&](std::vector<std::vector<float>>& dense) {
+    simdnorm_row_norm_args ref;
+    simdnorm_row_norm_args_init(&ref);
+    ref.rows = args.rows;
+    ref.cols = args.cols;
+    ref.eps = args.eps;
+    const auto ptr = [&](int v) -> float* {
+      return views[v].present ? dense[v].data() : nullptr;
+    };
+    ref.x = ptr(kX);
+    ref.y = ptr(kY);
+    ref.gamma = ptr(kGamma);
+    ref.beta = ptr(kBeta);
+    ref.residual = ptr(kResidual);
+    ref.sum_out = ptr(kSum);
+    ref.mean = ptr(kMean);
+    ref.rstd = ptr(kRstd);
+    return rms ? simdnorm_rms_norm(ctx.Reference(), &ref)
+               : simdnorm_layer_norm(ctx.Reference(), &ref);
+  };
+  // Finite inputs of moderate size (and eps > 0) give finite outputs.
+  const bool moderate = run.data.Moderate() && args.rows > 0 && args.eps > 0.0f;
+  run.check_reference = [&](const std::vector<std::vector<float>>& dense) {
+    if (!moderate) return;
+    for (int v : {kY, kSum, kMean, kRstd}) {
+      for (float f : dense[v]) {
+        FUZZ_CHECK(std::isfinite(f), std::string(views[v].name) +
+                                         " is not finite for moderate inputs");
+      }
+    }
+  };
+  RunOpCase(run);
+}
+
+}  // namespace
+}  // namespace simdnorm_fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  simdnorm_fuzz::FuzzOne(data, size);
+  return 0;
+}
