@@ -79,43 +79,22 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
 
   const int64_t elems = args->batch * C * args->spatial;
-  const MemoryRange x = MatrixRange(args->x, 1, elems, elems);
-  const MemoryRange y = MatrixRange(args->y, 1, elems, elems);
-  const MemoryRange gamma = MatrixRange(args->gamma, 1, C, C);
-  const MemoryRange beta = MatrixRange(args->beta, 1, C, C);
-  const MemoryRange running_mean =
-      MatrixRange(reads_running ? args->running_mean : nullptr, 1, C, C);
-  const MemoryRange running_var =
-      MatrixRange(reads_running ? args->running_var : nullptr, 1, C, C);
-  const MemoryRange batch_mean = MatrixRange(args->batch_mean, 1, C, C);
-  const MemoryRange batch_rstd = MatrixRange(args->batch_rstd, 1, C, C);
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "running_mean", running_mean, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "running_var", running_var, "y", y));
-  if (update) {  // the running statistics are outputs too
-    SIMDNORM_CHECK(CheckDisjoint(op, "running_mean", running_mean,
-                                 "running_var", running_var));
-    for (const MemoryRange* r : {&running_mean, &running_var}) {
-      const char* name = r == &running_mean ? "running_mean" : "running_var";
-      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "x", x));
-      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "gamma", gamma));
-      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "beta", beta));
-    }
-  }
-  for (const MemoryRange* stat : {&batch_mean, &batch_rstd}) {
-    const char* name = stat == &batch_mean ? "batch_mean" : "batch_rstd";
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "gamma", gamma));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "beta", beta));
-    SIMDNORM_CHECK(
-        CheckDisjoint(op, name, *stat, "running_mean", running_mean));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "running_var", running_var));
-  }
-  SIMDNORM_CHECK(
-      CheckDisjoint(op, "batch_mean", batch_mean, "batch_rstd", batch_rstd));
+  const Operand operands[] = {
+      {"x", VectorRange(args->x, elems), true, false, true},
+      {"gamma", VectorRange(args->gamma, C), true, false, false},
+      {"beta", VectorRange(args->beta, C), true, false, false},
+      // Read in inference, read and updated with update_running_stats.
+      {"running_mean",
+       VectorRange(reads_running ? args->running_mean : nullptr, C), true,
+       update, false},
+      {"running_var",
+       VectorRange(reads_running ? args->running_var : nullptr, C), true,
+       update, false},
+      {"y", VectorRange(args->y, elems), false, true, true},
+      {"batch_mean", VectorRange(args->batch_mean, C), false, true, false},
+      {"batch_rstd", VectorRange(args->batch_rstd, C), false, true, false},
+  };
+  SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->x = static_cast<const float*>(args->x);
   p->y = static_cast<float*>(args->y);

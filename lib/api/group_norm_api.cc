@@ -53,23 +53,15 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
 
   const int64_t elems = args->batch * C * args->spatial;
   const int64_t units = args->batch * groups;
-  const MemoryRange x = MatrixRange(args->x, 1, elems, elems);
-  const MemoryRange y = MatrixRange(args->y, 1, elems, elems);
-  const MemoryRange gamma = MatrixRange(args->gamma, 1, C, C);
-  const MemoryRange beta = MatrixRange(args->beta, 1, C, C);
-  const MemoryRange mean = MatrixRange(args->mean, 1, units, units);
-  const MemoryRange rstd = MatrixRange(args->rstd, 1, units, units);
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
-  for (const MemoryRange* stat : {&mean, &rstd}) {
-    const char* name = stat == &mean ? "mean" : "rstd";
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "gamma", gamma));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "beta", beta));
-  }
-  SIMDNORM_CHECK(CheckDisjoint(op, "mean", mean, "rstd", rstd));
+  const Operand operands[] = {
+      {"x", VectorRange(args->x, elems), true, false, true},
+      {"gamma", VectorRange(args->gamma, C), true, false, false},
+      {"beta", VectorRange(args->beta, C), true, false, false},
+      {"y", VectorRange(args->y, elems), false, true, true},
+      {"mean", VectorRange(args->mean, units), false, true, false},
+      {"rstd", VectorRange(args->rstd, units), false, true, false},
+  };
+  SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->x = static_cast<const float*>(args->x);
   p->y = static_cast<float*>(args->y);

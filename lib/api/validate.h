@@ -19,55 +19,67 @@
 
 namespace simdnorm::internal {
 
-// The bytes a strided [rows, cols] fp32 matrix spans.
+// Largest tensor extent accepted, in elements: every byte offset computed
+// from shapes and strides then fits in int64 with room to spare.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 58;
+
+// The bytes a strided [rows, cols] fp32 matrix spans (addresses as
+// integers: a range is compared, never dereferenced).
 struct MemoryRange {
-  const char* begin = nullptr;
-  const char* end = nullptr;
+  uintptr_t begin = 0;
+  uintptr_t end = 0;
   int64_t stride = 0;  // distinguishes same-start views with other strides
 };
 
-// Inline, with the failure paths out of line: these run on every call.
+// rows, cols >= 0 and (rows - 1) * stride + cols <= kMaxTensorElements
+// (checked before: see ResolveRowStride).
 inline MemoryRange MatrixRange(const void* base, int64_t rows, int64_t cols,
                                int64_t stride) {
   MemoryRange r;
-  r.begin = static_cast<const char*>(base);
+  r.begin = reinterpret_cast<uintptr_t>(base);
   r.end = r.begin;
   r.stride = stride;
   if (base != nullptr && rows > 0 && cols > 0) {
-    r.end += ((rows - 1) * stride + cols) * int64_t{sizeof(float)};
+    r.end += static_cast<uintptr_t>(((rows - 1) * stride + cols) *
+                                    int64_t{sizeof(float)});
   }
   return r;
+}
+
+inline MemoryRange VectorRange(const void* base, int64_t n) {
+  return MatrixRange(base, 1, n, n);
 }
 
 inline bool Intersect(const MemoryRange& a, const MemoryRange& b) {
   return a.begin < b.end && b.begin < a.end;
 }
 
-simdnorm_status FailPartialOverlap(const char* op, const char* in_name,
-                                   const char* out_name);
-simdnorm_status FailOverlap(const char* op, const char* a_name,
-                            const char* b_name);
+// One tensor of a call, for the aliasing rules of CheckAliasing.
+struct Operand {
+  const char* name;
+  MemoryRange range;
+  bool reads;
+  bool writes;
+  // Shaped like y: may be exactly an elementwise output (in place).
+  bool elementwise;
+};
 
-// Input and output may be the same view (in place) or disjoint; any other
-// overlap is rejected.
-inline simdnorm_status CheckNoPartialOverlap(const char* op,
-                                             const char* in_name,
-                                             const MemoryRange& in,
-                                             const char* out_name,
-                                             const MemoryRange& out) {
-  if (!Intersect(in, out)) return SIMDNORM_OK;
-  if (in.begin == out.begin && in.end == out.end && in.stride == out.stride) {
-    return SIMDNORM_OK;  // exactly in place
-  }
-  return FailPartialOverlap(op, in_name, out_name);
+// Every pair of operands of which one is written must be disjoint, except
+// elementwise pairs that are exactly the same view (same start, end and
+// stride: in place).
+simdnorm_status CheckAliasing(const char* op, const Operand* operands,
+                              size_t count);
+template <size_t kCount>
+simdnorm_status CheckAliasing(const char* op,
+                              const Operand (&operands)[kCount]) {
+  return CheckAliasing(op, operands, kCount);
 }
-// Two outputs must be disjoint.
-inline simdnorm_status CheckDisjoint(const char* op, const char* a_name,
-                                     const MemoryRange& a, const char* b_name,
-                                     const MemoryRange& b) {
-  if (!Intersect(a, b)) return SIMDNORM_OK;
-  return FailOverlap(op, a_name, b_name);
-}
+
+// stride (0 = cols) resolved into *out; it must be >= cols and the
+// [rows, cols] view must span at most kMaxTensorElements.
+simdnorm_status ResolveRowStride(const char* op, const char* name,
+                                 int64_t stride, int64_t rows, int64_t cols,
+                                 int64_t* out);
 
 simdnorm_status CheckEps(const char* op, float eps);
 simdnorm_status CheckStructSize(const char* op, size_t got, size_t want);
