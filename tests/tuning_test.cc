@@ -353,6 +353,25 @@ std::vector<BrokenFile> BrokenFiles() {
          return WithChange(f, [](json& j) { j["entries"][0]["speedup"] = -2; });
        },
        "speedup"},
+      // Hostile nesting: must fail cleanly, not overflow the stack while
+      // parsing, describing or freeing the value.
+      {"deep_version",
+       [](const json& f) {
+         const std::string deep =
+             std::string(200000, '[') + std::string(200000, ']');
+         std::string text = WithChange(f, [](json& j) {
+           j["format_version"] = "DEEP";
+         });
+         return text.replace(text.find("\"DEEP\""), 6, deep);
+       },
+       "nested more than 16 deep"},
+      {"deep_unknown_field",
+       [](const json& f) {
+         std::string text = f.dump();
+         return text.substr(0, text.size() - 1) + ",\"x\":" +
+                std::string(17, '{') + std::string(17, '}') + "}";
+       },
+       "nested more than 16 deep"},
       {"entry_not_object",
        [](const json& f) {
          return WithChange(f, [](json& j) { j["entries"].push_back("x"); });
@@ -394,6 +413,19 @@ TEST(TuningTest, MalformedFilesFailAndKeepThePreviousTable) {
   EXPECT_NE(std::string(simdnorm_last_error()).find("cannot open"),
             std::string::npos);
   std::remove(valid_path.c_str());
+}
+
+// Brackets inside strings are text, not nesting.
+TEST(TuningTest, BracketsInStringsAreNotNesting) {
+  json file = SavedTable("brackets");
+  file["created"] = std::string(100, '[') + "\\\"" + std::string(100, '{');
+  const std::string path = TempPath("brackets");
+  WriteText(path, file.dump(2));
+  simdnorm::Context ctx;
+  EXPECT_EQ(simdnorm_context_load_tuning(ctx.get(), path.c_str()), SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(ctx), Tuned()));
+  std::remove(path.c_str());
 }
 
 TEST(TuningTest, EntriesForAnotherCpuAreIgnoredWithAWarning) {
@@ -550,6 +582,10 @@ TEST(TuningTest, SimdnormTuningConfiguresTheDefaultContext) {
   EXPECT_EQ(RunChild(good, "tuned"), 0);
   const std::string bad = TempPath("env_bad");
   WriteText(bad, "{\"format\": ");
+  EXPECT_EQ(RunChild(bad, "error"), 0);
+  // A hostile file must not crash a program that merely has it set.
+  WriteText(bad, "{\"format_version\": " + std::string(200000, '[') +
+                     std::string(200000, ']') + "}");
   EXPECT_EQ(RunChild(bad, "error"), 0);
   std::remove(good.c_str());
   std::remove(bad.c_str());

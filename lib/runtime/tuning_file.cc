@@ -34,6 +34,9 @@ constexpr const char* kFormatName = "simdnorm-tuning";
 constexpr size_t kMaxFileBytes = 16 << 20;
 constexpr size_t kMaxEntries = 65536;
 constexpr double kMaxSpeedup = 1e6;
+// A tuning file nests 4 deep (root, entries, entry, params); deeper input
+// is refused before parsing, so that nothing recurses over it.
+constexpr int kMaxNesting = 16;
 
 // Thrown while checking a file; the loader turns it into
 // SIMDNORM_TUNING_ERROR before anything is replaced.
@@ -251,7 +254,10 @@ LoadResult ParseTuning(const json& root) {
   const json& version = Member(root, "format_version", "");
   if (!version.is_number_integer() ||
       version.get<int64_t>() != kTuningFormatVersion) {
-    Reject("format_version", "unknown version " + version.dump() +
+    // Never dump an arbitrary value: it may be huge or deep.
+    Reject("format_version", "unknown version " +
+                                 (version.is_number() ? version.dump()
+                                                      : Describe(version)) +
                                  " (this library reads version " +
                                  std::to_string(kTuningFormatVersion) + ")");
   }
@@ -370,6 +376,34 @@ std::string ReadSmallFile(const char* path) {
   return text;
 }
 
+// Refuses text whose arrays and objects nest deeper than kMaxNesting (a
+// linear scan that skips strings).
+void CheckNesting(const std::string& text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) {
+        Reject("", "arrays and objects nested more than " +
+                       std::to_string(kMaxNesting) +
+                       " deep (a tuning file nests 4 deep)");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 // nlohmann's messages start with "[json.exception.parse_error.101] ".
 std::string WithoutExceptionTag(const char* what) {
   const char* end = std::strstr(what, "] ");
@@ -387,6 +421,7 @@ simdnorm_status LoadTuningFile(const char* path, simdnorm_context* ctx) {
   LoadResult result;
   try {
     const std::string text = ReadSmallFile(path);
+    CheckNesting(text);
     json root;
     try {
       root = json::parse(text);
