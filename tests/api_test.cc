@@ -3,6 +3,7 @@
 // contexts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -241,8 +242,13 @@ TEST(ApiTest, ContextThreads) {
   EXPECT_EQ(simdnorm_context_set_threads(ctx, SIMDNORM_MAX_THREADS + 1),
             SIMDNORM_INVALID_ARGUMENT);
   EXPECT_EQ(simdnorm_context_threads(ctx), 1) << "failed call changed the context";
+  // More threads than the process may run on are capped at that.
+  ASSERT_EQ(simdnorm_context_set_threads(ctx, 0), SIMDNORM_OK);
+  const int all = simdnorm_context_threads(ctx);
   EXPECT_EQ(simdnorm_context_set_threads(ctx, 8), SIMDNORM_OK);
-  EXPECT_EQ(simdnorm_context_threads(ctx), 8);
+  EXPECT_EQ(simdnorm_context_threads(ctx), std::min(8, all));
+  EXPECT_EQ(simdnorm_context_set_threads(ctx, SIMDNORM_MAX_THREADS), SIMDNORM_OK);
+  EXPECT_EQ(simdnorm_context_threads(ctx), all);
   simdnorm_context_destroy(ctx);
   EXPECT_EQ(simdnorm_context_create(nullptr), SIMDNORM_INVALID_ARGUMENT);
   EXPECT_EQ(simdnorm_context_set_threads(nullptr, 1), SIMDNORM_INVALID_ARGUMENT);

@@ -16,6 +16,8 @@ namespace simdnorm_test {
 std::vector<std::string> SplitList(const std::string& list);
 // simdnorm_supported_targets() as a list, best first.
 std::vector<std::string> SupportedTargetNames();
+// This test binary's path ("" if unknown), to rerun it as a child process.
+std::string SelfPath();
 // Marks `target` as exercised by a kernel test.
 void RecordTargetRun(const std::string& target);
 

@@ -556,13 +556,6 @@ TEST(TuningTest, FixedTableGivesBitIdenticalResultsAcrossThreadCounts) {
 
 // The process default context reads SIMDNORM_TUNING once, at first use:
 // checked in a child process (this binary again) with the variable set.
-std::string SelfPath() {
-  char path[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n <= 0) return std::string();
-  path[n] = '\0';
-  return path;
-}
 
 int RunChild(const std::string& tuning_path, const std::string& expect) {
   const std::string command =

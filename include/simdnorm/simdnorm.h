@@ -88,9 +88,13 @@ typedef struct simdnorm_context simdnorm_context;
 
 SIMDNORM_API simdnorm_status simdnorm_context_create(simdnorm_context** out);
 SIMDNORM_API void simdnorm_context_destroy(simdnorm_context* ctx);
-/* 0 = all cores, 1 = the caller's thread only, up to SIMDNORM_MAX_THREADS. */
+/* 0 = all cores, 1 = the caller's thread only, up to SIMDNORM_MAX_THREADS.
+ * Capped at the cores the process may run on (its CPU affinity mask) and
+ * at a oneTBB global_control limit set before the call, so simdnorm never
+ * oversubscribes; simdnorm_context_threads() says how many are used. */
 SIMDNORM_API simdnorm_status simdnorm_context_set_threads(
     simdnorm_context* ctx, int threads);
+/* Threads the context's ops use (after the cap above). */
 SIMDNORM_API int simdnorm_context_threads(const simdnorm_context* ctx);
 /* "best" (or NULL) or a name from simdnorm_supported_targets(). */
 SIMDNORM_API simdnorm_status simdnorm_context_set_target(

@@ -1,8 +1,12 @@
 #include "runtime/context.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include <tbb/global_control.h>
+#include <tbb/info.h>
 
 #include "api/error.h"
 #include "runtime/targets.h"
@@ -23,8 +27,14 @@ simdnorm_status SetContextThreads(simdnorm_context* ctx, int threads) {
                 "threads (%d) must be in [0, %d] (0 = all cores)", threads,
                 SIMDNORM_MAX_THREADS);
   }
-  const int concurrency =
-      threads == 0 ? tbb::this_task_arena::max_concurrency() : threads;
+  // Never more threads than the process may run on (its affinity mask, or
+  // a global_control limit set by the embedder): oneTBB would print a
+  // warning to stderr and run fewer workers anyway.
+  const int available = static_cast<int>(std::min<size_t>(
+      static_cast<size_t>(std::max(1, tbb::info::default_concurrency())),
+      tbb::global_control::active_value(
+          tbb::global_control::max_allowed_parallelism)));
+  const int concurrency = threads == 0 ? available : std::min(threads, available);
   std::unique_ptr<tbb::task_arena> arena;
   if (concurrency > 1) arena = std::make_unique<tbb::task_arena>(concurrency);
   ctx->requested_threads = threads;
