@@ -29,6 +29,7 @@
 #include <cstdint>
 
 #include "hwy/cache_control.h"
+#include "common/contract.h"
 #include "hwy/highway.h"
 #include "kernels/activation-inl.h"
 #include "kernels/channel_kernels.h"
@@ -126,6 +127,7 @@ void ChannelsFirstRun(const float* x, float* y, size_t channels, size_t S,
   const size_t N = hn::Lanes(d);
   const Act act;
   const size_t total = channels * S;
+  SIMDNORM_DASSERT(S >= N);  // a vector crosses at most one channel end
   const auto scale_of = [&k](size_t c) { return k.scale ? k.scale[c] : 1.0f; };
   size_t c = 0;
   size_t c_end = S;  // end of channel c
@@ -273,6 +275,11 @@ void ChannelsLastRows(const float* x, float* y, int64_t rows, int64_t stride,
   const float* HWY_RESTRICT kp = k.scaled_pivot;
   const float* HWY_RESTRICT km = k.mul;
   const float* HWY_RESTRICT ka = k.add;
+  // Streaming writes whole aligned vectors only (no partial lines).
+  SIMDNORM_DASSERT(!kStream || (C % N == 0 && stride % N == 0 &&
+                                reinterpret_cast<uintptr_t>(y) %
+                                        (N * sizeof(float)) ==
+                                    0));
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * stride;
     float* yr = y + r * stride;

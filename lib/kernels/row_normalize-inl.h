@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "common/contract.h"
 #include "common/moments.h"
 #include "common/unit_stats.h"
 #include "hwy/cache_control.h"
@@ -110,6 +111,9 @@ HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
           d, x, residual, gamma, beta, y, 0, peel, scale, pivot, mean, inv_std);
       i = peel;
     }
+    SIMDNORM_DASSERT(i == count || reinterpret_cast<uintptr_t>(y + i) %
+                                           (N * sizeof(float)) ==
+                                       0);
   }
   for (; i + 4 * N <= count; i += 4 * N) {
     const auto v0 = NormalizeAt<kResidual, kGamma, kBeta>(

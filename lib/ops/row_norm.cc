@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/contract.h"
 #include "common/unit_stats.h"
 #include "runtime/parallel.h"
 
@@ -150,7 +151,9 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
     b.block_elems = t.block_elems;
     const RowKernels& k = *ctx.kernels.row;
     while (begin < end) {
-      begin = k.rows(b, begin, end);
+      const int64_t done_to = k.rows(b, begin, end);
+      SIMDNORM_DASSERT(done_to >= begin && done_to <= end);
+      begin = done_to;
       if (begin < end) {  // this row needs the rescaling path
         NormalizeRow(ctx, p, begin, t, SequentialChunks());
         ++begin;
