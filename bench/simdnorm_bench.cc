@@ -28,6 +28,9 @@ struct Case {
   int64_t n, c, h, w;  // row norms: rows = n, cols = c
   int64_t groups;
   bool one_d;  // BatchNorm1d on [N, C]
+  // Bytes past a 64-byte boundary of x and y (malloc and numpy give 16).
+  int x_offset = 0;
+  int y_offset = 0;
 };
 
 const char* OpName(Op op) {
@@ -44,15 +47,22 @@ const char* OpName(Op op) {
 
 bool IsRowNorm(Op op) { return op == Op::kLayerNorm || op == Op::kRmsNorm; }
 
+// "/x+16,y+0" for offset buffers; "" for 64-byte aligned ones.
+std::string AlignmentName(const Case& k) {
+  if (k.x_offset == 0 && k.y_offset == 0) return "";
+  return "/x+" + std::to_string(k.x_offset) + ",y+" +
+         std::to_string(k.y_offset);
+}
+
 // The benchmark name up to the implementation.
 std::string CaseName(const Case& k) {
   std::string name = std::string(OpName(k.op)) + "/f32/";
-  if (IsRowNorm(k.op)) return name + Dims({k.n, k.c});
-  if (k.one_d) return name + "NC/" + Dims({k.n, k.c});
+  if (IsRowNorm(k.op)) return name + Dims({k.n, k.c}) + AlignmentName(k);
+  if (k.one_d) return name + "NC/" + Dims({k.n, k.c}) + AlignmentName(k);
   name += k.channels_last ? "NHWC/" : "NCHW/";
   name += Dims({k.n, k.c, k.h, k.w});
   if (k.op == Op::kGroupNorm) name += "/G" + std::to_string(k.groups);
-  return name;
+  return name + AlignmentName(k);
 }
 
 std::vector<Case> Suite() {
@@ -83,6 +93,36 @@ std::vector<Case> Suite() {
       {BNT, false, 32, 64, 1, 1, 1, true},
       {BNT, false, 32, 64, 56, 56, 1, false},
   };
+}
+
+// The alignment sweep: one large case per op and layout, with x and y at
+// the offsets (bytes past a 64-byte boundary) that real buffers have.
+std::vector<Case> AlignmentSweep() {
+  const Op LN = Op::kLayerNorm, RMS = Op::kRmsNorm, GN = Op::kGroupNorm,
+           IN = Op::kInstanceNorm, BNI = Op::kBatchNormInference,
+           BNT = Op::kBatchNormTraining;
+  const Case bases[] = {
+      {LN, false, 4096, 768, 1, 1, 1, false},
+      {RMS, false, 4096, 768, 1, 1, 1, false},
+      {GN, false, 32, 64, 56, 56, 32, false},
+      {GN, true, 2, 320, 64, 64, 32, false},
+      {IN, false, 8, 128, 64, 64, 128, false},
+      {BNI, false, 32, 2048, 7, 7, 1, false},
+      {BNI, true, 32, 64, 56, 56, 1, false},
+      {BNT, false, 32, 64, 56, 56, 1, false},
+  };
+  const int offsets[][2] = {{0, 0},   {4, 4},  {16, 16}, {36, 36},
+                            {60, 60}, {16, 0}, {0, 16},  {4, 60}};
+  std::vector<Case> sweep;
+  for (const Case& base : bases) {
+    for (const auto& o : offsets) {
+      Case k = base;
+      k.x_offset = o[0];
+      k.y_offset = o[1];
+      sweep.push_back(k);
+    }
+  }
+  return sweep;
 }
 
 // Buffers reused across the cases of one shape (every ISA, thread count and
@@ -116,8 +156,9 @@ Problem MakeProblem(const Case& k) {
   Workspace& w = SharedWorkspace();
   const size_t count = static_cast<size_t>(p.elements());
   const size_t params = static_cast<size_t>(k.c);
-  p.x = w.Get(0, count, 1, 0.5f);
-  p.y = w.Get(1, count, 2, 0.0f);
+  // One vector of slack for the offsets.
+  p.x = w.Get(0, count + 16, 1, 0.5f) + k.x_offset / sizeof(float);
+  p.y = w.Get(1, count + 16, 2, 0.0f) + k.y_offset / sizeof(float);
   p.gamma = w.Get(2, params, 3, 1.0f);
   p.beta = k.op == Op::kRmsNorm ? nullptr : w.Get(3, params, 4, 0.0f);
   p.running_mean = w.Get(4, params, 5, 0.5f);
@@ -231,8 +272,16 @@ bool DnnlCovers(Op op) {
 void RegisterSuite() {
   std::vector<int> thread_counts = {1};
   if (AllCores() > 1) thread_counts.push_back(AllCores());
-  const std::vector<std::string> targets = SupportedTargets();
-  for (const Case& k : Suite()) {
+  const std::vector<std::string> all_targets = SupportedTargets();
+  std::vector<Case> cases = Suite();
+  const size_t suite_size = cases.size();
+  for (const Case& k : AlignmentSweep()) cases.push_back(k);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& k = cases[i];
+    // The sweep runs on the best target only (and the peers).
+    const std::vector<std::string> targets =
+        i < suite_size ? all_targets
+                       : std::vector<std::string>{all_targets.front()};
     const std::string base = CaseName(k);
     const auto add = [&](const std::string& impl, int threads, auto fn) {
       const std::string name =
@@ -252,7 +301,9 @@ void RegisterSuite() {
             [k, threads](benchmark::State& s) { DnnlCase(s, k, threads); });
       }
     }
-    add("scalar", 1, [k](benchmark::State& s) { ScalarCase(s, k); });
+    if (i < suite_size) {
+      add("scalar", 1, [k](benchmark::State& s) { ScalarCase(s, k); });
+    }
   }
 }
 

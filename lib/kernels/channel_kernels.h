@@ -22,7 +22,16 @@ struct ChannelCoefficients {
   const float* scaled_pivot = nullptr;
   const float* mul = nullptr;
   const float* add = nullptr;
+  // Entries past the last channel that repeat the channels cyclically
+  // (entry channels + j is entry j % channels): with at least a vector of
+  // them, contiguous channels-last rows run as one aligned stream of
+  // vectors whose lanes may cross row ends.
+  int64_t wrap = 0;
 };
+
+// Wrap entries a CoefficientBuffers provides: a vector of the widest
+// target (SVE up to 2048 bits).
+constexpr int64_t kCoefficientWrap = 64;
 
 struct ChannelKernels {
   int64_t target;  // HWY_* bit of the target these were compiled for
@@ -47,9 +56,10 @@ struct ChannelKernels {
                                    simdnorm_activation act, bool stream,
                                    const float* prefetch);
   // Channels-last: rows of `channels` values (row stride `stride`), value c
-  // of each row normalized with coefficient c. y may equal x. `stream` as
-  // above; it applies only when the rows are contiguous (stride ==
-  // channels) whole aligned vectors. `prefetch` (optional): rows of
+  // of each row normalized with coefficient c. y may equal x. Contiguous
+  // rows (stride == channels) with wrapped coefficients (k.wrap) run as one
+  // stream of vectors aligned to y; `stream` as above applies to them, and
+  // otherwise only to rows of whole aligned vectors. `prefetch` (optional): rows of
   // `channels` values at the same stride starting there are prefetched
   // along the way.
   void (*normalize_channels_last)(const float* x, float* y, int64_t rows,

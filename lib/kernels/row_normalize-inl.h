@@ -5,9 +5,10 @@
 // offsets stay accurate); scale is 1 except for huge or tiny data. In place
 // (y == x or y == residual) is fine: each vector is read before it is
 // written. Tail: partial last vector, masked.
-// With affine.stream, y is written with non-temporal stores (after a masked
-// peel up to vector alignment): for outputs far larger than the LLC this
-// skips the read-for-ownership of y. Values are the same either way.
+// Stores go to an aligned destination after a masked peel (rows of 8 or
+// more vectors). With affine.stream, y is written with non-temporal
+// stores: for outputs far larger than the LLC this skips the
+// read-for-ownership of y. Values are the same either way.
 
 #if defined(SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_
@@ -101,8 +102,11 @@ HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
   const float* HWY_RESTRICT gamma = a.gamma;
   const float* HWY_RESTRICT beta = a.beta;
   size_t i = 0;
-  if (kStream) {
-    // Stream needs an aligned destination: peel up to it.
+  // Peel up to an aligned destination, as a good memcpy does: a vector
+  // store that straddles two cache lines costs about two (y from malloc or
+  // numpy sits 16 bytes past a line), and Stream needs alignment. Short
+  // rows skip the peel: they stay in L1, where it does not pay.
+  if (kStream || count >= 8 * N) {
     const size_t misaligned =
         (reinterpret_cast<uintptr_t>(y) / sizeof(float)) & (N - 1);
     if (misaligned != 0) {
@@ -111,9 +115,11 @@ HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
           d, x, residual, gamma, beta, y, 0, peel, scale, pivot, mean, inv_std);
       i = peel;
     }
-    SIMDNORM_DASSERT(i == count || reinterpret_cast<uintptr_t>(y + i) %
-                                           (N * sizeof(float)) ==
-                                       0);
+    // (y not even float-aligned: no peel reaches alignment, plain stores.)
+    SIMDNORM_DASSERT(i == count ||
+                     reinterpret_cast<uintptr_t>(y) % sizeof(float) != 0 ||
+                     reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(float)) ==
+                         0);
   }
   for (; i + 4 * N <= count; i += 4 * N) {
     const auto v0 = NormalizeAt<kResidual, kGamma, kBeta>(

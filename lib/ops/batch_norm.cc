@@ -64,7 +64,7 @@ struct NchwPieces {
 // y = act((x * scale - pivot) * mul + add) per channel, over the whole
 // tensor. Element-wise, so the split into tasks does not matter.
 void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
-                  const TileParams& t, const CoefficientBuffers& k) {
+                  const TileParams& t, CoefficientBuffers& k) {
   const ChannelKernels& kern = *ctx.kernels.channel;
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
@@ -75,11 +75,12 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
     const int64_t rows = p.batch * p.spatial;
     const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / C);
     const int64_t blocks = (rows + block_rows - 1) / block_rows;
+    const ChannelCoefficients wrapped = k.Wrapped(ctx.kernels.row->f32_lanes());
     const auto run = [&](int64_t b, int64_t e) {
       const int64_t r0 = b * block_rows;
       const int64_t r1 = std::min(rows, e * block_rows);
       kern.normalize_channels_last(p.x + r0 * C, p.y + r0 * C, r1 - r0, C, C,
-                                   k.At(0), p.activation, stream, nullptr);
+                                   wrapped, p.activation, stream, nullptr);
     };
     if (!parallel) return run(0, blocks);
     const int64_t block_bytes = block_rows * C * int64_t{2 * sizeof(float)};

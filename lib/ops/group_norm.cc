@@ -153,12 +153,16 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
   // last the stats pass read, so they are still in L2).
   const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / width);
   const int64_t blocks = (p.spatial + block_rows - 1) / block_rows;
+  // All channels: contiguous rows, one aligned run (wrapped coefficients).
+  const ChannelCoefficients coefficients =
+      width == C ? k.Wrapped(ctx.kernels.row->f32_lanes()) : k.At(0);
   const auto normalize_blocks = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t r0 = (blocks - 1 - i) * block_rows;
       const int64_t r1 = std::min(p.spatial, r0 + block_rows);
       kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, width,
-                                   k.At(0), p.activation, stream, nullptr);
+                                   coefficients, p.activation, stream,
+                                   nullptr);
     }
   };
   if (parallel) {
@@ -201,6 +205,8 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
                                        p.beta ? p.beta + c : nullptr, c, cg,
                                        &k));
     }
+    const ChannelCoefficients wrapped =
+        k.Wrapped(ctx.kernels.row->f32_lanes());
     std::unique_ptr<ColumnStatsInProgress> following;
     if (n + 1 < n1) {
       following = std::make_unique<ColumnStatsInProgress>(
@@ -218,7 +224,7 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
                                   ? p.x + item(n + 1) + ahead * C
                                   : nullptr;
       kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, C,
-                                   k.At(0), p.activation, stream, prefetch);
+                                   wrapped, p.activation, stream, prefetch);
       if (following) {
         following->AdvanceTo((b + 1) * following->tiles() / blocks);
       }
