@@ -259,8 +259,13 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   const size_t cols = static_cast<size_t>(b.cols);
   const bool one_block = cols <= MomentsBlock(hn::Lanes(d), b.block_elems);
   constexpr int64_t kGroup = 8;
-  for (int64_t r0 = begin; r0 < end; r0 += kGroup) {
-    const int64_t rows = HWY_MIN(kGroup, end - r0);
+  // Rows of a group are read again by the normalize phase: keep the group
+  // within half of L1 so that those reads hit it.
+  constexpr int64_t kGroupBytes = 16 << 10;
+  const int64_t group = HWY_MAX(
+      1, HWY_MIN(kGroup, kGroupBytes / (b.cols * int64_t{sizeof(float)})));
+  for (int64_t r0 = begin; r0 < end; r0 += group) {
+    const int64_t rows = HWY_MIN(group, end - r0);
     float pivot[kGroup];
     Moments moments[kGroup];
     UnitStats stats[kGroup];
