@@ -92,6 +92,22 @@ std::vector<Case> Suite() {
       {BNI, false, 32, 2048, 7, 7, 1, false},
       {BNT, false, 32, 64, 1, 1, 1, true},
       {BNT, false, 32, 64, 56, 56, 1, false},
+      // Shape classes: rows narrower than a vector, LLM decode and
+      // prefill, channel counts off the vector, many channels with small
+      // spatial extent, N = 1, UNet/VAE GroupNorm in both layouts.
+      {LN, false, 4096, 7, 1, 1, 1, false},
+      {LN, false, 1, 8192, 1, 1, 1, false},
+      {RMS, false, 512, 4096, 1, 1, 1, false},
+      {LN, false, 256, 1000, 1, 1, 1, false},
+      {GN, false, 1, 512, 128, 128, 32, false},
+      {GN, true, 1, 512, 128, 128, 32, false},
+      {GN, true, 8, 100, 28, 28, 20, false},
+      {IN, true, 8, 128, 64, 64, 128, false},
+      {BNI, true, 32, 100, 28, 28, 1, false},
+      {BNI, false, 1, 256, 56, 56, 1, false},
+      {BNT, false, 32, 2048, 7, 7, 1, false},
+      {BNT, true, 32, 2048, 7, 7, 1, false},
+      {BNT, true, 32, 64, 56, 56, 1, false},
   };
 }
 
@@ -111,8 +127,9 @@ std::vector<Case> AlignmentSweep() {
       {BNI, true, 32, 64, 56, 56, 1, false},
       {BNT, false, 32, 64, 56, 56, 1, false},
   };
-  const int offsets[][2] = {{0, 0},   {4, 4},  {16, 16}, {36, 36},
-                            {60, 60}, {16, 0}, {0, 16},  {4, 60}};
+  // (0, 0) is the suite's own case.
+  const int offsets[][2] = {{4, 4},  {16, 16}, {36, 36}, {60, 60},
+                            {16, 0}, {0, 16},  {4, 60}};
   std::vector<Case> sweep;
   for (const Case& base : bases) {
     for (const auto& o : offsets) {

@@ -43,6 +43,12 @@ struct ChannelKernels {
   void (*column_sums)(const float* x, int64_t rows, int64_t stride,
                       int64_t channels, const float* scale,
                       const float* scaled_pivot, double* sum, double* sum_sq);
+  // Adds x - pivot[c] and its square, lane by lane (value i of a span to
+  // lane i mod Lanes), into sum / sum_sq [c * Lanes, (c + 1) * Lanes) for
+  // each of `spans` adjacent spans of `len` values (span c at x + c * len).
+  // Lanes = RowKernels::f32_lanes() of the same target. Reads x only.
+  void (*span_lane_sums)(const float* x, int64_t spans, int64_t len,
+                         const float* pivot, float* sum, float* sum_sq);
   // Channels-first: channel c is the span [c * spatial, (c + 1) * spatial)
   // of x and y, normalized with coefficient c. y may equal x. `stream`:
   // write y with non-temporal stores where possible (same values), for

@@ -108,6 +108,9 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
               run);
 }
 
+// Spans shorter than this take the memory-order statistics pass.
+constexpr int64_t kShortSpanBytes = 4096;
+
 // Batch statistics of NCHW channel c (N spans of S), its coefficients, and
 // its normalize pass right away while the channel (N * S values, a few
 // hundred KiB for typical shapes) is still in L2: x is then read once from
@@ -195,8 +198,28 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   UnitStats* unit_stats =
       C > kInline ? heap_unit_stats.data() : inline_unit_stats;
   const bool channels_first = p.layout == SIMDNORM_NCHW && p.spatial > 1;
-  CoefficientBuffers k(channels_first ? 0 : C);
-  if (channels_first) {
+  // Channels-first with short spans (7x7): channel by channel would jump
+  // across the tensor for every span of a few cache lines; instead the
+  // statistics read x in memory order and a second pass normalizes.
+  const bool short_spans =
+      channels_first && p.spatial <= t.chunk_elems &&
+      p.spatial * int64_t{sizeof(float)} < kShortSpanBytes;
+  const bool fused_channels = channels_first && !short_spans;
+  CoefficientBuffers k(fused_channels ? 0 : C);
+  if (short_spans) {
+    SpanSet set;
+    set.base = p.x;
+    set.spans = p.batch;
+    set.span_len = p.spatial;
+    set.span_stride = C * p.spatial;
+    InterleavedSpanSetStats(ctx, set, C, t.block_elems, p.eps, parallel,
+                            stats);
+    for (int64_t c = 0; c < C; ++c) {
+      unit_stats[c] = GroupCoefficients(stats[c], p.eps,
+                                        p.gamma ? p.gamma + c : nullptr,
+                                        p.beta ? p.beta + c : nullptr, c, 1, &k);
+    }
+  } else if (fused_channels) {
     const bool stream = StreamOutput(p, t, parallel, ctx);
     // Prefetching the next channel pays while both fit in L2 together.
     const bool prefetch =
@@ -261,7 +284,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
           static_cast<float>((1.0 - m) * running_var[c] + m * var);
     }
   }
-  if (!channels_first) NormalizeAll(ctx, p, t, k);
+  if (!fused_channels) NormalizeAll(ctx, p, t, k);
 }
 
 }  // namespace simdnorm::internal

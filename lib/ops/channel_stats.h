@@ -47,6 +47,20 @@ GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
                        int64_t block_elems, int64_t chunk_elems, float eps,
                        bool parallel);
 
+// Statistics of `sets` span sets that interleave in memory: set c is `set`
+// moved by c * set.span_len (NCHW BatchNorm: set c is channel c of every
+// sample), for short spans. The spans are read in memory order, sample by
+// sample, instead of set by set (which jumps across the whole tensor for
+// every span of a few cache lines). A set's values go into fp32 lane sums
+// (ChannelKernels::span_lane_sums) over blocks of whole spans of about
+// block_elems values, each block's lanes are added in double and the
+// blocks merged in order; a set that needs a rescale is redone as
+// SpanSetStats. The same results for any thread count (`parallel`: ranges
+// of sets on the threads).
+void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
+                             int64_t sets, int64_t block_elems, float eps,
+                             bool parallel, GroupStat* out);
+
 // Moments of groups of `group_size` adjacent columns of a channels-last
 // block x[rows, channels] (row stride `stride`), over tiles of tile_rows
 // rows; per tile a group's channel sums are added, and the group's tile
