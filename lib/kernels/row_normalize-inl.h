@@ -26,6 +26,7 @@
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/moments-inl.h"
+#include "kernels/narrow_rows-inl.h"
 #include "kernels/row_kernels.h"
 #include "kernels/tail-inl.h"
 
@@ -343,6 +344,7 @@ int64_t RowsNormalizeAffine(const RowBatch& b, int64_t begin, int64_t end) {
 }
 
 inline int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
+  if (NarrowRowsFit(b)) return NarrowRows(b, begin, end);
   const bool stream =
       b.stream && (reinterpret_cast<uintptr_t>(b.y) % sizeof(float)) == 0;
   if (b.centered) {
