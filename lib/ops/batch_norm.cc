@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/channel_stats.h"
+#include "ops/partition.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -84,7 +85,7 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
     };
     if (!parallel) return run(0, blocks);
     const int64_t block_bytes = block_rows * C * int64_t{2 * sizeof(float)};
-    ParallelFor(ctx, blocks, std::max<int64_t>(1, t.task_bytes / block_bytes),
+    ParallelFor(ctx, blocks, TaskGrain(ctx, blocks, block_bytes, t.task_bytes),
                 run);
     return;
   }
@@ -104,7 +105,7 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
   if (!parallel) return run(0, items);
   const int64_t piece_bytes = pieces.channels_per_piece * pieces.part_len *
                               int64_t{2 * sizeof(float)};
-  ParallelFor(ctx, items, std::max<int64_t>(1, t.task_bytes / piece_bytes),
+  ParallelFor(ctx, items, TaskGrain(ctx, items, piece_bytes, t.task_bytes),
               run);
 }
 
@@ -234,7 +235,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     } else if (parallel) {
       const int64_t channel_bytes =
           p.batch * p.spatial * int64_t{2 * sizeof(float)};
-      ParallelFor(ctx, C, std::max<int64_t>(1, t.task_bytes / channel_bytes),
+      ParallelFor(ctx, C, TaskGrain(ctx, C, channel_bytes, t.task_bytes),
                   [&](int64_t b, int64_t e) {
                     for (int64_t c = b; c < e; ++c) {
                       channel(c, false, prefetch && c + 1 < e);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/channel_stats.h"
+#include "ops/partition.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -290,7 +291,7 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
       }
       return;
     }
-    const int64_t grain = std::max<int64_t>(1, t.task_bytes / unit_bytes);
+    const int64_t grain = TaskGrain(ctx, units, unit_bytes, t.task_bytes);
     ParallelFor(ctx, units, grain, [&](int64_t b, int64_t e) {
       RunUnitsSequential(ctx, p, t, b, e, stream);
     });

@@ -5,6 +5,7 @@
 
 #include "common/contract.h"
 #include "common/unit_stats.h"
+#include "ops/partition.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -192,7 +193,7 @@ void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
     }
     return;
   }
-  const int64_t grain = std::max<int64_t>(1, t.task_bytes / row_bytes);
+  const int64_t grain = TaskGrain(ctx, p.rows, row_bytes, t.task_bytes);
   ParallelFor(ctx, p.rows, grain,
               [&](int64_t b, int64_t e) { RunRows(ctx, p, t, b, e); });
 }
