@@ -103,7 +103,8 @@ TorchCall MakeCall(const Problem& p) {
 }
 
 // at::get_num_threads() reads OpenMP's setting, which the oneDNN peer also
-// sets: size the pool again only when it changed (resizing is not free).
+// sets: size the pool again before a call only when it changed (resizing
+// is not free).
 void UseThreads(int threads) {
   if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
@@ -112,7 +113,7 @@ void UseThreads(int threads) {
 
 Runner MakeTorchRunner(const Problem& p, int threads, std::string* why) {
   try {
-    UseThreads(threads);
+    at::set_num_threads(threads);  // once per case, outside the timings
     TorchCall call = MakeCall(p);
     if (!call) {
       *why = "PyTorch: no such op";
