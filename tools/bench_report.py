@@ -175,36 +175,21 @@ def best_isa(row, isas):
     return min(ok) if ok else None
 
 
-def memcpy_seconds(row):
-    """The memcpy reference of a (case, threads) row, in seconds: the median
-    over its implementations of time / x_memcpy."""
-    found = [e["time"] / e["ratio"] for e in row.values() if ok_entry(e)]
-    return statistics.median(found) if found else None
-
-
 def fastest_peer(cells, case, threads, ours):
     """(our time / the fastest peer's time, peer, its threads) or None.
     Each peer runs at the faster of 1 and `threads` threads (an OpenMP team
-    stalls when the cores are shared with other processes). At the same
-    thread count this is the ratio of the two x_memcpy, so load from other
-    processes cancels out; across thread counts the times are compared
-    through each row's memcpy reference."""
-    row = cells.get((case, threads), {})
-    ours_memcpy = memcpy_seconds(row)
+    stalls when the cores are shared with other processes). Times compare
+    through x_memcpy, each against a memcpy measured next to it, so that
+    load from other processes cancels out. A peer's 1-thread run is against
+    the 1-thread memcpy, which is never faster than the n-thread one: across
+    thread counts the ratio can only overstate the peer."""
     best = None
     for t in sorted({1, threads}, reverse=True):
-        peer_row = cells.get((case, t), {})
-        peer_memcpy = memcpy_seconds(peer_row)
         for peer in FAST_PEERS:
-            e = peer_row.get(peer)
+            e = cells.get((case, t), {}).get(peer)
             if not ok_entry(e):
                 continue
-            if t == threads:
-                vs = ours["ratio"] / e["ratio"]
-            elif ours_memcpy and peer_memcpy:
-                vs = ours["ratio"] * ours_memcpy / (e["ratio"] * peer_memcpy)
-            else:
-                continue
+            vs = ours["ratio"] / e["ratio"]
             if best is None or vs > best[0]:
                 best = (vs, peer, t)
     return best
