@@ -1,16 +1,17 @@
 // Every op x layout x shape x ISA target x threads (1 and all cores), plus
-// the scalar baseline and oneDNN, each against a memcpy of the same bytes
-// measured in the same process. Names:
+// the scalar baseline, oneDNN and PyTorch, each against a memcpy of the
+// same bytes measured in the same process. Names:
 //   <Op>/f32[/<layout>]/<shape>/<impl>/threads:<n>
-// with impl an ISA target (AVX3, AVX2, ...), "oneDNN" or "scalar", so that
-// --benchmark_filter can pick a subset, e.g. '/AVX3/threads:1$' or
-// '^LayerNorm/'.
+// with impl an ISA target (AVX3, AVX2, ...), "oneDNN", "PyTorch" or
+// "scalar", so that --benchmark_filter can pick a subset, e.g.
+// '/AVX3/threads:1$' or '^LayerNorm/'.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -127,9 +128,10 @@ std::vector<Case> AlignmentSweep() {
       {BNI, true, 32, 64, 56, 56, 1, false},
       {BNT, false, 32, 64, 56, 56, 1, false},
   };
-  // (0, 0) is the suite's own case.
-  const int offsets[][2] = {{4, 4},  {16, 16}, {36, 36}, {60, 60},
-                            {16, 0}, {0, 16},  {4, 60}};
+  // (0, 0) is the aligned case the others are compared with; the suite
+  // has some of them already (RegisterSuite skips those).
+  const int offsets[][2] = {{0, 0},  {4, 4}, {16, 16}, {36, 36},
+                            {60, 60}, {16, 0}, {0, 16}, {4, 60}};
   std::vector<Case> sweep;
   for (const Case& base : bases) {
     for (const auto& o : offsets) {
@@ -169,6 +171,8 @@ Problem MakeProblem(const Case& k) {
   p.batch = k.n;
   p.channels = k.c;
   p.spatial = k.h * k.w;
+  p.height = k.h;
+  p.width = k.w;
   p.groups = k.op == Op::kInstanceNorm ? k.c : k.groups;
   Workspace& w = SharedWorkspace();
   const size_t count = static_cast<size_t>(p.elements());
@@ -281,6 +285,17 @@ void DnnlCase(benchmark::State& state, const Case& k, int threads) {
   TimeLoop(state, p, threads, run);
 }
 
+void TorchCase(benchmark::State& state, const Case& k, int threads) {
+  const Problem p = MakeProblem(k);
+  std::string why;
+  const Runner run = MakeTorchRunner(p, threads, &why);
+  if (!run) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  TimeLoop(state, p, threads, run);
+}
+
 bool DnnlCovers(Op op) {
   return op == Op::kLayerNorm || op == Op::kBatchNormInference ||
          op == Op::kBatchNormTraining;
@@ -292,10 +307,14 @@ void RegisterSuite() {
   const std::vector<std::string> all_targets = SupportedTargets();
   std::vector<Case> cases = Suite();
   const size_t suite_size = cases.size();
-  for (const Case& k : AlignmentSweep()) cases.push_back(k);
+  std::set<std::string> names;
+  for (const Case& k : cases) names.insert(CaseName(k));
+  for (const Case& k : AlignmentSweep()) {
+    if (names.insert(CaseName(k)).second) cases.push_back(k);
+  }
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& k = cases[i];
-    // The sweep runs on the best target only (and the peers).
+    // The sweep runs on the best target only (and oneDNN and PyTorch).
     const std::vector<std::string> targets =
         i < suite_size ? all_targets
                        : std::vector<std::string>{all_targets.front()};
@@ -317,6 +336,11 @@ void RegisterSuite() {
         add("oneDNN", threads,
             [k, threads](benchmark::State& s) { DnnlCase(s, k, threads); });
       }
+      // PyTorch has every op and layout.
+      if (HaveTorch()) {
+        add("PyTorch", threads,
+            [k, threads](benchmark::State& s) { TorchCase(s, k, threads); });
+      }
     }
     if (i < suite_size) {
       add("scalar", 1, [k](benchmark::State& s) { ScalarCase(s, k); });
@@ -337,6 +361,9 @@ int main(int argc, char** argv) {
                               std::to_string(simdnorm_bench::AllCores()));
   benchmark::AddCustomContext(
       "onednn", simdnorm_bench::HaveDnnl() ? "2.6" : "not built in");
+  const char* torch_version = simdnorm_bench::TorchVersion();
+  benchmark::AddCustomContext("pytorch",
+                              torch_version ? torch_version : "not built in");
   const char* tuning = simdnorm_bench::TuningFile();
   benchmark::AddCustomContext("tuning", tuning ? tuning : "built-in defaults");
   simdnorm_bench::RegisterSuite();
