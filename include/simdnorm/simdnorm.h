@@ -3,8 +3,12 @@
  * Every function returns a simdnorm_status. On failure nothing is written to
  * the outputs and simdnorm_last_error() (thread-local) says what was wrong.
  * A NULL context means the process-wide default context, which uses all
- * cores and the best ISA target of the CPU (or the one named by the
- * SIMDNORM_TARGET environment variable).
+ * cores and the best ISA target of the CPU, or the target named by the
+ * SIMDNORM_TARGET environment variable and the tuning file named by
+ * SIMDNORM_TUNING (both read once, at its first use). A value it cannot use
+ * leaves the best target or the built-in parameters in place and is
+ * reported by simdnorm_context_warnings(NULL): the default context always
+ * works. Failures are never printed.
  *
  * Argument structs carry their own size (set by the *_init functions) so
  * that fields can be appended in later versions without breaking the ABI:
@@ -96,18 +100,32 @@ SIMDNORM_API simdnorm_status simdnorm_context_set_threads(
     simdnorm_context* ctx, int threads);
 /* Threads the context's ops use (after the cap above). */
 SIMDNORM_API int simdnorm_context_threads(const simdnorm_context* ctx);
-/* "best" (or NULL) or a name from simdnorm_supported_targets(). */
+/* "best" (or NULL) or a name from simdnorm_supported_targets(), in any
+ * case ("avx2" = "AVX2"); "AVX512" names AVX3. */
 SIMDNORM_API simdnorm_status simdnorm_context_set_target(
     simdnorm_context* ctx, const char* target);
 /* Name of the target the context's kernels run on. */
 SIMDNORM_API const char* simdnorm_context_target(const simdnorm_context* ctx);
 /* Loads a JSON tuning file written by simdnorm-tune. On error the context
- * keeps its previous table. Entries for another CPU or ISA are skipped; the
- * reason is available from simdnorm_context_tuning_warnings(). */
+ * keeps its previous table. Entries for another CPU or ISA are skipped, and
+ * a table tuned with another thread count than the context's is used but
+ * noted: see simdnorm_context_tuning_warnings(). Files over 16 MiB or
+ * nested deeper than 16 are refused. */
 SIMDNORM_API simdnorm_status simdnorm_context_load_tuning(
     simdnorm_context* ctx, const char* path);
+/* The same for the contents of a tuning file held in memory (size bytes at
+ * data, not NUL-terminated), e.g. embedded in the runtime's binary. */
+SIMDNORM_API simdnorm_status simdnorm_context_load_tuning_from_memory(
+    simdnorm_context* ctx, const char* data, size_t size);
+/* Why entries of the last tuning table loaded were skipped or may not fit,
+ * one reason per line ("" if none). For the default context, also why
+ * SIMDNORM_TUNING could not be loaded. Valid until the context changes. */
 SIMDNORM_API const char* simdnorm_context_tuning_warnings(
     const simdnorm_context* ctx);
+/* Everything the caller may want to know about the context's setup, one
+ * reason per line ("" if none): the tuning warnings above and, for the
+ * default context, why SIMDNORM_TARGET could not be used. */
+SIMDNORM_API const char* simdnorm_context_warnings(const simdnorm_context* ctx);
 
 /* ------------------------------------------------ LayerNorm and RMSNorm */
 
