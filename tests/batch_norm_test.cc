@@ -342,6 +342,24 @@ TEST(BatchNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
       {"bad activation", true,
        [](auto& a) { a.activation = static_cast<simdnorm_activation>(-1); },
        "unknown activation"},
+      {"x batch stride below a sample", true,
+       [](auto& a) { a.x_batch_stride = 11; },
+       "x_batch_stride (11) must be >= channels * spatial (12)"},
+      {"y batch stride below a sample", false,
+       [](auto& a) {
+         a.y_batch_stride = 5;
+         a.batch_mean = a.batch_rstd = nullptr;
+       },
+       "y_batch_stride (5) must be >= channels * spatial (12)"},
+      {"huge batch stride", true, [](auto& a) { a.y_batch_stride = INT64_MAX; },
+       "y_batch_stride (9223372036854775807) with 2 rows spans more than "
+       "2^58 elements"},
+      {"in place with other strides", true,
+       [](auto& a) {
+         a.y = x;
+         a.x_batch_stride = 13;
+       },
+       "input x and output y overlap partially"},
   };
   for (const BadCase& bad : cases) {
     SCOPED_TRACE(bad.what);

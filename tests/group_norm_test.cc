@@ -315,7 +315,7 @@ struct BadCase {
 };
 
 TEST(GroupNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
-  static float x[2 * 6 * 5], y[2 * 6 * 5], gamma[6], mean[4], rstd[4];
+  static float x[2 * 6 * 5 + 10], y[2 * 6 * 5], gamma[6], mean[4], rstd[4];
   const BadCase cases[] = {
       {"groups not dividing", [](auto& a) { a.groups = 4; },
        "groups (4) must divide channels (6)", SIMDNORM_INVALID_ARGUMENT},
@@ -358,6 +358,30 @@ TEST(GroupNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
        SIMDNORM_INVALID_ARGUMENT},
       {"struct size", [](auto& a) { a.struct_size = 8; }, "struct_size",
        SIMDNORM_INVALID_ARGUMENT},
+      {"x batch stride below a sample",
+       [](auto& a) { a.x_batch_stride = 29; },
+       "x_batch_stride (29) must be >= channels * spatial (30)",
+       SIMDNORM_INVALID_ARGUMENT},
+      {"negative y batch stride", [](auto& a) { a.y_batch_stride = -30; },
+       "y_batch_stride (-30) must be >= channels * spatial (30)",
+       SIMDNORM_INVALID_ARGUMENT},
+      {"huge batch stride",
+       [](auto& a) { a.x_batch_stride = int64_t{1} << 62; },
+       "x_batch_stride (4611686018427387904) with 2 rows spans more than "
+       "2^58 elements",
+       SIMDNORM_INVALID_ARGUMENT},
+      {"in place with other strides",
+       [](auto& a) {
+         a.y = x;
+         a.y_batch_stride = 31;
+       },
+       "input x and output y overlap partially", SIMDNORM_INVALID_ARGUMENT},
+      {"strided y over x's second sample",
+       [](auto& a) {
+         a.x_batch_stride = 40;
+         a.y = x + 35;
+       },
+       "input x and output y overlap", SIMDNORM_INVALID_ARGUMENT},
   };
   for (const BadCase& bad : cases) {
     SCOPED_TRACE(bad.what);

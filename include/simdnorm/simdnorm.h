@@ -12,7 +12,9 @@
  *
  * Argument structs carry their own size (set by the *_init functions) so
  * that fields can be appended in later versions without breaking the ABI:
- * always initialize them with the matching init function.
+ * always initialize them with the matching init function. A struct from an
+ * older version (a smaller struct_size, down to that of 0.1.0) is accepted,
+ * its missing fields taking their defaults.
  */
 #ifndef SIMDNORM_SIMDNORM_H_
 #define SIMDNORM_SIMDNORM_H_
@@ -171,9 +173,11 @@ SIMDNORM_API simdnorm_status simdnorm_rms_norm_slice(
 
 /* ------------------------------------------ GroupNorm and InstanceNorm */
 
-/* x and y are [N, C, S] (NCHW) or [N, S, C] (NHWC), dense. S is the product
- * of the spatial dims (1 for a plain [N, C] input). Statistics per (n, g)
- * over (C / groups) * S values, biased variance; gamma/beta per channel.
+/* x and y are [N, C, S] (NCHW) or [N, S, C] (NHWC). S is the product of
+ * the spatial dims (1 for a plain [N, C] input). Each sample is dense; the
+ * samples are x_batch_stride (y_batch_stride) elements apart, so x and y
+ * may be views of larger tensors along N. Statistics per (n, g) over
+ * (C / groups) * S values, biased variance; gamma/beta per channel.
  * InstanceNorm is groups == C (its entry point ignores `groups`). */
 typedef struct simdnorm_group_norm_args {
   size_t struct_size;
@@ -192,6 +196,11 @@ typedef struct simdnorm_group_norm_args {
   float* mean;       /* optional [N, G] ([N, C] for InstanceNorm) */
   float* rstd;       /* optional [N, G] ([N, C] for InstanceNorm) */
   int64_t param_count; /* elements in gamma/beta if given; 0 = assume C */
+  /* Appended after 0.1.0 (older callers get the defaults): */
+  int64_t x_batch_stride; /* elements from x[n] to x[n + 1]: >= C * S, or
+                             0 (default) for C * S */
+  int64_t y_batch_stride; /* the same for y; y == x in place needs equal
+                             strides */
 } simdnorm_group_norm_args;
 
 SIMDNORM_API void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args);
@@ -208,7 +217,8 @@ SIMDNORM_API simdnorm_status simdnorm_group_norm_slice(
 
 /* ------------------------------------------------------------ BatchNorm */
 
-/* x and y are [N, C, S] or [N, S, C] (S = 1 for BatchNorm1d on [N, C]).
+/* x and y are [N, C, S] or [N, S, C] (S = 1 for BatchNorm1d on [N, C]),
+ * samples x_batch_stride (y_batch_stride) elements apart as for GroupNorm.
  * Inference: y = (x - running_mean) * rsqrt(running_var + eps) * gamma + beta.
  * Batch statistics: mean and biased variance per channel over N * S values;
  * if update_running_stats, running = (1 - momentum) * running + momentum *
@@ -234,6 +244,9 @@ typedef struct simdnorm_batch_norm_args {
   float* batch_rstd;   /* optional [C], batch statistics only */
   int64_t param_count; /* elements in each per-channel array given (gamma,
                           beta, running stats); 0 = assume C */
+  /* Appended after 0.1.0 (older callers get the defaults): */
+  int64_t x_batch_stride; /* >= C * S, or 0 (default) for C * S */
+  int64_t y_batch_stride; /* >= C * S, or 0 (default) for C * S */
 } simdnorm_batch_norm_args;
 
 SIMDNORM_API void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args);

@@ -14,8 +14,9 @@ namespace {
 simdnorm_status ValidateGroupNorm(const char* op, bool instance,
                                   const simdnorm_group_norm_args* args,
                                   GroupNormProblem* p) {
-  SIMDNORM_CHECK(CheckRequired(op, "args", args));
-  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  simdnorm_group_norm_args filled;
+  SIMDNORM_CHECK(ReadArgs(op, kGroupNormArgsSize_0_1_0,
+                          &simdnorm_group_norm_args_init, &args, &filled));
   SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
@@ -35,6 +36,8 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
     }
   }
   SIMDNORM_CHECK(CheckEps(op, args->eps));
+  SIMDNORM_CHECK(
+      ResolveBatchStrides(op, *args, &p->x_batch_stride, &p->y_batch_stride));
   SIMDNORM_CHECK(CheckParamCount(op, args->param_count, C,
                                  args->gamma != nullptr ||
                                      args->beta != nullptr));
@@ -51,13 +54,15 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
   SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
 
-  const int64_t elems = args->batch * C * args->spatial;
-  const int64_t units = args->batch * groups;
+  const int64_t N = args->batch, sample = C * args->spatial;
+  const int64_t units = N * groups;
   const Operand operands[] = {
-      {"x", VectorRange(args->x, elems), true, false, true},
+      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride), true, false,
+       true},
       {"gamma", VectorRange(args->gamma, C), true, false, false},
       {"beta", VectorRange(args->beta, C), true, false, false},
-      {"y", VectorRange(args->y, elems), false, true, true},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride), false, true,
+       true},
       {"mean", VectorRange(args->mean, units), false, true, false},
       {"rstd", VectorRange(args->rstd, units), false, true, false},
   };

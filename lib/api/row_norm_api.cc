@@ -12,8 +12,9 @@ namespace {
 simdnorm_status ValidateRowNorm(const char* op, bool rms,
                                 const simdnorm_row_norm_args* args,
                                 RowNormProblem* p) {
-  SIMDNORM_CHECK(CheckRequired(op, "args", args));
-  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  simdnorm_row_norm_args filled;
+  SIMDNORM_CHECK(ReadArgs(op, kRowNormArgsSize_0_1_0,
+                          &simdnorm_row_norm_args_init, &args, &filled));
   SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   if (args->rows < 0) {
     return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: rows (%lld) must be >= 0", op,

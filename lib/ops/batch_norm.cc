@@ -61,6 +61,25 @@ struct NchwPieces {
   int64_t channels_per_piece, parts_per_channel, part_len, per_sample;
 };
 
+// Rows [r0, r1) of the [N * S, C] view of x and y as runs that are
+// contiguous in both: run(x, y, rows). One run when the samples are dense,
+// else one per sample touched.
+template <class Run>
+void ForEachRowRun(const BatchNormProblem& p, int64_t r0, int64_t r1,
+                   const Run& run) {
+  const int64_t C = p.channels, S = p.spatial;
+  if (p.x_batch_stride == C * S && p.y_batch_stride == C * S) {
+    run(p.x + r0 * C, p.y + r0 * C, r1 - r0);
+    return;
+  }
+  while (r0 < r1) {
+    const int64_t n = r0 / S, s = r0 % S;
+    const int64_t rows = std::min(r1 - r0, S - s);
+    run(p.x_sample(n) + s * C, p.y_sample(n) + s * C, rows);
+    r0 += rows;
+  }
+}
+
 // y = act((x * scale - pivot) * mul + add) per channel, over the whole
 // tensor. Element-wise, so the split into tasks does not matter.
 void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
@@ -79,8 +98,10 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
     const auto run = [&](int64_t b, int64_t e) {
       const int64_t r0 = b * block_rows;
       const int64_t r1 = std::min(rows, e * block_rows);
-      kern.normalize_channels_last(p.x + r0 * C, p.y + r0 * C, r1 - r0, C, C,
-                                   wrapped, p.activation, stream, nullptr);
+      ForEachRowRun(p, r0, r1, [&](const float* x, float* y, int64_t n) {
+        kern.normalize_channels_last(x, y, n, C, C, wrapped, p.activation,
+                                     stream, nullptr);
+      });
     };
     if (!parallel) return run(0, blocks);
     const int64_t block_bytes = block_rows * C * int64_t{2 * sizeof(float)};
@@ -95,9 +116,10 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
       const int64_t n = i / pieces.per_sample;
       int64_t c, s0, channels, len;
       pieces.Get(i % pieces.per_sample, &c, &s0, &channels, &len);
-      const int64_t at = (n * C + c) * S + s0;
-      kern.normalize_channels_first(p.x + at, p.y + at, channels, len,
-                                    k.At(c), p.activation, stream, nullptr);
+      const int64_t at = c * S + s0;
+      kern.normalize_channels_first(p.x_sample(n) + at, p.y_sample(n) + at,
+                                    channels, len, k.At(c), p.activation,
+                                    stream, nullptr);
     }
   };
   const int64_t items = p.batch * pieces.per_sample;
@@ -118,13 +140,12 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
                               const BatchNormProblem& p, const TileParams& t,
                               int64_t c, bool split, bool stream,
                               bool prefetch_next, GroupStat* stat) {
-  const int64_t C = p.channels;
   const int64_t S = p.spatial;
   SpanSet set;
   set.base = p.x + c * S;
   set.spans = p.batch;
   set.span_len = S;
-  set.span_stride = C * S;
+  set.span_stride = p.x_batch_stride;
   *stat = SpanSetStats(ctx, set, t.block_elems, t.chunk_elems, p.eps, split);
   CoefficientBuffers k(1);
   const UnitStats st =
@@ -137,12 +158,11 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
       const int64_t piece = p.batch * parts - 1 - i;
       const int64_t n = piece / parts;
       const int64_t s0 = (piece % parts) * t.chunk_elems;
-      const int64_t at = (n * C + c) * S + s0;
+      const float* x = p.x_sample(n) + c * S + s0;
       // The same piece of channel c + 1, which this thread reads next.
-      kern.normalize_channels_first(p.x + at, p.y + at, 1,
-                                    std::min(t.chunk_elems, S - s0), k.At(0),
-                                    p.activation, stream,
-                                    prefetch_next ? p.x + at + S : nullptr);
+      kern.normalize_channels_first(
+          x, p.y_sample(n) + c * S + s0, 1, std::min(t.chunk_elems, S - s0),
+          k.At(0), p.activation, stream, prefetch_next ? x + S : nullptr);
     }
   };
   if (split) {
@@ -221,9 +241,23 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
       for (int64_t c = 0; c < C; ++c) channel(c, false, prefetch && c + 1 < C);
     }
   } else {
-    // Column moments of the [N * S, C] block, tiles merged in order.
-    ColumnGroupStats(ctx, p.x, p.batch * p.spatial, C, C, 1, t.spatial_tile,
-                     p.eps, parallel, stats);
+    // Column moments of the [N * S, C] block, tiles merged in order. Its
+    // rows are evenly strided when the samples are dense or single rows
+    // (S = 1, at the batch stride); otherwise x is gathered densely first,
+    // so that the tiles (and the results) are those of a dense x.
+    const float* rows = p.x;
+    const int64_t row_stride = p.spatial == 1 ? p.x_batch_stride : C;
+    std::vector<float> dense;
+    if (p.spatial > 1 && p.x_batch_stride != C * p.spatial) {
+      const int64_t sample = C * p.spatial;
+      dense.resize(static_cast<size_t>(p.batch * sample));
+      for (int64_t n = 0; n < p.batch; ++n) {
+        std::copy_n(p.x_sample(n), sample, dense.data() + n * sample);
+      }
+      rows = dense.data();
+    }
+    ColumnGroupStats(ctx, rows, p.batch * p.spatial, row_stride, C, 1,
+                     t.spatial_tile, p.eps, parallel, stats);
     // GroupCoefficients of one channel each, without a call per channel.
     // Locals: the stores to k cannot alias them, so they are not reloaded.
     const float* const gamma = p.gamma;
