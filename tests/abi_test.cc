@@ -149,5 +149,43 @@ TEST(AbiTest, BatchNormArgsFromOlderVersions) {
   }
 }
 
+// Row norms: 0.1.0 had no residual_bias.
+TEST(AbiTest, RowNormArgsFromOlderVersions) {
+  using Args = simdnorm_row_norm_args;
+  const int64_t rows = 3, cols = 20;
+  const size_t oldest = offsetof(Args, residual_bias);
+  const std::vector<float> x = RandomNormal(rows * cols, 1.0, 2.0, 6);
+  const std::vector<float> bias = RandomNormal(cols, 5.0, 1.0, 7);
+  std::vector<float> y(rows * cols);
+  for (const bool rms : {false, true}) {
+    SCOPED_TRACE(rms ? "RMSNorm" : "LayerNorm");
+    const auto op = rms ? &simdnorm_rms_norm : &simdnorm_layer_norm;
+    Args args;
+    simdnorm_row_norm_args_init(&args);
+    args.rows = rows;
+    args.cols = cols;
+    args.x = x.data();
+    args.y = y.data();
+    ASSERT_EQ(op(nullptr, &args), SIMDNORM_OK) << simdnorm_last_error();
+    const std::vector<float> without_bias = y;
+    args.residual_bias = bias.data();
+    ASSERT_EQ(op(nullptr, &args), SIMDNORM_OK) << simdnorm_last_error();
+    const std::vector<float> with_bias = y;
+    ASSERT_NE(with_bias, without_bias);
+    // An old caller's struct ends before residual_bias: it is not read.
+    for (const size_t size : {oldest, oldest + 4}) {
+      for (const unsigned char filler : {0x00, 0xff}) {
+        Expect(op, SizedArgs<Args>(args, size, filler), size, oldest, &y,
+               without_bias);
+      }
+    }
+    Expect(op, SizedArgs<Args>(args, sizeof(Args), 0), sizeof(Args), oldest, &y,
+           with_bias);
+    for (const size_t size : {oldest - 8, sizeof(Args) + 8}) {
+      Expect(op, SizedArgs<Args>(args, size, 0), size, oldest, &y, {});
+    }
+  }
+}
+
 }  // namespace
 }  // namespace simdnorm_test

@@ -106,7 +106,7 @@ TEST(ApiTest, RowNormBadInput) {
     {
       RowProblem p;
       p.args.sum_out = p.x.data();
-      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "sum_out needs a residual");
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "sum_out needs a residual or residual_bias input");
     }
   }
   {

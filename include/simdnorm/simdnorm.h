@@ -134,8 +134,11 @@ SIMDNORM_API const char* simdnorm_context_warnings(const simdnorm_context* ctx);
 /* x and y are [rows, cols] with row strides in elements (0 = cols).
  * LayerNorm: y = (x - mean) * rstd * gamma + beta, biased variance.
  * RMSNorm:   y = x * rsqrt(mean(x^2) + eps) * gamma (beta must be NULL).
- * With residual: s = x + residual is normalized, and written to sum_out if
- * that is given. y may equal x (in place); partial overlap is an error. */
+ * With residual and/or residual_bias: s = x + residual + residual_bias
+ * (added in that order, in fp32; either may be absent) is normalized, and
+ * written to sum_out if that is given, as ONNX Runtime's
+ * SkipLayerNormalization and SkipSimplifiedLayerNormalization. y may equal
+ * x (in place); partial overlap is an error. */
 typedef struct simdnorm_row_norm_args {
   size_t struct_size;
   simdnorm_dtype dtype;
@@ -150,10 +153,14 @@ typedef struct simdnorm_row_norm_args {
   const void* beta;            /* [cols] or NULL (= 0); LayerNorm only */
   const void* residual;        /* optional, [rows, cols] */
   int64_t residual_stride;     /* 0 = cols */
-  void* sum_out;               /* optional, [rows, cols]: x + residual */
+  void* sum_out;               /* optional, [rows, cols]: s above; needs a
+                                  residual or residual_bias */
   int64_t sum_stride;          /* 0 = cols */
   float* mean;                 /* optional [rows]; LayerNorm only */
   float* rstd;                 /* optional [rows] */
+  /* Appended after 0.1.0 (older callers get the defaults): */
+  const void* residual_bias; /* optional [cols], added to every row of s;
+                                default NULL */
 } simdnorm_row_norm_args;
 
 SIMDNORM_API void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args);

@@ -2,6 +2,7 @@
 #include "api/error.h"
 #include "api/op_call.h"
 #include "api/validate.h"
+#include "ops/row_bias.h"
 #include "ops/row_norm.h"
 #include "simdnorm/simdnorm.h"
 
@@ -44,9 +45,10 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
     return Fail(SIMDNORM_INVALID_ARGUMENT,
                 "%s: RMSNorm has no mean output (mean must be null)", op);
   }
-  if (args->sum_out != nullptr && args->residual == nullptr) {
+  if (args->sum_out != nullptr && args->residual == nullptr &&
+      args->residual_bias == nullptr) {
     return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: sum_out needs a residual input", op);
+                "%s: sum_out needs a residual or residual_bias input", op);
   }
   if (rows == 0) return SIMDNORM_OK;  // nothing to read or write
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
@@ -54,9 +56,10 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
 
   const Operand operands[] = {
       {"x", MatrixRange(args->x, rows, cols, p->x_stride), true, false, true},
-      {"residual",
-       MatrixRange(args->residual, rows, cols, p->residual_stride), true,
-       false, true},
+      {"residual", MatrixRange(args->residual, rows, cols, p->residual_stride),
+       true, false, true},
+      {"residual_bias", VectorRange(args->residual_bias, cols), true, false,
+       false},
       {"gamma", VectorRange(args->gamma, cols), true, false, false},
       {"beta", VectorRange(args->beta, cols), true, false, false},
       {"y", MatrixRange(args->y, rows, cols, p->y_stride), false, true, true},
@@ -73,6 +76,7 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->gamma = static_cast<const float*>(args->gamma);
   p->beta = static_cast<const float*>(args->beta);
   p->residual = static_cast<const float*>(args->residual);
+  p->residual_bias = static_cast<const float*>(args->residual_bias);
   p->sum_out = static_cast<float*>(args->sum_out);
   p->mean = args->mean;
   p->rstd = args->rstd;
@@ -91,7 +95,10 @@ simdnorm_status RowNorm(const char* op, bool rms, simdnorm_context* ctx,
       },
       [&](const simdnorm_context& c, const RowNormProblem& p) {
         if (p.rows == 0) return SIMDNORM_OK;
-        if (slice) {
+        if (p.residual_bias != nullptr) {
+          RunRowNormWithBias(c, p, slice ? begin : 0, slice ? end : p.rows,
+                             !slice);
+        } else if (slice) {
           RunRowNormSlice(c, p, begin, end);
         } else {
           RunRowNorm(c, p);

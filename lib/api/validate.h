@@ -90,7 +90,8 @@ simdnorm_status CheckStructSize(const char* op, size_t got, size_t oldest,
 
 // struct_size of each args struct in 0.1.0, the oldest ReadArgs accepts:
 // the offset of the first field appended since.
-constexpr size_t kRowNormArgsSize_0_1_0 = sizeof(simdnorm_row_norm_args);
+constexpr size_t kRowNormArgsSize_0_1_0 =
+    offsetof(simdnorm_row_norm_args, residual_bias);
 constexpr size_t kGroupNormArgsSize_0_1_0 =
     offsetof(simdnorm_group_norm_args, x_batch_stride);
 constexpr size_t kBatchNormArgsSize_0_1_0 =
