@@ -100,8 +100,41 @@ SIMDNORM_API void simdnorm_context_destroy(simdnorm_context* ctx);
  * oversubscribes; simdnorm_context_threads() says how many are used. */
 SIMDNORM_API simdnorm_status simdnorm_context_set_threads(
     simdnorm_context* ctx, int threads);
-/* Threads the context's ops use (after the cap above). */
+/* Threads the context's ops use (after the cap above), or the
+ * max_concurrency of its parallel runner. */
 SIMDNORM_API int simdnorm_context_threads(const simdnorm_context* ctx);
+/* A runtime's own thread pool, used instead of oneTBB.
+ *
+ * simdnorm cuts every op into tasks itself (the same cut as with oneTBB,
+ * planned for max_concurrency threads) and hands them to the runner:
+ *   runner(user_data, task_count, task_fn, task_ctx)
+ * must call task_fn(task_ctx, i) exactly once for every i in
+ * [0, task_count) and return when all of them have returned. Tasks are
+ * independent: they may run in any order, concurrently, and on the calling
+ * thread (a serial runner that loops over i is valid). The results are
+ * bit-identical to the oneTBB path's and to any thread count's.
+ * - The runner may be called from several threads at once (ops running
+ *   concurrently on the context); simdnorm never calls it from inside a
+ *   task (no nesting), and never calls it for fewer than 2 tasks.
+ * - task_fn never throws and never blocks on other tasks; a runner that
+ *   skips, repeats or invents a task index makes the op fail with
+ *   SIMDNORM_INTERNAL_ERROR (its outputs are then unspecified).
+ * - max_concurrency (1 to SIMDNORM_MAX_THREADS) is how many tasks may run
+ *   at once: simdnorm plans with it exactly where it would use the thread
+ *   count (1 runs every op on the calling thread, without the runner). It
+ *   is not capped at the cores: the runtime knows its pool.
+ * With a runner the context never starts oneTBB work;
+ * simdnorm_context_threads() returns max_concurrency, and
+ * simdnorm_context_set_threads() fails until a NULL runner restores oneTBB
+ * (with the thread count set before). Like the other setters, this must
+ * not race with ops running on the context. */
+typedef void (*simdnorm_task_fn)(void* task_ctx, int64_t task_index);
+typedef void (*simdnorm_parallel_runner)(void* user_data, int64_t task_count,
+                                         simdnorm_task_fn task_fn,
+                                         void* task_ctx);
+SIMDNORM_API simdnorm_status simdnorm_context_set_parallel_runner(
+    simdnorm_context* ctx, simdnorm_parallel_runner runner, void* user_data,
+    int max_concurrency);
 /* "best" (or NULL) or a name from simdnorm_supported_targets(), in any
  * case ("avx2" = "AVX2"); "AVX512" names AVX3. */
 SIMDNORM_API simdnorm_status simdnorm_context_set_target(
@@ -262,6 +295,17 @@ SIMDNORM_API simdnorm_status simdnorm_batch_norm_inference(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
 SIMDNORM_API simdnorm_status simdnorm_batch_norm_training(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
+/* Inference units [unit_begin, unit_end) only, on the caller's thread, with
+ * the results of the full call: for runtimes that bring their own thread
+ * pool. A unit is a contiguous run of the tensor, in memory order:
+ *   NCHW with S > 1: unit n * C + c is channel c of sample n (S values),
+ *                    N * C units;
+ *   NHWC, or S == 1: unit n * S + s is position s of sample n (C values),
+ *                    N * S units.
+ * (Batch statistics need the whole batch: they have no slice.) */
+SIMDNORM_API simdnorm_status simdnorm_batch_norm_inference_slice(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args,
+    int64_t unit_begin, int64_t unit_end);
 
 /* --------------------------------------------------------------- tuning */
 

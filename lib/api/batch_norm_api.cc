@@ -112,16 +112,23 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   return SIMDNORM_OK;
 }
 
+// `slice`: units [begin, end) of the inference only.
 simdnorm_status BatchNorm(const char* op, bool training, simdnorm_context* ctx,
-                          const simdnorm_batch_norm_args* args) {
+                          const simdnorm_batch_norm_args* args, bool slice,
+                          int64_t begin, int64_t end) {
   return ValidateAndRun<BatchNormProblem>(
       op, ctx,
       [&](BatchNormProblem* p) {
-        return ValidateBatchNorm(op, training, args, p);
+        SIMDNORM_CHECK(ValidateBatchNorm(op, training, args, p));
+        return slice ? CheckSliceRange(op, "unit", begin, end,
+                                       BatchNormSliceUnits(*p))
+                     : SIMDNORM_OK;
       },
       [&](const simdnorm_context& c, const BatchNormProblem& p) {
         if (p.batch == 0) return SIMDNORM_OK;
-        if (training) {
+        if (slice) {
+          RunBatchNormInferenceSlice(c, p, begin, end);
+        } else if (training) {
           RunBatchNormTraining(c, p);
         } else {
           RunBatchNormInference(c, p);
@@ -149,12 +156,19 @@ void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args) {
 
 simdnorm_status simdnorm_batch_norm_inference(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
-  return simdnorm::internal::BatchNorm(__func__, false, ctx, args);
+  return simdnorm::internal::BatchNorm(__func__, false, ctx, args, false, 0, 0);
+}
+
+simdnorm_status simdnorm_batch_norm_inference_slice(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args,
+    int64_t unit_begin, int64_t unit_end) {
+  return simdnorm::internal::BatchNorm(__func__, false, ctx, args, true,
+                                       unit_begin, unit_end);
 }
 
 simdnorm_status simdnorm_batch_norm_training(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
-  return simdnorm::internal::BatchNorm(__func__, true, ctx, args);
+  return simdnorm::internal::BatchNorm(__func__, true, ctx, args, false, 0, 0);
 }
 
 }  // extern "C"

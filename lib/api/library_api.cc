@@ -53,6 +53,16 @@ simdnorm_status simdnorm_context_set_threads(simdnorm_context* ctx,
   });
 }
 
+simdnorm_status simdnorm_context_set_parallel_runner(
+    simdnorm_context* ctx, simdnorm_parallel_runner runner, void* user_data,
+    int max_concurrency) {
+  const char* const function = __func__;  // in the lambda it is operator()
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
+    return simdnorm::internal::SetContextRunner(function, c, runner, user_data,
+                                                max_concurrency);
+  });
+}
+
 int simdnorm_context_threads(const simdnorm_context* ctx) {
   return ResolveContext(ctx).concurrency;
 }

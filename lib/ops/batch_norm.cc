@@ -80,6 +80,24 @@ void ForEachRowRun(const BatchNormProblem& p, int64_t r0, int64_t r1,
   }
 }
 
+// Rows [r0, r1) of the [N * S, C] view (channels-last, or S == 1) with
+// the coefficients wrapped for contiguous rows.
+void NormalizeRows(const ChannelKernels& kern, const BatchNormProblem& p,
+                   const ChannelCoefficients& wrapped, bool stream, int64_t r0,
+                   int64_t r1) {
+  const int64_t C = p.channels;
+  ForEachRowRun(p, r0, r1, [&](const float* x, float* y, int64_t rows) {
+    kern.normalize_channels_last(x, y, rows, C, C, wrapped, p.activation,
+                                 stream, nullptr);
+  });
+}
+
+// Whether the tensor is normalized as rows of C channels: channels-last,
+// or [N, C] (the same memory in both layouts).
+bool RowsOfChannels(const BatchNormProblem& p) {
+  return !(p.layout == SIMDNORM_NCHW && p.spatial > 1);
+}
+
 // y = act((x * scale - pivot) * mul + add) per channel, over the whole
 // tensor. Element-wise, so the split into tasks does not matter.
 void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
@@ -88,20 +106,16 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
   const bool stream = StreamOutput(p, t, parallel, ctx);
-  if (p.layout == SIMDNORM_NHWC || p.spatial == 1) {
-    // [N * S, C] rows ([N, C] is the same memory in both layouts), in
-    // blocks of about chunk_elems values.
+  if (RowsOfChannels(p)) {
+    // [N * S, C] rows in blocks of about chunk_elems values.
     const int64_t rows = p.batch * p.spatial;
     const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / C);
     const int64_t blocks = (rows + block_rows - 1) / block_rows;
     const ChannelCoefficients wrapped = k.Wrapped(ctx.kernels.row->f32_lanes());
     const auto run = [&](int64_t b, int64_t e) {
       const int64_t r0 = b * block_rows;
-      const int64_t r1 = std::min(rows, e * block_rows);
-      ForEachRowRun(p, r0, r1, [&](const float* x, float* y, int64_t n) {
-        kern.normalize_channels_last(x, y, n, C, C, wrapped, p.activation,
-                                     stream, nullptr);
-      });
+      NormalizeRows(kern, p, wrapped, stream, r0,
+                    std::min(rows, e * block_rows));
     };
     if (!parallel) return run(0, blocks);
     const int64_t block_bytes = block_rows * C * int64_t{2 * sizeof(float)};
@@ -173,12 +187,9 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
   return st;
 }
 
-}  // namespace
-
-void RunBatchNormInference(const simdnorm_context& ctx,
-                           const BatchNormProblem& p) {
-  const TileParams t = ParamsFor(ctx, p, false);
-  CoefficientBuffers k(p.channels);
+// Inference coefficients from the running statistics, folded so that
+// y = (x - running_mean) * mul + beta: one subtract and one FMA.
+void InferenceCoefficients(const BatchNormProblem& p, CoefficientBuffers* k) {
   // Locals: the float stores to k could alias p's fields (p.eps is a
   // float), which would otherwise be reloaded for every channel.
   const float* const gamma = p.gamma;
@@ -188,16 +199,49 @@ void RunBatchNormInference(const simdnorm_context& ctx,
   const float eps = p.eps;
   const int64_t channels = p.channels;
   for (int64_t c = 0; c < channels; ++c) {
-    // Folded: y = (x - running_mean) * mul + beta, one subtract and one FMA.
     const double g = gamma ? gamma[c] : 1.0;
     const double inv_std =
         1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
-    k.scale[c] = 1.0f;
-    k.pivot[c] = running_mean[c];
-    k.mul[c] = static_cast<float>(inv_std * g);
-    k.add[c] = beta ? beta[c] : 0.0f;
+    k->scale[c] = 1.0f;
+    k->pivot[c] = running_mean[c];
+    k->mul[c] = static_cast<float>(inv_std * g);
+    k->add[c] = beta ? beta[c] : 0.0f;
   }
+}
+
+}  // namespace
+
+void RunBatchNormInference(const simdnorm_context& ctx,
+                           const BatchNormProblem& p) {
+  const TileParams t = ParamsFor(ctx, p, false);
+  CoefficientBuffers k(p.channels);
+  InferenceCoefficients(p, &k);
   NormalizeAll(ctx, p, t, k);
+}
+
+void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
+                                const BatchNormProblem& p, int64_t begin,
+                                int64_t end) {
+  const TileParams t = ParamsFor(ctx, p, false);
+  CoefficientBuffers k(p.channels);
+  InferenceCoefficients(p, &k);
+  const ChannelKernels& kern = *ctx.kernels.channel;
+  const bool stream = StreamOutput(p, t, false, ctx);
+  if (RowsOfChannels(p)) {
+    NormalizeRows(kern, p, k.Wrapped(ctx.kernels.row->f32_lanes()), stream,
+                  begin, end);
+    return;
+  }
+  // Units (n, c): runs of channels within a sample.
+  const int64_t C = p.channels, S = p.spatial;
+  for (int64_t unit = begin; unit < end;) {
+    const int64_t n = unit / C, c = unit % C;
+    const int64_t channels = std::min(end - unit, C - c);
+    kern.normalize_channels_first(p.x_sample(n) + c * S, p.y_sample(n) + c * S,
+                                  channels, S, k.At(c), p.activation, stream,
+                                  nullptr);
+    unit += channels;
+  }
 }
 
 void RunBatchNormTraining(const simdnorm_context& ctx,

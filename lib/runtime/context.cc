@@ -24,6 +24,12 @@ std::unique_ptr<simdnorm_context> MakeContext() {
 
 simdnorm_status SetContextThreads(const char* function, simdnorm_context* ctx,
                                   int threads) {
+  if (ctx->runner != nullptr) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: the context has a parallel runner, whose max_concurrency "
+                "sets its threads (remove the runner first: NULL runner)",
+                function);
+  }
   if (threads < 0 || threads > SIMDNORM_MAX_THREADS) {
     return Fail(SIMDNORM_INVALID_ARGUMENT,
                 "%s: threads (%d) must be in [0, %d] (0 = all cores)", function,
@@ -71,6 +77,26 @@ simdnorm_status SetContextTarget(const char* function, simdnorm_context* ctx,
                 TargetName(target));
   }
   ctx->kernels = kernels;
+  return SIMDNORM_OK;
+}
+
+simdnorm_status SetContextRunner(const char* function, simdnorm_context* ctx,
+                                 simdnorm_parallel_runner runner,
+                                 void* user_data, int max_concurrency) {
+  if (runner == nullptr) {
+    ctx->runner = nullptr;
+    ctx->runner_data = nullptr;
+    return SetContextThreads(function, ctx, ctx->requested_threads);
+  }
+  if (max_concurrency < 1 || max_concurrency > SIMDNORM_MAX_THREADS) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: max_concurrency (%d) must be in [1, %d]", function,
+                max_concurrency, SIMDNORM_MAX_THREADS);
+  }
+  ctx->runner = runner;
+  ctx->runner_data = user_data;
+  ctx->concurrency = max_concurrency;
+  ctx->arena.reset();
   return SIMDNORM_OK;
 }
 

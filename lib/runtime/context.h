@@ -15,7 +15,11 @@ struct simdnorm_context {
   int requested_threads = 0;  // 0 = all cores
   int concurrency = 1;        // threads the ops may use, >= 1
   simdnorm::internal::KernelSet kernels;
-  std::unique_ptr<tbb::task_arena> arena;  // null when concurrency == 1
+  // oneTBB's threads; null when concurrency == 1 or with a runner.
+  std::unique_ptr<tbb::task_arena> arena;
+  // The runtime's parallel runner (null: oneTBB), and its argument.
+  simdnorm_parallel_runner runner = nullptr;
+  void* runner_data = nullptr;
   simdnorm::internal::TuningTable tuning;
   // Why tuning entries were skipped or the table may not fit (last load).
   std::string tuning_warnings;
@@ -34,6 +38,10 @@ simdnorm_status SetContextThreads(const char* function, simdnorm_context* ctx,
                                   int threads);
 simdnorm_status SetContextTarget(const char* function, simdnorm_context* ctx,
                                  const char* name);
+// See simdnorm_context_set_parallel_runner.
+simdnorm_status SetContextRunner(const char* function, simdnorm_context* ctx,
+                                 simdnorm_parallel_runner runner,
+                                 void* user_data, int max_concurrency);
 // Sets one kind of warnings and rebuilds ctx->warnings.
 void SetWarnings(simdnorm_context* ctx, std::string simdnorm_context::*kind,
                  std::string text);
