@@ -40,6 +40,9 @@ extern "C" {
 #define SIMDNORM_VERSION_MINOR 1
 #define SIMDNORM_VERSION_PATCH 0
 
+/* The eps every *_args_init sets (and the C++ wrapper's default). */
+#define SIMDNORM_DEFAULT_EPS 1e-5f
+
 /* Upper bound for simdnorm_context_set_threads. */
 #define SIMDNORM_MAX_THREADS 1024
 
@@ -179,7 +182,7 @@ typedef struct simdnorm_row_norm_args {
   int64_t cols;
   int64_t x_stride;
   int64_t y_stride;
-  float eps;                   /* >= 0 and finite; default 1e-5 */
+  float eps;                   /* >= 0 and finite; SIMDNORM_DEFAULT_EPS */
   const void* x;               /* required */
   void* y;                     /* required */
   const void* gamma;           /* [cols] or NULL (= 1) */
@@ -218,7 +221,8 @@ SIMDNORM_API simdnorm_status simdnorm_rms_norm_slice(
  * samples are x_batch_stride (y_batch_stride) elements apart, so x and y
  * may be views of larger tensors along N. Statistics per (n, g) over
  * (C / groups) * S values, biased variance; gamma/beta per channel.
- * InstanceNorm is groups == C (its entry point ignores `groups`). */
+ * InstanceNorm takes the same struct as simdnorm_instance_norm_args (below):
+ * one group per channel. */
 typedef struct simdnorm_group_norm_args {
   size_t struct_size;
   simdnorm_dtype dtype;
@@ -247,8 +251,15 @@ SIMDNORM_API void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args);
 
 SIMDNORM_API simdnorm_status simdnorm_group_norm(
     simdnorm_context* ctx, const simdnorm_group_norm_args* args);
+/* InstanceNorm: GroupNorm with one group per channel (groups == C). Its
+ * args are GroupNorm's, set up by their own init: `groups` is ignored (0),
+ * and mean/rstd, if given, are [N, C] (one statistic per channel of each
+ * sample, n * C + c). */
+typedef simdnorm_group_norm_args simdnorm_instance_norm_args;
+SIMDNORM_API void simdnorm_instance_norm_args_init(
+    simdnorm_instance_norm_args* args);
 SIMDNORM_API simdnorm_status simdnorm_instance_norm(
-    simdnorm_context* ctx, const simdnorm_group_norm_args* args);
+    simdnorm_context* ctx, const simdnorm_instance_norm_args* args);
 /* (n, g) units [unit_begin, unit_end), unit = n * groups + g, on the
  * caller's thread. */
 SIMDNORM_API simdnorm_status simdnorm_group_norm_slice(

@@ -150,7 +150,7 @@ void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args) {
   args->layout = SIMDNORM_NCHW;
   args->activation = SIMDNORM_ACT_NONE;
   args->spatial = 1;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
   args->momentum = 0.1f;
 }
 

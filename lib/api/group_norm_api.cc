@@ -113,7 +113,13 @@ void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args) {
   args->activation = SIMDNORM_ACT_NONE;
   args->spatial = 1;
   args->groups = 1;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
+}
+
+void simdnorm_instance_norm_args_init(simdnorm_instance_norm_args* args) {
+  if (args == nullptr) return;
+  simdnorm_group_norm_args_init(args);
+  args->groups = 0;  // ignored: one group per channel
 }
 
 simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
@@ -122,7 +128,7 @@ simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
 }
 
 simdnorm_status simdnorm_instance_norm(simdnorm_context* ctx,
-                                       const simdnorm_group_norm_args* args) {
+                                       const simdnorm_instance_norm_args* args) {
   return simdnorm::internal::GroupNorm(__func__, true, ctx, args, false, 0, 0);
 }
 

@@ -117,7 +117,7 @@ void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args) {
   *args = simdnorm_row_norm_args{};
   args->struct_size = sizeof(*args);
   args->dtype = SIMDNORM_F32;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
 }
 
 simdnorm_status simdnorm_layer_norm(simdnorm_context* ctx,
