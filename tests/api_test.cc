@@ -224,6 +224,22 @@ TEST(ApiTest, SliceBadRange) {
   EXPECT_TRUE(p.Untouched());
 }
 
+// The message of the last failure stays after later successes (the status
+// says whether a call failed, not the message).
+TEST(ApiTest, LastErrorOutlivesLaterSuccesses) {
+  RowProblem p;
+  p.args.cols = 0;
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_INVALID_ARGUMENT);
+  const std::string failure = simdnorm_last_error();
+  EXPECT_EQ(failure, "simdnorm_layer_norm: cols (0) must be > 0");
+  p.args.cols = 8;
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_OK);
+  simdnorm_context* ctx = nullptr;
+  ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
+  simdnorm_context_destroy(ctx);
+  EXPECT_EQ(simdnorm_last_error(), failure);
+}
+
 TEST(ApiTest, ZeroRowsNeedNoPointers) {
   simdnorm_row_norm_args args;
   simdnorm_row_norm_args_init(&args);
