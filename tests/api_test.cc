@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -105,7 +106,7 @@ TEST(ApiTest, RowNormBadInput) {
     {
       RowProblem p;
       p.args.sum_out = p.x.data();
-      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "sum_out needs a residual");
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "sum_out needs a residual or residual_bias input");
     }
   }
   {
@@ -223,6 +224,22 @@ TEST(ApiTest, SliceBadRange) {
   EXPECT_TRUE(p.Untouched());
 }
 
+// The message of the last failure stays after later successes (the status
+// says whether a call failed, not the message).
+TEST(ApiTest, LastErrorOutlivesLaterSuccesses) {
+  RowProblem p;
+  p.args.cols = 0;
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_INVALID_ARGUMENT);
+  const std::string failure = simdnorm_last_error();
+  EXPECT_EQ(failure, "simdnorm_layer_norm: cols (0) must be > 0");
+  p.args.cols = 8;
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_OK);
+  simdnorm_context* ctx = nullptr;
+  ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
+  simdnorm_context_destroy(ctx);
+  EXPECT_EQ(simdnorm_last_error(), failure);
+}
+
 TEST(ApiTest, ZeroRowsNeedNoPointers) {
   simdnorm_row_norm_args args;
   simdnorm_row_norm_args_init(&args);
@@ -238,7 +255,11 @@ TEST(ApiTest, ContextThreads) {
   EXPECT_EQ(simdnorm_context_set_threads(ctx, 1), SIMDNORM_OK);
   EXPECT_EQ(simdnorm_context_threads(ctx), 1);
   EXPECT_EQ(simdnorm_context_set_threads(ctx, -1), SIMDNORM_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(simdnorm_last_error()).find("threads (-1)"), std::string::npos);
+  EXPECT_NE(std::string(simdnorm_last_error())
+                .find("simdnorm_context_set_threads: threads (-1) must be in "
+                      "[0, 1024]"),
+            std::string::npos)
+      << simdnorm_last_error();
   EXPECT_EQ(simdnorm_context_set_threads(ctx, SIMDNORM_MAX_THREADS + 1),
             SIMDNORM_INVALID_ARGUMENT);
   EXPECT_EQ(simdnorm_context_threads(ctx), 1) << "failed call changed the context";
@@ -260,7 +281,24 @@ TEST(ApiTest, ContextTargets) {
   ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
   EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
   EXPECT_EQ(simdnorm_context_set_target(ctx, "NO_SUCH_ISA"), SIMDNORM_UNSUPPORTED);
-  EXPECT_NE(std::string(simdnorm_last_error()).find("not compiled"), std::string::npos);
+  {
+    // The message names the function and lists every accepted name.
+    const std::string message = simdnorm_last_error();
+    EXPECT_EQ(
+        message.rfind(
+            "simdnorm_context_set_target: target \"NO_SUCH_ISA\" "
+            "is not compiled into simdnorm (accepted, in any case: best, ",
+            0),
+        0u)
+        << message;
+    for (const std::string& t : SplitList(simdnorm_compiled_targets())) {
+      EXPECT_NE(message.find(", " + t), std::string::npos)
+          << t << ": " << message;
+    }
+#if defined(__x86_64__)
+    EXPECT_NE(message.find("AVX3 (or AVX512)"), std::string::npos) << message;
+#endif
+  }
   // A target of the other architecture is never compiled in.
 #if defined(__x86_64__) || defined(__i386__)
   EXPECT_EQ(simdnorm_context_set_target(ctx, "NEON"), SIMDNORM_UNSUPPORTED);
@@ -275,7 +313,31 @@ TEST(ApiTest, ContextTargets) {
   }
   EXPECT_EQ(simdnorm_context_set_target(ctx, "best"), SIMDNORM_OK);
   EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
+  // Names in any case; AVX512 is AVX3.
+  for (const std::string& t : SupportedTargetNames()) {
+    std::string lower = t;
+    for (char& c : lower) c = static_cast<char>(std::tolower(c));
+    EXPECT_EQ(simdnorm_context_set_target(ctx, lower.c_str()), SIMDNORM_OK)
+        << lower;
+    EXPECT_EQ(std::string(simdnorm_context_target(ctx)), t);
+    if (t == "AVX3") {
+      for (const char* alias : {"AVX512", "avx512", "Avx512"}) {
+        ASSERT_EQ(simdnorm_context_set_target(ctx, "SSE4"), SIMDNORM_OK);
+        EXPECT_EQ(simdnorm_context_set_target(ctx, alias), SIMDNORM_OK)
+            << alias;
+        EXPECT_EQ(std::string(simdnorm_context_target(ctx)), "AVX3") << alias;
+      }
+    }
+  }
+  EXPECT_EQ(simdnorm_context_set_target(ctx, "BEST"), SIMDNORM_OK);
+  EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
   simdnorm_context_destroy(ctx);
+  EXPECT_EQ(simdnorm_context_set_target(nullptr, "AVX2"),
+            SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdnorm_last_error())
+                .find("simdnorm_context_set_target: ctx is null"),
+            std::string::npos)
+      << simdnorm_last_error();
 }
 
 // Compiled targets the CPU cannot run are rejected, not run into SIGILL.
@@ -290,8 +352,12 @@ TEST(ApiTest, CompiledButUnsupportedTargetIsAnError) {
     const simdnorm_status status = simdnorm_context_set_target(ctx, t.c_str());
     EXPECT_EQ(status, runnable ? SIMDNORM_OK : SIMDNORM_UNSUPPORTED) << t;
     if (!runnable) {
-      EXPECT_NE(std::string(simdnorm_last_error()).find("not supported by this CPU"),
-                std::string::npos);
+      EXPECT_NE(std::string(simdnorm_last_error())
+                    .find("simdnorm_context_set_target: target \"" + t +
+                          "\" is not supported by this CPU (supported: " +
+                          simdnorm_supported_targets() + ")"),
+                std::string::npos)
+          << simdnorm_last_error();
     }
   }
   simdnorm_context_destroy(ctx);

@@ -372,6 +372,9 @@ std::vector<BrokenFile> BrokenFiles() {
                 std::string(17, '{') + std::string(17, '}') + "}";
        },
        "nested more than 16 deep"},
+      {"too_large",
+       [](const json& f) { return f.dump() + std::string(17 << 20, ' '); },
+       "larger than a tuning file can be (16 MiB)"},
       {"entry_not_object",
        [](const json& f) {
          return WithChange(f, [](json& j) { j["entries"].push_back("x"); });
@@ -394,12 +397,31 @@ TEST(TuningTest, MalformedFilesFailAndKeepThePreviousTable) {
   for (const BrokenFile& broken : BrokenFiles()) {
     SCOPED_TRACE(broken.name);
     const std::string path = TempPath(broken.name);
-    WriteText(path, broken.text(valid));
+    const std::string text = broken.text(valid);
+    WriteText(path, text);
     for (simdnorm::Context* ctx : {&tuned_ctx, &fresh}) {
+      // From the file, and from the same bytes in memory: one parser.
       EXPECT_EQ(simdnorm_context_load_tuning(ctx->get(), path.c_str()),
                 SIMDNORM_TUNING_ERROR);
-      const std::string message = simdnorm_last_error();
-      EXPECT_NE(message.find(path), std::string::npos) << message;
+      std::string message = simdnorm_last_error();
+      EXPECT_EQ(
+          message.rfind(
+              "simdnorm_context_load_tuning: tuning file " + path + ": ", 0),
+          0u)
+          << message;
+      EXPECT_NE(message.find(broken.message_part), std::string::npos)
+          << "message \"" << message << "\" lacks \"" << broken.message_part
+          << "\"";
+      EXPECT_EQ(simdnorm_context_load_tuning_from_memory(
+                    ctx->get(), text.data(), text.size()),
+                SIMDNORM_TUNING_ERROR);
+      message = simdnorm_last_error();
+      EXPECT_EQ(message.rfind("simdnorm_context_load_tuning_from_memory: "
+                              "tuning data (" +
+                                  std::to_string(text.size()) + " bytes): ",
+                              0),
+                0u)
+          << message;
       EXPECT_NE(message.find(broken.message_part), std::string::npos)
           << "message \"" << message << "\" lacks \"" << broken.message_part
           << "\"";
@@ -413,6 +435,100 @@ TEST(TuningTest, MalformedFilesFailAndKeepThePreviousTable) {
   EXPECT_NE(std::string(simdnorm_last_error()).find("cannot open"),
             std::string::npos);
   std::remove(valid_path.c_str());
+}
+
+// A table embedded in the runtime's binary loads like the file.
+TEST(TuningTest, LoadsFromMemory) {
+  const std::string text = SavedTable("memory").dump(2);
+  simdnorm::Context ctx;
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), text.data(),
+                                                     text.size()),
+            SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(ctx), Tuned()));
+  EXPECT_EQ(ctx.tuning_warnings(), "");
+  // Not NUL-terminated: only `size` bytes are read.
+  std::string padded = text + "garbage";
+  simdnorm::Context other;
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(other.get(), padded.data(),
+                                                     text.size()),
+            SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(other), Tuned()));
+
+  simdnorm::Context fresh;
+  EXPECT_EQ(simdnorm_context_load_tuning_from_memory(fresh.get(), nullptr, 4),
+            SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdnorm_last_error())
+                .find("simdnorm_context_load_tuning_from_memory: data is null"),
+            std::string::npos)
+      << simdnorm_last_error();
+  EXPECT_EQ(simdnorm_context_load_tuning_from_memory(nullptr, text.data(),
+                                                     text.size()),
+            SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdnorm_last_error())
+                .find("simdnorm_context_load_tuning_from_memory: ctx is null"),
+            std::string::npos)
+      << simdnorm_last_error();
+  EXPECT_EQ(
+      simdnorm_context_load_tuning_from_memory(fresh.get(), text.data(), 0),
+      SIMDNORM_TUNING_ERROR);
+  EXPECT_NE(
+      std::string(simdnorm_last_error()).find("(0 bytes): not valid JSON"),
+      std::string::npos)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(fresh), Defaults()));
+  EXPECT_EQ(simdnorm_context_load_tuning(nullptr, "x.json"),
+            SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdnorm_last_error())
+                .find("simdnorm_context_load_tuning: ctx is null"),
+            std::string::npos)
+      << simdnorm_last_error();
+}
+
+// A table tuned with another thread count is used, and the caller can read
+// that it may not fit.
+TEST(TuningTest, OtherThreadCountIsAWarning) {
+  json file = SavedTable("threads");
+  simdnorm::Context ctx(1);
+  file["threads"] = 7;
+  const std::string text = file.dump();
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), text.data(),
+                                                     text.size()),
+            SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(ctx), Tuned()));
+  const std::string warnings = ctx.tuning_warnings();
+  EXPECT_NE(warnings.find("tuned with 7 threads, this context runs 1"),
+            std::string::npos)
+      << warnings;
+  EXPECT_NE(warnings.find("simdnorm-tune --threads 1"), std::string::npos)
+      << warnings;
+  EXPECT_EQ(std::string(simdnorm_context_warnings(ctx.get())), warnings);
+  // The same thread count (or none recorded) is no warning.
+  file["threads"] = 1;
+  std::string same = file.dump();
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), same.data(),
+                                                     same.size()),
+            SIMDNORM_OK);
+  EXPECT_EQ(ctx.tuning_warnings(), "");
+  file.erase("threads");
+  same = file.dump();
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), same.data(),
+                                                     same.size()),
+            SIMDNORM_OK);
+  EXPECT_EQ(ctx.tuning_warnings(), "");
+}
+
+TEST(TuningTest, SaveFailureNamesTheFunction) {
+  simdnorm::Context ctx;
+  EXPECT_EQ(simdnorm_context_save_tuning(ctx.get(), "/nonexistent/dir/t.json"),
+            SIMDNORM_TUNING_ERROR);
+  EXPECT_NE(std::string(simdnorm_last_error())
+                .find("simdnorm_context_save_tuning: cannot write tuning file "
+                      "/nonexistent/dir/t.json"),
+            std::string::npos)
+      << simdnorm_last_error();
 }
 
 // Brackets inside strings are text, not nesting.
@@ -591,14 +707,22 @@ TEST(TuningEnvChild, DefaultContextFollowsSimdnormTuning) {
   simdnorm_tile_params_init(&p);
   const simdnorm_status status = simdnorm_context_get_tile_params(
       nullptr, SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW, kRowUnit, &p);
+  ASSERT_EQ(status, SIMDNORM_OK) << simdnorm_last_error();
+  const std::string warnings = simdnorm_context_tuning_warnings(nullptr);
   if (std::string(expect) == "tuned") {
-    ASSERT_EQ(status, SIMDNORM_OK) << simdnorm_last_error();
     EXPECT_TRUE(SameParams(p, Tuned()));
+    EXPECT_EQ(warnings, "");
   } else {
-    EXPECT_EQ(status, SIMDNORM_TUNING_ERROR);
-    EXPECT_NE(std::string(simdnorm_last_error()).find("SIMDNORM_TUNING"),
-              std::string::npos)
-        << simdnorm_last_error();
+    // A file it cannot load leaves the built-in parameters, with a warning
+    // for the caller to read; the context works.
+    EXPECT_TRUE(SameParams(p, Defaults()));
+    EXPECT_NE(warnings.find("SIMDNORM_TUNING: tuning file"), std::string::npos)
+        << warnings;
+    EXPECT_NE(warnings.find("built-in parameters"), std::string::npos)
+        << warnings;
+    EXPECT_EQ(std::string(simdnorm_context_warnings(nullptr)), warnings);
+    EXPECT_EQ(std::string(simdnorm_context_target(nullptr)),
+              simdnorm_best_target());
   }
 }
 

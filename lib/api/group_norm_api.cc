@@ -14,8 +14,9 @@ namespace {
 simdnorm_status ValidateGroupNorm(const char* op, bool instance,
                                   const simdnorm_group_norm_args* args,
                                   GroupNormProblem* p) {
-  SIMDNORM_CHECK(CheckRequired(op, "args", args));
-  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  simdnorm_group_norm_args filled;
+  SIMDNORM_CHECK(ReadArgs(op, kGroupNormArgsSize_0_1_0,
+                          &simdnorm_group_norm_args_init, &args, &filled));
   SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
@@ -35,6 +36,8 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
     }
   }
   SIMDNORM_CHECK(CheckEps(op, args->eps));
+  SIMDNORM_CHECK(
+      ResolveBatchStrides(op, *args, &p->x_batch_stride, &p->y_batch_stride));
   SIMDNORM_CHECK(CheckParamCount(op, args->param_count, C,
                                  args->gamma != nullptr ||
                                      args->beta != nullptr));
@@ -51,13 +54,15 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
   SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
 
-  const int64_t elems = args->batch * C * args->spatial;
-  const int64_t units = args->batch * groups;
+  const int64_t N = args->batch, sample = C * args->spatial;
+  const int64_t units = N * groups;
   const Operand operands[] = {
-      {"x", VectorRange(args->x, elems), true, false, true},
+      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride), true, false,
+       true},
       {"gamma", VectorRange(args->gamma, C), true, false, false},
       {"beta", VectorRange(args->beta, C), true, false, false},
-      {"y", VectorRange(args->y, elems), false, true, true},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride), false, true,
+       true},
       {"mean", VectorRange(args->mean, units), false, true, false},
       {"rstd", VectorRange(args->rstd, units), false, true, false},
   };
@@ -108,7 +113,13 @@ void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args) {
   args->activation = SIMDNORM_ACT_NONE;
   args->spatial = 1;
   args->groups = 1;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
+}
+
+void simdnorm_instance_norm_args_init(simdnorm_instance_norm_args* args) {
+  if (args == nullptr) return;
+  simdnorm_group_norm_args_init(args);
+  args->groups = 0;  // ignored: one group per channel
 }
 
 simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
@@ -117,7 +128,7 @@ simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
 }
 
 simdnorm_status simdnorm_instance_norm(simdnorm_context* ctx,
-                                       const simdnorm_group_norm_args* args) {
+                                       const simdnorm_instance_norm_args* args) {
   return simdnorm::internal::GroupNorm(__func__, true, ctx, args, false, 0, 0);
 }
 

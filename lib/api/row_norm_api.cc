@@ -2,6 +2,7 @@
 #include "api/error.h"
 #include "api/op_call.h"
 #include "api/validate.h"
+#include "ops/row_bias.h"
 #include "ops/row_norm.h"
 #include "simdnorm/simdnorm.h"
 
@@ -12,8 +13,9 @@ namespace {
 simdnorm_status ValidateRowNorm(const char* op, bool rms,
                                 const simdnorm_row_norm_args* args,
                                 RowNormProblem* p) {
-  SIMDNORM_CHECK(CheckRequired(op, "args", args));
-  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  simdnorm_row_norm_args filled;
+  SIMDNORM_CHECK(ReadArgs(op, kRowNormArgsSize_0_1_0,
+                          &simdnorm_row_norm_args_init, &args, &filled));
   SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   if (args->rows < 0) {
     return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: rows (%lld) must be >= 0", op,
@@ -43,9 +45,10 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
     return Fail(SIMDNORM_INVALID_ARGUMENT,
                 "%s: RMSNorm has no mean output (mean must be null)", op);
   }
-  if (args->sum_out != nullptr && args->residual == nullptr) {
+  if (args->sum_out != nullptr && args->residual == nullptr &&
+      args->residual_bias == nullptr) {
     return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: sum_out needs a residual input", op);
+                "%s: sum_out needs a residual or residual_bias input", op);
   }
   if (rows == 0) return SIMDNORM_OK;  // nothing to read or write
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
@@ -53,9 +56,10 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
 
   const Operand operands[] = {
       {"x", MatrixRange(args->x, rows, cols, p->x_stride), true, false, true},
-      {"residual",
-       MatrixRange(args->residual, rows, cols, p->residual_stride), true,
-       false, true},
+      {"residual", MatrixRange(args->residual, rows, cols, p->residual_stride),
+       true, false, true},
+      {"residual_bias", VectorRange(args->residual_bias, cols), true, false,
+       false},
       {"gamma", VectorRange(args->gamma, cols), true, false, false},
       {"beta", VectorRange(args->beta, cols), true, false, false},
       {"y", MatrixRange(args->y, rows, cols, p->y_stride), false, true, true},
@@ -72,6 +76,7 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->gamma = static_cast<const float*>(args->gamma);
   p->beta = static_cast<const float*>(args->beta);
   p->residual = static_cast<const float*>(args->residual);
+  p->residual_bias = static_cast<const float*>(args->residual_bias);
   p->sum_out = static_cast<float*>(args->sum_out);
   p->mean = args->mean;
   p->rstd = args->rstd;
@@ -90,7 +95,10 @@ simdnorm_status RowNorm(const char* op, bool rms, simdnorm_context* ctx,
       },
       [&](const simdnorm_context& c, const RowNormProblem& p) {
         if (p.rows == 0) return SIMDNORM_OK;
-        if (slice) {
+        if (p.residual_bias != nullptr) {
+          RunRowNormWithBias(c, p, slice ? begin : 0, slice ? end : p.rows,
+                             !slice);
+        } else if (slice) {
           RunRowNormSlice(c, p, begin, end);
         } else {
           RunRowNorm(c, p);
@@ -109,7 +117,7 @@ void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args) {
   *args = simdnorm_row_norm_args{};
   args->struct_size = sizeof(*args);
   args->dtype = SIMDNORM_F32;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
 }
 
 simdnorm_status simdnorm_layer_norm(simdnorm_context* ctx,

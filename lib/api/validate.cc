@@ -38,12 +38,12 @@ simdnorm_status CheckAliasing(const char* op, const Operand* operands,
 
 simdnorm_status ResolveRowStride(const char* op, const char* name,
                                  int64_t stride, int64_t rows, int64_t cols,
-                                 int64_t* out) {
+                                 int64_t* out, const char* cols_name) {
   const int64_t resolved = stride == 0 ? cols : stride;
   if (resolved < cols) {
     return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: %s (%lld) must be >= cols (%lld), or 0 for dense rows",
-                op, name, static_cast<long long>(stride),
+                "%s: %s (%lld) must be >= %s (%lld), or 0 for dense", op, name,
+                static_cast<long long>(stride), cols_name,
                 static_cast<long long>(cols));
   }
   // (rows - 1) * resolved + cols <= kMaxTensorElements, without overflow.
@@ -64,12 +64,13 @@ simdnorm_status CheckEps(const char* op, float eps) {
               static_cast<double>(eps));
 }
 
-simdnorm_status CheckStructSize(const char* op, size_t got, size_t want) {
-  if (got == want) return SIMDNORM_OK;
+simdnorm_status CheckStructSize(const char* op, size_t got, size_t oldest,
+                                size_t newest) {
+  if (got >= oldest && got <= newest) return SIMDNORM_OK;
   return Fail(SIMDNORM_INVALID_ARGUMENT,
-              "%s: args.struct_size is %zu, expected %zu (initialize the "
-              "arguments with their *_args_init function)",
-              op, got, want);
+              "%s: args.struct_size is %zu, expected %zu to %zu (initialize "
+              "the arguments with their *_args_init function)",
+              op, got, oldest, newest);
 }
 
 simdnorm_status CheckDtypeF32(const char* op, int dtype) {

@@ -76,13 +76,49 @@ simdnorm_status CheckAliasing(const char* op,
 }
 
 // stride (0 = cols) resolved into *out; it must be >= cols and the
-// [rows, cols] view must span at most kMaxTensorElements.
+// [rows, cols] view must span at most kMaxTensorElements. `cols_name` says
+// what cols is in messages ("cols", "channels * spatial").
 simdnorm_status ResolveRowStride(const char* op, const char* name,
                                  int64_t stride, int64_t rows, int64_t cols,
-                                 int64_t* out);
+                                 int64_t* out, const char* cols_name = "cols");
 
 simdnorm_status CheckEps(const char* op, float eps);
-simdnorm_status CheckStructSize(const char* op, size_t got, size_t want);
+simdnorm_status CheckRequired(const char* op, const char* name, const void* p);
+// got within [oldest, newest].
+simdnorm_status CheckStructSize(const char* op, size_t got, size_t oldest,
+                                size_t newest);
+
+// struct_size of each args struct in 0.1.0, the oldest ReadArgs accepts:
+// the offset of the first field appended since.
+constexpr size_t kRowNormArgsSize_0_1_0 =
+    offsetof(simdnorm_row_norm_args, residual_bias);
+constexpr size_t kGroupNormArgsSize_0_1_0 =
+    offsetof(simdnorm_group_norm_args, x_batch_stride);
+constexpr size_t kBatchNormArgsSize_0_1_0 =
+    offsetof(simdnorm_batch_norm_args, x_batch_stride);
+
+// The caller's args as this version reads them. Fields are only ever
+// appended to an args struct, each 8 bytes wide, so struct_size may be any
+// size from the oldest version's (`oldest`, the offset of the first field
+// appended since) up to sizeof(Args): fields that lie wholly beyond it
+// take the values `init` gives them (their defaults). *args is pointed at
+// `storage` when they must be filled in, and left alone otherwise (a
+// caller of this version costs no copy).
+template <class Args>
+simdnorm_status ReadArgs(const char* op, size_t oldest, void (*init)(Args*),
+                         const Args** args, Args* storage) {
+  static_assert(alignof(Args) == 8 && sizeof(Args) % 8 == 0,
+                "args structs grow by whole 8-byte fields");
+  const Args* given = *args;
+  SIMDNORM_CHECK(CheckRequired(op, "args", given));
+  SIMDNORM_CHECK(CheckStructSize(op, given->struct_size, oldest, sizeof(Args)));
+  if (given->struct_size == sizeof(Args)) return SIMDNORM_OK;
+  init(storage);
+  std::memcpy(static_cast<void*>(storage), given,
+              given->struct_size / alignof(Args) * alignof(Args));
+  *args = storage;
+  return SIMDNORM_OK;
+}
 // The integer in an enum field of a caller's struct. A C caller may store
 // any int there; loading it as the C++ enum type would be undefined
 // behaviour for values outside the enumerators' range.
@@ -94,8 +130,6 @@ int RawEnumValue(const Enum& field) {
 }
 
 simdnorm_status CheckDtypeF32(const char* op, int dtype);
-simdnorm_status CheckRequired(const char* op, const char* name,
-                              const void* p);
 // A slice call's [begin, end) must lie within [0, count] ("row", "unit").
 simdnorm_status CheckSliceRange(const char* op, const char* unit,
                                 int64_t begin, int64_t end, int64_t count);
