@@ -276,7 +276,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     set.base = p.x;
     set.spans = p.batch;
     set.span_len = p.spatial;
-    set.span_stride = C * p.spatial;
+    set.span_stride = p.x_batch_stride;
     InterleavedSpanSetStats(ctx, set, C, t.block_elems, p.eps, parallel,
                             stats);
     for (int64_t c = 0; c < C; ++c) {
