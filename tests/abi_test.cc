@@ -14,6 +14,7 @@
 
 #include "reference.h"
 #include "simdnorm/simdnorm.hpp"
+#include "target_harness.h"
 
 namespace simdnorm_test {
 namespace {
@@ -66,13 +67,10 @@ void Expect(const Op& op, const SizedArgs<Args>& sized, size_t size,
     EXPECT_EQ(*y, want);
     return;
   }
-  EXPECT_EQ(status, SIMDNORM_INVALID_ARGUMENT);
-  const std::string message = "args.struct_size is " + std::to_string(size) +
-                              ", expected " + std::to_string(oldest) + " to " +
-                              std::to_string(sizeof(Args));
-  EXPECT_NE(std::string(simdnorm_last_error()).find(message),
-            std::string::npos)
-      << simdnorm_last_error();
+  EXPECT_TRUE(FailedWith(status, SIMDNORM_INVALID_ARGUMENT,
+                         "args.struct_size is " + std::to_string(size) +
+                             ", expected " + std::to_string(oldest) + " to " +
+                             std::to_string(sizeof(Args))));
   for (float v : *y) ASSERT_EQ(v, kUntouched) << "y written on error";
 }
 

@@ -36,7 +36,7 @@ class AlignmentTest : public TargetTest {
     simdnorm::Context c = ctx_threads(threads);
     simdnorm::TileParams params;
     params.stream_bytes = stream_bytes;
-    c.set_tile_params(PublicOp(k.op), k.layout, UnitElems(k), &params);
+    c.set_tile_params(k.op, k.layout, UnitElems(k), &params);
     return c;
   }
 
@@ -68,7 +68,7 @@ class AlignmentTest : public TargetTest {
 };
 
 TEST_P(AlignmentTest, RowNorms) {
-  for (Op kind : {Op::kLayerNorm, Op::kRmsNorm}) {
+  for (simdnorm_op kind : {SIMDNORM_OP_LAYER_NORM, SIMDNORM_OP_RMS_NORM}) {
     for (int64_t cols : {1, 7, 15, 16, 17, 64, 131, 768, 4099}) {
       ExpectSameBitsAtEveryOffset({kind, SIMDNORM_NCHW, 5, cols, 1, 1});
     }
@@ -81,14 +81,17 @@ TEST_P(AlignmentTest, GroupAndInstanceNorm) {
                            {20, 7}, {20, 100}, {64, 49}, {24, 37}}) {
       const int64_t c = cs.first, s = cs.second;
       const int64_t groups = c % 4 == 0 ? 4 : 1;
-      ExpectSameBitsAtEveryOffset({Op::kGroupNorm, layout, 2, c, s, groups});
-      ExpectSameBitsAtEveryOffset({Op::kInstanceNorm, layout, 2, c, s, c});
+      ExpectSameBitsAtEveryOffset(
+          {SIMDNORM_OP_GROUP_NORM, layout, 2, c, s, groups});
+      ExpectSameBitsAtEveryOffset(
+          {SIMDNORM_OP_INSTANCE_NORM, layout, 2, c, s, c});
     }
   }
 }
 
 TEST_P(AlignmentTest, BatchNorm) {
-  for (Op kind : {Op::kBatchNormInference, Op::kBatchNormTraining}) {
+  for (simdnorm_op kind :
+       {SIMDNORM_OP_BATCH_NORM_INFERENCE, SIMDNORM_OP_BATCH_NORM_TRAINING}) {
     for (simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
       for (const auto& cs : {std::pair<int64_t, int64_t>{3, 49},
                              {20, 7}, {64, 1}, {17, 100}, {64, 49}}) {

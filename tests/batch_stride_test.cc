@@ -17,15 +17,10 @@ class BatchStrideTest : public TargetTest {
  protected:
   // A context on this target whose entry for k cuts the work small, so
   // that even these shapes take the parallel and split paths.
-  simdnorm::Context SmallTiles(const OpShape& k, int threads) const {
+  simdnorm::Context SmallTileContext(const OpShape& k, int threads) const {
     simdnorm::Context c = ctx_threads(threads);
-    simdnorm::TileParams params;
-    params.inline_bytes = 1;
-    params.task_bytes = 4096;
-    params.chunk_elems = 1024;
-    params.split_elems = 1024;
-    params.spatial_tile = 8;
-    c.set_tile_params(PublicOp(k.op), k.layout, UnitElems(k), &params);
+    const simdnorm::TileParams params = simdnorm_test::SmallTiles();
+    c.set_tile_params(k.op, k.layout, UnitElems(k), &params);
     return c;
   }
 };
@@ -46,17 +41,17 @@ TEST_P(BatchStrideTest, StridedViewsGiveTheDenseBits) {
   strided[3].y_misalign = 3;
   strided[4].x_gap = 7;
   strided[4].in_place = true;
-  for (const Op op : kChannelOps) {
+  for (const simdnorm_op op : kChannelOps) {
     for (const simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
       for (const Dims& d : dims) {
-        const int64_t groups = op == Op::kGroupNorm      ? d.groups
-                               : op == Op::kInstanceNorm ? d.c
-                                                         : 1;
+        const int64_t groups = op == SIMDNORM_OP_GROUP_NORM      ? d.groups
+                               : op == SIMDNORM_OP_INSTANCE_NORM ? d.c
+                                                                 : 1;
         const OpShape k{op, layout, d.n, d.c, d.s, groups};
         for (const int threads : {1, 2}) {
           SCOPED_TRACE(Describe(k) + ", " + std::to_string(threads) +
                        " threads");
-          const simdnorm::Context c = SmallTiles(k, threads);
+          const simdnorm::Context c = SmallTileContext(k, threads);
           const std::vector<float> want = RunOp(k, c);
           for (const Placement& p : strided) {
             const std::vector<float> got = RunOp(k, c, p);

@@ -18,6 +18,24 @@ int64_t Extent(int64_t count, int64_t sample, int64_t stride) {
   return count == 0 ? 0 : (count - 1) * stride + sample;
 }
 
+// The fields GroupNorm and BatchNorm args share.
+template <class Args>
+void SetChannelArgs(const OpShape& k, simdnorm_activation act, const float* x,
+                    float* y, int64_t x_batch_stride, int64_t y_batch_stride,
+                    const float* gamma, const float* beta, Args* a) {
+  a->layout = k.layout;
+  a->activation = act;
+  a->batch = k.n;
+  a->channels = k.c;
+  a->spatial = k.s;
+  a->x = x;
+  a->y = y;
+  a->x_batch_stride = x_batch_stride;
+  a->y_batch_stride = y_batch_stride;
+  a->gamma = gamma;
+  a->beta = beta;
+}
+
 }  // namespace
 
 std::string Describe(const OpShape& k) {
@@ -30,25 +48,25 @@ std::string Describe(const OpShape& k) {
          std::to_string(k.s) + " G" + std::to_string(k.groups);
 }
 
-simdnorm_op PublicOp(Op op) {
-  switch (op) {
-    case Op::kLayerNorm: return SIMDNORM_OP_LAYER_NORM;
-    case Op::kRmsNorm: return SIMDNORM_OP_RMS_NORM;
-    case Op::kGroupNorm: return SIMDNORM_OP_GROUP_NORM;
-    case Op::kInstanceNorm: return SIMDNORM_OP_INSTANCE_NORM;
-    case Op::kBatchNormInference: return SIMDNORM_OP_BATCH_NORM_INFERENCE;
-    case Op::kBatchNormTraining: break;
-  }
-  return SIMDNORM_OP_BATCH_NORM_TRAINING;
+bool IsRowNorm(simdnorm_op op) {
+  return op == SIMDNORM_OP_LAYER_NORM || op == SIMDNORM_OP_RMS_NORM;
 }
-
-bool IsRowNorm(Op op) { return op == Op::kLayerNorm || op == Op::kRmsNorm; }
 
 int64_t UnitElems(const OpShape& k) {
   if (IsRowNorm(k.op)) return k.c;
-  if (k.op == Op::kGroupNorm) return k.c / k.groups * k.s;
-  if (k.op == Op::kInstanceNorm) return k.s;
+  if (k.op == SIMDNORM_OP_GROUP_NORM) return k.c / k.groups * k.s;
+  if (k.op == SIMDNORM_OP_INSTANCE_NORM) return k.s;
   return k.n * k.s;
+}
+
+simdnorm::TileParams SmallTiles() {
+  simdnorm::TileParams p;
+  p.inline_bytes = 1;
+  p.task_bytes = 4096;
+  p.chunk_elems = 1024;
+  p.split_elems = 1024;
+  p.spatial_tile = 8;
+  return p;
 }
 
 std::vector<float> RunOp(const OpShape& k, const simdnorm::Context& c,
@@ -87,30 +105,22 @@ std::vector<float> RunOp(const OpShape& k, const simdnorm::Context& c,
     a.y_stride = y_stride_arg;
     a.gamma = gamma.data();
     a.rstd = stats.data();
-    if (k.op == Op::kLayerNorm) {
+    if (k.op == SIMDNORM_OP_LAYER_NORM) {
       a.beta = beta.data();
       a.mean = stats.data() + k.n;
       simdnorm::LayerNorm(a, &c);
     } else {
       simdnorm::RmsNorm(a, &c);
     }
-  } else if (k.op == Op::kGroupNorm || k.op == Op::kInstanceNorm) {
+  } else if (k.op == SIMDNORM_OP_GROUP_NORM ||
+             k.op == SIMDNORM_OP_INSTANCE_NORM) {
     simdnorm::GroupNormArgs a;
-    a.layout = k.layout;
-    a.activation = SIMDNORM_ACT_SILU;
-    a.batch = k.n;
-    a.channels = k.c;
-    a.spatial = k.s;
+    SetChannelArgs(k, SIMDNORM_ACT_SILU, x.data(), out, x_stride_arg,
+                   y_stride_arg, gamma.data(), beta.data(), &a);
     a.groups = k.groups;
-    a.x = x.data();
-    a.y = out;
-    a.x_batch_stride = x_stride_arg;
-    a.y_batch_stride = y_stride_arg;
-    a.gamma = gamma.data();
-    a.beta = beta.data();
     a.mean = stats.data();
     a.rstd = stats.data() + k.n * k.c;
-    if (k.op == Op::kGroupNorm) {
+    if (k.op == SIMDNORM_OP_GROUP_NORM) {
       simdnorm::GroupNorm(a, &c);
     } else {
       simdnorm::InstanceNorm(a, &c);
@@ -119,20 +129,11 @@ std::vector<float> RunOp(const OpShape& k, const simdnorm::Context& c,
     std::vector<float> running(2 * static_cast<size_t>(k.c), 0.5f);
     for (int64_t i = 0; i < k.c; ++i) running[k.c + i] = 2.0f + 0.01f * i;
     simdnorm::BatchNormArgs a;
-    a.layout = k.layout;
-    a.activation = SIMDNORM_ACT_RELU;
-    a.batch = k.n;
-    a.channels = k.c;
-    a.spatial = k.s;
-    a.x = x.data();
-    a.y = out;
-    a.x_batch_stride = x_stride_arg;
-    a.y_batch_stride = y_stride_arg;
-    a.gamma = gamma.data();
-    a.beta = beta.data();
+    SetChannelArgs(k, SIMDNORM_ACT_RELU, x.data(), out, x_stride_arg,
+                   y_stride_arg, gamma.data(), beta.data(), &a);
     a.running_mean = running.data();
     a.running_var = running.data() + k.c;
-    if (k.op == Op::kBatchNormTraining) {
+    if (k.op == SIMDNORM_OP_BATCH_NORM_TRAINING) {
       a.update_running_stats = 1;
       a.batch_mean = stats.data();
       a.batch_rstd = stats.data() + k.c;

@@ -14,30 +14,25 @@
 
 namespace simdnorm_test {
 
-enum class Op {
-  kLayerNorm,
-  kRmsNorm,
-  kGroupNorm,
-  kInstanceNorm,
-  kBatchNormInference,
-  kBatchNormTraining
-};
-constexpr Op kChannelOps[] = {Op::kGroupNorm, Op::kInstanceNorm,
-                              Op::kBatchNormInference,
-                              Op::kBatchNormTraining};
+constexpr simdnorm_op kChannelOps[] = {
+    SIMDNORM_OP_GROUP_NORM, SIMDNORM_OP_INSTANCE_NORM,
+    SIMDNORM_OP_BATCH_NORM_INFERENCE, SIMDNORM_OP_BATCH_NORM_TRAINING};
 
 // One problem. Row norms: rows = n, cols = c (layout, s and groups unused).
 struct OpShape {
-  Op op;
+  simdnorm_op op;
   simdnorm_layout layout;
   int64_t n, c, s, groups;
 };
 
 std::string Describe(const OpShape& k);
-simdnorm_op PublicOp(Op op);
-bool IsRowNorm(Op op);
+bool IsRowNorm(simdnorm_op op);
 // Elements of one unit of the op's tuning bucket (see simdnorm_tile_params).
 int64_t UnitElems(const OpShape& k);
+
+// Small tile parameters: the parallel and split paths (one unit cut into
+// chunks or tiles across tasks) even for small shapes.
+simdnorm::TileParams SmallTiles();
 
 // Where x and y sit in memory.
 struct Placement {

@@ -21,6 +21,12 @@ std::string SelfPath();
 // Marks `target` as exercised by a kernel test.
 void RecordTargetRun(const std::string& target);
 
+// A call that failed as it should: `status` is `want` and
+// simdnorm_last_error() contains `message`.
+::testing::AssertionResult FailedWith(simdnorm_status status,
+                                      simdnorm_status want,
+                                      const std::string& message);
+
 // Fixture: ctx() is pinned to GetParam() and uses all cores;
 // ctx_threads(n) gives a context on the same target with n threads.
 class TargetTest : public ::testing::TestWithParam<std::string> {

@@ -457,33 +457,22 @@ TEST(TuningTest, LoadsFromMemory) {
   EXPECT_TRUE(SameParams(Query(other), Tuned()));
 
   simdnorm::Context fresh;
-  EXPECT_EQ(simdnorm_context_load_tuning_from_memory(fresh.get(), nullptr, 4),
-            SIMDNORM_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(simdnorm_last_error())
-                .find("simdnorm_context_load_tuning_from_memory: data is null"),
-            std::string::npos)
-      << simdnorm_last_error();
-  EXPECT_EQ(simdnorm_context_load_tuning_from_memory(nullptr, text.data(),
-                                                     text.size()),
-            SIMDNORM_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(simdnorm_last_error())
-                .find("simdnorm_context_load_tuning_from_memory: ctx is null"),
-            std::string::npos)
-      << simdnorm_last_error();
-  EXPECT_EQ(
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_load_tuning_from_memory(fresh.get(), nullptr, 4),
+      SIMDNORM_INVALID_ARGUMENT,
+      "simdnorm_context_load_tuning_from_memory: data is null"));
+  EXPECT_TRUE(FailedWith(simdnorm_context_load_tuning_from_memory(
+                             nullptr, text.data(), text.size()),
+                         SIMDNORM_INVALID_ARGUMENT,
+                         "simdnorm_context_load_tuning_from_memory: ctx is "
+                         "null"));
+  EXPECT_TRUE(FailedWith(
       simdnorm_context_load_tuning_from_memory(fresh.get(), text.data(), 0),
-      SIMDNORM_TUNING_ERROR);
-  EXPECT_NE(
-      std::string(simdnorm_last_error()).find("(0 bytes): not valid JSON"),
-      std::string::npos)
-      << simdnorm_last_error();
+      SIMDNORM_TUNING_ERROR, "(0 bytes): not valid JSON"));
   EXPECT_TRUE(SameParams(Query(fresh), Defaults()));
-  EXPECT_EQ(simdnorm_context_load_tuning(nullptr, "x.json"),
-            SIMDNORM_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(simdnorm_last_error())
-                .find("simdnorm_context_load_tuning: ctx is null"),
-            std::string::npos)
-      << simdnorm_last_error();
+  EXPECT_TRUE(FailedWith(simdnorm_context_load_tuning(nullptr, "x.json"),
+                         SIMDNORM_INVALID_ARGUMENT,
+                         "simdnorm_context_load_tuning: ctx is null"));
 }
 
 // A table tuned with another thread count is used, and the caller can read
@@ -522,13 +511,11 @@ TEST(TuningTest, OtherThreadCountIsAWarning) {
 
 TEST(TuningTest, SaveFailureNamesTheFunction) {
   simdnorm::Context ctx;
-  EXPECT_EQ(simdnorm_context_save_tuning(ctx.get(), "/nonexistent/dir/t.json"),
-            SIMDNORM_TUNING_ERROR);
-  EXPECT_NE(std::string(simdnorm_last_error())
-                .find("simdnorm_context_save_tuning: cannot write tuning file "
-                      "/nonexistent/dir/t.json"),
-            std::string::npos)
-      << simdnorm_last_error();
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_save_tuning(ctx.get(), "/nonexistent/dir/t.json"),
+      SIMDNORM_TUNING_ERROR,
+      "simdnorm_context_save_tuning: cannot write tuning file "
+      "/nonexistent/dir/t.json"));
 }
 
 // Brackets inside strings are text, not nesting.
