@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "ops/partition.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -44,7 +45,6 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
       ctx.tuning.Lookup(p.rms ? OpKind::kRmsNorm : OpKind::kLayerNorm,
                         SIMDNORM_NCHW, ctx.kernels.target, cols);
   const int64_t piece_bytes = std::min(cols, kPieceElems) * kFormBytes;
-  const int64_t grain = std::max<int64_t>(1, t.task_bytes / piece_bytes);
   for (int64_t b0 = begin; b0 < end; b0 += block_rows) {
     const int64_t rows = std::min(block_rows, end - b0);
     float* s = p.sum_out ? p.sum_out + b0 * p.sum_stride : scratch.data();
@@ -61,7 +61,9 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
     };
     if (parallel &&
         WorthParallel(ctx, rows * cols * kFormBytes, t.inline_bytes)) {
-      ParallelFor(ctx, rows * pieces_per_row, grain, form);
+      const int64_t pieces = rows * pieces_per_row;
+      ParallelFor(ctx, pieces,
+                  TaskGrain(ctx, pieces, piece_bytes, t.task_bytes), form);
     } else {
       form(0, rows * pieces_per_row);
     }
