@@ -175,9 +175,13 @@ TEST(TuningTest, SetParamsRejectsValuesOutOfBounds) {
       simdnorm_context_get_tile_params(ctx.get(), static_cast<simdnorm_op>(6),
                                        SIMDNORM_NCHW, 64, &out),
       SIMDNORM_INVALID_ARGUMENT);
-  EXPECT_EQ(simdnorm_context_set_tile_params(nullptr, SIMDNORM_OP_LAYER_NORM,
-                                             SIMDNORM_NCHW, 64, &p),
-            SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_set_tile_params(nullptr, SIMDNORM_OP_LAYER_NORM,
+                                       SIMDNORM_NCHW, 64, &p),
+      SIMDNORM_INVALID_ARGUMENT,
+      "simdnorm_context_set_tile_params: ctx is null (the default context "
+      "cannot be changed: create a context, or use SIMDNORM_TARGET and "
+      "SIMDNORM_TUNING)"));
 }
 
 TEST(TuningTest, FileRoundTrip) {
