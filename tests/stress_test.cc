@@ -218,9 +218,10 @@ std::vector<StressCase> AllCases() {
 bool SameBits(const Outputs& a, const Outputs& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
+    // (memcmp needs non-null pointers even for 0 bytes.)
     if (a[i].size() != b[i].size() ||
-        std::memcmp(a[i].data(), b[i].data(), a[i].size() * sizeof(float)) !=
-            0) {
+        (!a[i].empty() && std::memcmp(a[i].data(), b[i].data(),
+                                      a[i].size() * sizeof(float)) != 0)) {
       return false;
     }
   }
