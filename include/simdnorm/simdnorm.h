@@ -108,8 +108,9 @@ SIMDNORM_API simdnorm_status simdnorm_context_set_threads(
 SIMDNORM_API int simdnorm_context_threads(const simdnorm_context* ctx);
 /* A runtime's own thread pool, used instead of oneTBB.
  *
- * simdnorm cuts every op into tasks itself (the same cut as with oneTBB,
- * planned for max_concurrency threads) and hands them to the runner:
+ * simdnorm plans every op as it would for max_concurrency oneTBB threads
+ * (the same work units and task sizes), cuts it into tasks itself and
+ * hands them to the runner:
  *   runner(user_data, task_count, task_fn, task_ctx)
  * must call task_fn(task_ctx, i) exactly once for every i in
  * [0, task_count) and return when all of them have returned. Tasks are
@@ -151,8 +152,9 @@ SIMDNORM_API const char* simdnorm_context_target(const simdnorm_context* ctx);
  * nested deeper than 16 are refused. */
 SIMDNORM_API simdnorm_status simdnorm_context_load_tuning(
     simdnorm_context* ctx, const char* path);
-/* The same for the contents of a tuning file held in memory (size bytes at
- * data, not NUL-terminated), e.g. embedded in the runtime's binary. */
+/* The same for the contents of a tuning file held in memory: the size
+ * bytes at data (no terminating NUL needed), e.g. embedded in the
+ * runtime's binary. */
 SIMDNORM_API simdnorm_status simdnorm_context_load_tuning_from_memory(
     simdnorm_context* ctx, const char* data, size_t size);
 /* Why entries of the last tuning table loaded were skipped or may not fit,
