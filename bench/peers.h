@@ -1,7 +1,7 @@
 // Reference implementations the library is compared with: a plain scalar
-// loop (the baseline) and oneDNN (when built with it). Each returns a
-// callable that runs the whole op once, or an empty one if the peer cannot
-// do the case.
+// loop (the baseline), oneDNN and PyTorch (when built with them). Each
+// returns a callable that runs the whole op once, or an empty one if the
+// peer cannot do the case.
 #ifndef SIMDNORM_BENCH_PEERS_H_
 #define SIMDNORM_BENCH_PEERS_H_
 
@@ -28,7 +28,9 @@ struct Problem {
   bool channels_last = false;
   int64_t batch = 0;
   int64_t channels = 0;
-  int64_t spatial = 1;
+  int64_t spatial = 1;  // height * width
+  int64_t height = 1;
+  int64_t width = 1;
   int64_t groups = 1;
   float eps = 1e-5f;
   const float* x = nullptr;
@@ -48,6 +50,17 @@ Runner MakeScalarRunner(const Problem& p);
 // says so. threads: the OpenMP threads oneDNN may use.
 Runner MakeDnnlRunner(const Problem& p, int threads, std::string* why);
 bool HaveDnnl();
+
+// Empty if PyTorch was not built in; `why` then says so. threads: the
+// threads of PyTorch's intra-op pool.
+Runner MakeTorchRunner(const Problem& p, int threads, std::string* why);
+// Runs PyTorch's op once and copies its result to p.y (in the layout of
+// x), so that the peer can be checked against the library. False, with
+// `why`, if it cannot.
+bool TorchResultToY(const Problem& p, int threads, std::string* why);
+bool HaveTorch();
+// "1.13.0", or null when PyTorch was not built in.
+const char* TorchVersion();
 
 }  // namespace simdnorm_bench
 

@@ -1,16 +1,17 @@
 // Every op x layout x shape x ISA target x threads (1 and all cores), plus
-// the scalar baseline and oneDNN, each against a memcpy of the same bytes
-// measured in the same process. Names:
+// the scalar baseline, oneDNN and PyTorch, each against a memcpy of the
+// same bytes measured in the same process. Names:
 //   <Op>/f32[/<layout>]/<shape>/<impl>/threads:<n>
-// with impl an ISA target (AVX3, AVX2, ...), "oneDNN" or "scalar", so that
-// --benchmark_filter can pick a subset, e.g. '/AVX3/threads:1$' or
-// '^LayerNorm/'.
+// with impl an ISA target (AVX3, AVX2, ...), "oneDNN", "PyTorch" or
+// "scalar", so that --benchmark_filter can pick a subset, e.g.
+// '/AVX3/threads:1$' or '^LayerNorm/'.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct Case {
   int64_t n, c, h, w;  // row norms: rows = n, cols = c
   int64_t groups;
   bool one_d;  // BatchNorm1d on [N, C]
+  // Bytes past a 64-byte boundary of x and y (malloc and numpy give 16).
+  int x_offset = 0;
+  int y_offset = 0;
 };
 
 const char* OpName(Op op) {
@@ -44,15 +48,22 @@ const char* OpName(Op op) {
 
 bool IsRowNorm(Op op) { return op == Op::kLayerNorm || op == Op::kRmsNorm; }
 
+// "/x+16,y+0" for offset buffers; "" for 64-byte aligned ones.
+std::string AlignmentName(const Case& k) {
+  if (k.x_offset == 0 && k.y_offset == 0) return "";
+  return "/x+" + std::to_string(k.x_offset) + ",y+" +
+         std::to_string(k.y_offset);
+}
+
 // The benchmark name up to the implementation.
 std::string CaseName(const Case& k) {
   std::string name = std::string(OpName(k.op)) + "/f32/";
-  if (IsRowNorm(k.op)) return name + Dims({k.n, k.c});
-  if (k.one_d) return name + "NC/" + Dims({k.n, k.c});
+  if (IsRowNorm(k.op)) return name + Dims({k.n, k.c}) + AlignmentName(k);
+  if (k.one_d) return name + "NC/" + Dims({k.n, k.c}) + AlignmentName(k);
   name += k.channels_last ? "NHWC/" : "NCHW/";
   name += Dims({k.n, k.c, k.h, k.w});
   if (k.op == Op::kGroupNorm) name += "/G" + std::to_string(k.groups);
-  return name;
+  return name + AlignmentName(k);
 }
 
 std::vector<Case> Suite() {
@@ -82,7 +93,55 @@ std::vector<Case> Suite() {
       {BNI, false, 32, 2048, 7, 7, 1, false},
       {BNT, false, 32, 64, 1, 1, 1, true},
       {BNT, false, 32, 64, 56, 56, 1, false},
+      // Shape classes: rows narrower than a vector, LLM decode and
+      // prefill, channel counts off the vector, many channels with small
+      // spatial extent, N = 1, UNet/VAE GroupNorm in both layouts.
+      {LN, false, 4096, 7, 1, 1, 1, false},
+      {LN, false, 1, 8192, 1, 1, 1, false},
+      {RMS, false, 512, 4096, 1, 1, 1, false},
+      {LN, false, 256, 1000, 1, 1, 1, false},
+      {GN, false, 1, 512, 128, 128, 32, false},
+      {GN, true, 1, 512, 128, 128, 32, false},
+      {GN, true, 8, 100, 28, 28, 20, false},
+      {IN, true, 8, 128, 64, 64, 128, false},
+      {BNI, true, 32, 100, 28, 28, 1, false},
+      {BNI, false, 1, 256, 56, 56, 1, false},
+      {BNT, false, 32, 2048, 7, 7, 1, false},
+      {BNT, true, 32, 2048, 7, 7, 1, false},
+      {BNT, true, 32, 64, 56, 56, 1, false},
   };
+}
+
+// The alignment sweep: one large case per op and layout, with x and y at
+// the offsets (bytes past a 64-byte boundary) that real buffers have.
+std::vector<Case> AlignmentSweep() {
+  const Op LN = Op::kLayerNorm, RMS = Op::kRmsNorm, GN = Op::kGroupNorm,
+           IN = Op::kInstanceNorm, BNI = Op::kBatchNormInference,
+           BNT = Op::kBatchNormTraining;
+  const Case bases[] = {
+      {LN, false, 4096, 768, 1, 1, 1, false},
+      {RMS, false, 4096, 768, 1, 1, 1, false},
+      {GN, false, 32, 64, 56, 56, 32, false},
+      {GN, true, 2, 320, 64, 64, 32, false},
+      {IN, false, 8, 128, 64, 64, 128, false},
+      {BNI, false, 32, 2048, 7, 7, 1, false},
+      {BNI, true, 32, 64, 56, 56, 1, false},
+      {BNT, false, 32, 64, 56, 56, 1, false},
+  };
+  // (0, 0) is the aligned case the others are compared with; the suite
+  // has some of them already (RegisterSuite skips those).
+  const int offsets[][2] = {{0, 0},  {4, 4}, {16, 16}, {36, 36},
+                            {60, 60}, {16, 0}, {0, 16}, {4, 60}};
+  std::vector<Case> sweep;
+  for (const Case& base : bases) {
+    for (const auto& o : offsets) {
+      Case k = base;
+      k.x_offset = o[0];
+      k.y_offset = o[1];
+      sweep.push_back(k);
+    }
+  }
+  return sweep;
 }
 
 // Buffers reused across the cases of one shape (every ISA, thread count and
@@ -112,12 +171,15 @@ Problem MakeProblem(const Case& k) {
   p.batch = k.n;
   p.channels = k.c;
   p.spatial = k.h * k.w;
+  p.height = k.h;
+  p.width = k.w;
   p.groups = k.op == Op::kInstanceNorm ? k.c : k.groups;
   Workspace& w = SharedWorkspace();
   const size_t count = static_cast<size_t>(p.elements());
   const size_t params = static_cast<size_t>(k.c);
-  p.x = w.Get(0, count, 1, 0.5f);
-  p.y = w.Get(1, count, 2, 0.0f);
+  // One vector of slack for the offsets.
+  p.x = w.Get(0, count + 16, 1, 0.5f) + k.x_offset / sizeof(float);
+  p.y = w.Get(1, count + 16, 2, 0.0f) + k.y_offset / sizeof(float);
   p.gamma = w.Get(2, params, 3, 1.0f);
   p.beta = k.op == Op::kRmsNorm ? nullptr : w.Get(3, params, 4, 0.0f);
   p.running_mean = w.Get(4, params, 5, 0.5f);
@@ -223,6 +285,17 @@ void DnnlCase(benchmark::State& state, const Case& k, int threads) {
   TimeLoop(state, p, threads, run);
 }
 
+void TorchCase(benchmark::State& state, const Case& k, int threads) {
+  const Problem p = MakeProblem(k);
+  std::string why;
+  const Runner run = MakeTorchRunner(p, threads, &why);
+  if (!run) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  TimeLoop(state, p, threads, run);
+}
+
 bool DnnlCovers(Op op) {
   return op == Op::kLayerNorm || op == Op::kBatchNormInference ||
          op == Op::kBatchNormTraining;
@@ -231,8 +304,20 @@ bool DnnlCovers(Op op) {
 void RegisterSuite() {
   std::vector<int> thread_counts = {1};
   if (AllCores() > 1) thread_counts.push_back(AllCores());
-  const std::vector<std::string> targets = SupportedTargets();
-  for (const Case& k : Suite()) {
+  const std::vector<std::string> all_targets = SupportedTargets();
+  std::vector<Case> cases = Suite();
+  const size_t suite_size = cases.size();
+  std::set<std::string> names;
+  for (const Case& k : cases) names.insert(CaseName(k));
+  for (const Case& k : AlignmentSweep()) {
+    if (names.insert(CaseName(k)).second) cases.push_back(k);
+  }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& k = cases[i];
+    // The sweep runs on the best target only (and oneDNN and PyTorch).
+    const std::vector<std::string> targets =
+        i < suite_size ? all_targets
+                       : std::vector<std::string>{all_targets.front()};
     const std::string base = CaseName(k);
     const auto add = [&](const std::string& impl, int threads, auto fn) {
       const std::string name =
@@ -251,8 +336,15 @@ void RegisterSuite() {
         add("oneDNN", threads,
             [k, threads](benchmark::State& s) { DnnlCase(s, k, threads); });
       }
+      // PyTorch has every op and layout.
+      if (HaveTorch()) {
+        add("PyTorch", threads,
+            [k, threads](benchmark::State& s) { TorchCase(s, k, threads); });
+      }
     }
-    add("scalar", 1, [k](benchmark::State& s) { ScalarCase(s, k); });
+    if (i < suite_size) {
+      add("scalar", 1, [k](benchmark::State& s) { ScalarCase(s, k); });
+    }
   }
 }
 
@@ -269,6 +361,9 @@ int main(int argc, char** argv) {
                               std::to_string(simdnorm_bench::AllCores()));
   benchmark::AddCustomContext(
       "onednn", simdnorm_bench::HaveDnnl() ? "2.6" : "not built in");
+  const char* torch_version = simdnorm_bench::TorchVersion();
+  benchmark::AddCustomContext("pytorch",
+                              torch_version ? torch_version : "not built in");
   const char* tuning = simdnorm_bench::TuningFile();
   benchmark::AddCustomContext("tuning", tuning ? tuning : "built-in defaults");
   simdnorm_bench::RegisterSuite();

@@ -3,6 +3,8 @@
 // contexts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -99,12 +101,12 @@ TEST(ApiTest, RowNormBadInput) {
     {
       RowProblem p;
       p.args.rstd = p.y.data() + 30;  // y[30, 34) is in y's 4x8 view
-      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "rstd and y overlap");
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "outputs y and rstd overlap");
     }
     {
       RowProblem p;
       p.args.sum_out = p.x.data();
-      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "sum_out needs a residual");
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "sum_out needs a residual or residual_bias input");
     }
   }
   {
@@ -128,6 +130,91 @@ TEST(ApiTest, RowNormBadInput) {
   }
 }
 
+// Strides whose extent does not fit in int64 are rejected before any
+// address is formed, for every strided operand and in slice calls too (they
+// used to pass for residual and sum_out and write before sum_out).
+TEST(ApiTest, HugeStridesAreRejectedForEveryOperand) {
+  struct Case {
+    const char* name;
+    int64_t simdnorm_row_norm_args::*stride;
+  };
+  const Case cases[] = {{"x_stride", &simdnorm_row_norm_args::x_stride},
+                        {"y_stride", &simdnorm_row_norm_args::y_stride},
+                        {"residual_stride", &simdnorm_row_norm_args::residual_stride},
+                        {"sum_stride", &simdnorm_row_norm_args::sum_stride}};
+  const int64_t huge[] = {std::numeric_limits<int64_t>::max(),
+                          std::numeric_limits<int64_t>::max() / 2 + 1,
+                          int64_t{1} << 58};
+  for (const Case& c : cases) {
+    for (const int64_t stride : huge) {
+      for (int call = 0; call < 4; ++call) {
+        SCOPED_TRACE(std::string(c.name) + " call " + std::to_string(call));
+        // Guard zones around sum_out catch a write through a wrapped offset.
+        std::vector<float> residual(8, 1.0f), sum(8 + 2 * 64, kSentinel);
+        RowProblem p;
+        p.args.rows = 2;
+        p.args.cols = 4;
+        p.args.residual = residual.data();
+        p.args.sum_out = sum.data() + 64;
+        p.args.*c.stride = stride;
+        simdnorm_status status;
+        switch (call) {
+          case 0: status = simdnorm_layer_norm(nullptr, &p.args); break;
+          case 1: status = simdnorm_rms_norm(nullptr, &p.args); break;
+          case 2: status = simdnorm_layer_norm_slice(nullptr, &p.args, 0, 2); break;
+          default: status = simdnorm_rms_norm_slice(nullptr, &p.args, 1, 2); break;
+        }
+        EXPECT_EQ(status, SIMDNORM_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(simdnorm_last_error()).find(c.name), std::string::npos)
+            << simdnorm_last_error();
+        EXPECT_TRUE(p.Untouched());
+        for (float v : sum) ASSERT_EQ(v, kSentinel) << "sum_out region written";
+      }
+    }
+  }
+  // A large stride that does fit is fine (one row: the stride is unused).
+  RowProblem p;
+  p.args.rows = 1;
+  p.args.x_stride = int64_t{1} << 40;
+  EXPECT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_OK) << simdnorm_last_error();
+}
+
+// Per-row outputs may not alias any input: other rows still read gamma,
+// beta and residual while mean and rstd are written.
+TEST(ApiTest, RowStatisticsMayNotAliasInputs) {
+  for (const bool rms : {false, true}) {
+    auto op = rms ? &simdnorm_rms_norm : &simdnorm_layer_norm;
+    struct Case {
+      const char* input;
+      const char* output;
+    };
+    const Case cases[] = {{"gamma", "rstd"}, {"beta", "mean"},
+                          {"beta", "rstd"},  {"residual", "rstd"},
+                          {"residual", "mean"}, {"gamma", "mean"}};
+    for (const Case& c : cases) {
+      if (rms && (std::string(c.input) == "beta" ||
+                  std::string(c.output) == "mean")) {
+        continue;  // RMSNorm has neither
+      }
+      SCOPED_TRACE(std::string(c.input) + " / " + c.output);
+      RowProblem p;
+      std::vector<float> beta(8, 0.5f), residual(32, 0.25f);
+      std::vector<float> shared = c.input == std::string("gamma") ? p.gamma
+                                  : c.input == std::string("beta") ? beta
+                                                                   : residual;
+      const std::vector<float> before = shared;
+      p.args.gamma = c.input == std::string("gamma") ? shared.data() : p.gamma.data();
+      if (!rms) p.args.beta = c.input == std::string("beta") ? shared.data() : beta.data();
+      p.args.residual = c.input == std::string("residual") ? shared.data() : residual.data();
+      float* stat = shared.data() + 1;
+      (c.output == std::string("mean") ? p.args.mean : p.args.rstd) = stat;
+      ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT,
+                     std::string("input ") + c.input + " and output " + c.output + " overlap");
+      EXPECT_EQ(shared, before) << "input written on error";
+    }
+  }
+}
+
 TEST(ApiTest, SliceBadRange) {
   RowProblem p;
   EXPECT_EQ(simdnorm_layer_norm_slice(nullptr, &p.args, 2, 1), SIMDNORM_INVALID_ARGUMENT);
@@ -135,6 +222,22 @@ TEST(ApiTest, SliceBadRange) {
   EXPECT_EQ(simdnorm_rms_norm_slice(nullptr, &p.args, -1, 2), SIMDNORM_INVALID_ARGUMENT);
   EXPECT_EQ(simdnorm_layer_norm_slice(nullptr, &p.args, 0, 5), SIMDNORM_INVALID_ARGUMENT);
   EXPECT_TRUE(p.Untouched());
+}
+
+// The message of the last failure stays after later successes (the status
+// says whether a call failed, not the message).
+TEST(ApiTest, LastErrorOutlivesLaterSuccesses) {
+  RowProblem p;
+  p.args.cols = 0;
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_INVALID_ARGUMENT);
+  const std::string failure = simdnorm_last_error();
+  EXPECT_EQ(failure, "simdnorm_layer_norm: cols (0) must be > 0");
+  p.args.cols = 8;
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_OK);
+  simdnorm_context* ctx = nullptr;
+  ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
+  simdnorm_context_destroy(ctx);
+  EXPECT_EQ(simdnorm_last_error(), failure);
 }
 
 TEST(ApiTest, ZeroRowsNeedNoPointers) {
@@ -151,13 +254,19 @@ TEST(ApiTest, ContextThreads) {
   EXPECT_GE(simdnorm_context_threads(ctx), 1);
   EXPECT_EQ(simdnorm_context_set_threads(ctx, 1), SIMDNORM_OK);
   EXPECT_EQ(simdnorm_context_threads(ctx), 1);
-  EXPECT_EQ(simdnorm_context_set_threads(ctx, -1), SIMDNORM_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(simdnorm_last_error()).find("threads (-1)"), std::string::npos);
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_set_threads(ctx, -1), SIMDNORM_INVALID_ARGUMENT,
+      "simdnorm_context_set_threads: threads (-1) must be in [0, 1024]"));
   EXPECT_EQ(simdnorm_context_set_threads(ctx, SIMDNORM_MAX_THREADS + 1),
             SIMDNORM_INVALID_ARGUMENT);
   EXPECT_EQ(simdnorm_context_threads(ctx), 1) << "failed call changed the context";
+  // More threads than the process may run on are capped at that.
+  ASSERT_EQ(simdnorm_context_set_threads(ctx, 0), SIMDNORM_OK);
+  const int all = simdnorm_context_threads(ctx);
   EXPECT_EQ(simdnorm_context_set_threads(ctx, 8), SIMDNORM_OK);
-  EXPECT_EQ(simdnorm_context_threads(ctx), 8);
+  EXPECT_EQ(simdnorm_context_threads(ctx), std::min(8, all));
+  EXPECT_EQ(simdnorm_context_set_threads(ctx, SIMDNORM_MAX_THREADS), SIMDNORM_OK);
+  EXPECT_EQ(simdnorm_context_threads(ctx), all);
   simdnorm_context_destroy(ctx);
   EXPECT_EQ(simdnorm_context_create(nullptr), SIMDNORM_INVALID_ARGUMENT);
   EXPECT_EQ(simdnorm_context_set_threads(nullptr, 1), SIMDNORM_INVALID_ARGUMENT);
@@ -169,7 +278,24 @@ TEST(ApiTest, ContextTargets) {
   ASSERT_EQ(simdnorm_context_create(&ctx), SIMDNORM_OK);
   EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
   EXPECT_EQ(simdnorm_context_set_target(ctx, "NO_SUCH_ISA"), SIMDNORM_UNSUPPORTED);
-  EXPECT_NE(std::string(simdnorm_last_error()).find("not compiled"), std::string::npos);
+  {
+    // The message names the function and lists every accepted name.
+    const std::string message = simdnorm_last_error();
+    EXPECT_EQ(
+        message.rfind(
+            "simdnorm_context_set_target: target \"NO_SUCH_ISA\" "
+            "is not compiled into simdnorm (accepted, in any case: best, ",
+            0),
+        0u)
+        << message;
+    for (const std::string& t : SplitList(simdnorm_compiled_targets())) {
+      EXPECT_NE(message.find(", " + t), std::string::npos)
+          << t << ": " << message;
+    }
+#if defined(__x86_64__)
+    EXPECT_NE(message.find("AVX3 (or AVX512)"), std::string::npos) << message;
+#endif
+  }
   // A target of the other architecture is never compiled in.
 #if defined(__x86_64__) || defined(__i386__)
   EXPECT_EQ(simdnorm_context_set_target(ctx, "NEON"), SIMDNORM_UNSUPPORTED);
@@ -184,7 +310,28 @@ TEST(ApiTest, ContextTargets) {
   }
   EXPECT_EQ(simdnorm_context_set_target(ctx, "best"), SIMDNORM_OK);
   EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
+  // Names in any case; AVX512 is AVX3.
+  for (const std::string& t : SupportedTargetNames()) {
+    std::string lower = t;
+    for (char& c : lower) c = static_cast<char>(std::tolower(c));
+    EXPECT_EQ(simdnorm_context_set_target(ctx, lower.c_str()), SIMDNORM_OK)
+        << lower;
+    EXPECT_EQ(std::string(simdnorm_context_target(ctx)), t);
+    if (t == "AVX3") {
+      for (const char* alias : {"AVX512", "avx512", "Avx512"}) {
+        ASSERT_EQ(simdnorm_context_set_target(ctx, "SSE4"), SIMDNORM_OK);
+        EXPECT_EQ(simdnorm_context_set_target(ctx, alias), SIMDNORM_OK)
+            << alias;
+        EXPECT_EQ(std::string(simdnorm_context_target(ctx)), "AVX3") << alias;
+      }
+    }
+  }
+  EXPECT_EQ(simdnorm_context_set_target(ctx, "BEST"), SIMDNORM_OK);
+  EXPECT_EQ(std::string(simdnorm_context_target(ctx)), simdnorm_best_target());
   simdnorm_context_destroy(ctx);
+  EXPECT_TRUE(FailedWith(simdnorm_context_set_target(nullptr, "AVX2"),
+                         SIMDNORM_INVALID_ARGUMENT,
+                         "simdnorm_context_set_target: ctx is null"));
 }
 
 // Compiled targets the CPU cannot run are rejected, not run into SIGILL.
@@ -199,8 +346,12 @@ TEST(ApiTest, CompiledButUnsupportedTargetIsAnError) {
     const simdnorm_status status = simdnorm_context_set_target(ctx, t.c_str());
     EXPECT_EQ(status, runnable ? SIMDNORM_OK : SIMDNORM_UNSUPPORTED) << t;
     if (!runnable) {
-      EXPECT_NE(std::string(simdnorm_last_error()).find("not supported by this CPU"),
-                std::string::npos);
+      EXPECT_NE(std::string(simdnorm_last_error())
+                    .find("simdnorm_context_set_target: target \"" + t +
+                          "\" is not supported by this CPU (supported: " +
+                          simdnorm_supported_targets() + ")"),
+                std::string::npos)
+          << simdnorm_last_error();
     }
   }
   simdnorm_context_destroy(ctx);
@@ -215,10 +366,13 @@ TEST(ApiTest, LibraryQueries) {
   ASSERT_FALSE(compiled.empty());
   EXPECT_EQ(SupportedTargetNames().front(), simdnorm_best_target());
 #if defined(__x86_64__)
-  // Without -march the x86 baseline is below SSSE3: the one-lane SCALAR
-  // fallback is built (on arm64 the baseline NEON is the fallback).
-  EXPECT_EQ(compiled.back(), "SCALAR");
-  for (const char* t : {"AVX3", "AVX2", "SSE4", "SSSE3", "SCALAR"}) {
+  // Without -march the x86 baseline is below SSSE3: a fallback is built
+  // (on arm64 the baseline NEON is the fallback). Highway names it SCALAR
+  // where its 128-bit emulation is unusable (GCC < 12.3) and EMU128
+  // elsewhere (clang): accept either, but exactly one, and last.
+  const std::string fallback = compiled.back();
+  EXPECT_TRUE(fallback == "SCALAR" || fallback == "EMU128") << fallback;
+  for (const std::string t : {"AVX3", "AVX2", "SSE4", "SSSE3"}) {
     bool found = false;
     for (const std::string& c : compiled) found |= c == t;
     EXPECT_TRUE(found) << t << " missing from " << simdnorm_compiled_targets();

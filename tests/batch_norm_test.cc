@@ -3,8 +3,10 @@
 // values, thread-count reproducibility and bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <limits>
 #include <vector>
 
@@ -285,6 +287,69 @@ TEST_P(BatchNormTest, ReproducibleAcrossThreads) {
   }
 }
 
+// Inference slices over any partition of the units (contiguous runs of
+// the tensor) give the bits of the full call, for dense and batch-strided
+// tensors; a unit past the end is an error that writes nothing.
+TEST_P(BatchNormTest, InferenceSlicesMatchTheFullCall) {
+  struct Case {
+    int64_t n, c, s;
+  } cases[] = {{3, 5, 7}, {2, 4, 1}, {1, 16, 300}, {4, 3, 2000}, {2, 33, 19}};
+  for (simdnorm_layout layout : kLayouts) {
+    for (const Case& k : cases) {
+      for (const int64_t gap : {0, 5}) {
+        SCOPED_TRACE(::testing::Message() << "N=" << k.n << " C=" << k.c
+                                          << " S=" << k.s << " layout="
+                                          << layout << " gap=" << gap);
+        const int64_t sample = k.c * k.s, stride = sample + gap;
+        const int64_t extent = (k.n - 1) * stride + sample;
+        const std::vector<float> x = RandomNormal(extent, 1.0, 2.0, 81);
+        const std::vector<float> gamma = RandomNormal(k.c, 1.0, 0.5, 82);
+        std::vector<float> rmean = RandomNormal(k.c, 1.0, 1.0, 83);
+        std::vector<float> rvar = RandomNormal(k.c, 4.0, 1.0, 84);
+        for (float& v : rvar) v = std::fabs(v);
+        std::vector<float> full(extent, -3.0f);
+        auto a = MakeArgs(k.n, k.c, k.s, layout, x.data(), full.data());
+        a.gamma = gamma.data();
+        a.running_mean = rmean.data();
+        a.running_var = rvar.data();
+        a.activation = SIMDNORM_ACT_SILU;
+        a.x_batch_stride = a.y_batch_stride = gap ? stride : 0;
+        ASSERT_EQ(simdnorm_batch_norm_inference(raw(), &a), SIMDNORM_OK)
+            << simdnorm_last_error();
+        const int64_t units =
+            layout == SIMDNORM_NCHW && k.s > 1 ? k.n * k.c : k.n * k.s;
+        for (const int64_t step : {int64_t{1}, int64_t{3}, units}) {
+          std::vector<float> sliced(extent, -3.0f);
+          a.y = sliced.data();
+          // Last slice first: slices are independent.
+          for (int64_t b = (units - 1) / step * step; b >= 0; b -= step) {
+            ASSERT_EQ(simdnorm_batch_norm_inference_slice(
+                          raw(), &a, b, std::min(units, b + step)),
+                      SIMDNORM_OK)
+                << simdnorm_last_error();
+          }
+          EXPECT_EQ(std::memcmp(sliced.data(), full.data(),
+                                extent * sizeof(float)),
+                    0)
+              << "step " << step;
+        }
+        // Past the last unit.
+        std::vector<float> untouched(extent, -3.0f);
+        a.y = untouched.data();
+        EXPECT_TRUE(FailedWith(
+            simdnorm_batch_norm_inference_slice(raw(), &a, 0, units + 1),
+            SIMDNORM_INVALID_ARGUMENT,
+            "simdnorm_batch_norm_inference_slice: unit range [0, " +
+                std::to_string(units + 1) + ") is not within [0, " +
+                std::to_string(units) + "]"));
+        EXPECT_EQ(simdnorm_batch_norm_inference_slice(raw(), &a, 2, 1),
+                  SIMDNORM_INVALID_ARGUMENT);
+        EXPECT_EQ(untouched, std::vector<float>(extent, -3.0f));
+      }
+    }
+  }
+}
+
 SIMDNORM_INSTANTIATE_FOR_TARGETS(BatchNormTest);
 
 // ------------------------------------------------------------- bad input
@@ -334,14 +399,32 @@ TEST(BatchNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
       {"running stats alias", true, [](auto& a) { a.running_var = rm; },
        "running_mean and running_var overlap"},
       {"batch mean on y", true, [](auto& a) { a.batch_mean = y + 4; },
-       "batch_mean and y overlap"},
+       "outputs y and batch_mean overlap"},
       {"running mean on x", true, [](auto& a) { a.running_mean = x + 1; },
-       "running_mean and x overlap"},
+       "input x and output running_mean overlap"},
       {"partial overlap", true, [](auto& a) { a.y = x + 2; },
        "overlap partially"},
       {"bad activation", true,
        [](auto& a) { a.activation = static_cast<simdnorm_activation>(-1); },
        "unknown activation"},
+      {"x batch stride below a sample", true,
+       [](auto& a) { a.x_batch_stride = 11; },
+       "x_batch_stride (11) must be >= channels * spatial (12)"},
+      {"y batch stride below a sample", false,
+       [](auto& a) {
+         a.y_batch_stride = 5;
+         a.batch_mean = a.batch_rstd = nullptr;
+       },
+       "y_batch_stride (5) must be >= channels * spatial (12)"},
+      {"huge batch stride", true, [](auto& a) { a.y_batch_stride = INT64_MAX; },
+       "y_batch_stride (9223372036854775807) with 2 rows spans more than "
+       "2^58 elements"},
+      {"in place with other strides", true,
+       [](auto& a) {
+         a.y = x;
+         a.x_batch_stride = 13;
+       },
+       "input x and output y overlap partially"},
   };
   for (const BadCase& bad : cases) {
     SCOPED_TRACE(bad.what);

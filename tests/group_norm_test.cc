@@ -152,6 +152,42 @@ TEST_P(GroupNormTest, InstanceNorm) {
   }
 }
 
+// InstanceNorm's own init: groups unused, statistics [N, C] (checked with
+// buffers of exactly that size).
+TEST_P(GroupNormTest, InstanceNormArgsInit) {
+  simdnorm_instance_norm_args a;
+  std::memset(&a, 0x5a, sizeof(a));
+  simdnorm_instance_norm_args_init(&a);
+  EXPECT_EQ(a.struct_size, sizeof(simdnorm_instance_norm_args));
+  EXPECT_EQ(a.groups, 0);
+  EXPECT_EQ(a.eps, SIMDNORM_DEFAULT_EPS);
+  EXPECT_EQ(a.spatial, 1);
+  EXPECT_EQ(a.x_batch_stride, 0);
+  EXPECT_EQ(a.mean, nullptr);
+  for (simdnorm_layout layout : kLayouts) {
+    const int64_t n = 2, c = 3, s = 50;
+    const std::vector<float> x = RandomNormal(n * c * s, -1.0, 2.0, 17);
+    Buffer y(n * c * s), mean(n * c), rstd(n * c);
+    a.layout = layout;
+    a.batch = n;
+    a.channels = c;
+    a.spatial = s;
+    a.x = x.data();
+    a.y = y.data();
+    a.mean = mean.data();
+    a.rstd = rstd.data();
+    ASSERT_EQ(simdnorm_instance_norm(raw(), &a), SIMDNORM_OK)
+        << simdnorm_last_error();
+    std::vector<double> ref, ref_mean, ref_rstd;
+    ReferenceGroupNorm(x.data(), layout, n, c, s, c, nullptr, nullptr, a.eps,
+                       SIMDNORM_ACT_NONE, &ref, &ref_mean, &ref_rstd);
+    EXPECT_TRUE(AllClose(y.data(), n * c * s, ref, 1, n * c * s, 3e-5, 3e-5));
+    EXPECT_TRUE(AllClose(mean.data(), n * c, ref_mean, 1, n * c, 1e-5, 1e-6));
+    EXPECT_TRUE(AllClose(rstd.data(), n * c, ref_rstd, 1, n * c, 1e-6, 1e-5));
+    EXPECT_TRUE(y.GuardIntact() && mean.GuardIntact() && rstd.GuardIntact());
+  }
+}
+
 // Constant groups give exactly beta; huge, tiny and non-finite values stay
 // in their group.
 TEST_P(GroupNormTest, AdversarialValues) {
@@ -315,7 +351,7 @@ struct BadCase {
 };
 
 TEST(GroupNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
-  static float x[2 * 6 * 5], y[2 * 6 * 5], gamma[6], mean[4], rstd[4];
+  static float x[2 * 6 * 5 + 10], y[2 * 6 * 5], gamma[6], mean[4], rstd[4];
   const BadCase cases[] = {
       {"groups not dividing", [](auto& a) { a.groups = 4; },
        "groups (4) must divide channels (6)", SIMDNORM_INVALID_ARGUMENT},
@@ -350,14 +386,38 @@ TEST(GroupNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
        SIMDNORM_INVALID_ARGUMENT},
       {"partial overlap", [](auto& a) { a.y = x + 1; }, "overlap partially",
        SIMDNORM_INVALID_ARGUMENT},
-      {"mean on y", [](auto& a) { a.mean = y + 2; }, "mean and y overlap",
+      {"mean on y", [](auto& a) { a.mean = y + 2; }, "outputs y and mean overlap",
        SIMDNORM_INVALID_ARGUMENT},
       {"mean on rstd", [](auto& a) { a.rstd = mean; },
        "mean and rstd overlap", SIMDNORM_INVALID_ARGUMENT},
-      {"gamma on y", [](auto& a) { a.gamma = y; }, "gamma and y overlap",
+      {"gamma on y", [](auto& a) { a.gamma = y; }, "input gamma and output y overlap",
        SIMDNORM_INVALID_ARGUMENT},
       {"struct size", [](auto& a) { a.struct_size = 8; }, "struct_size",
        SIMDNORM_INVALID_ARGUMENT},
+      {"x batch stride below a sample",
+       [](auto& a) { a.x_batch_stride = 29; },
+       "x_batch_stride (29) must be >= channels * spatial (30)",
+       SIMDNORM_INVALID_ARGUMENT},
+      {"negative y batch stride", [](auto& a) { a.y_batch_stride = -30; },
+       "y_batch_stride (-30) must be >= channels * spatial (30)",
+       SIMDNORM_INVALID_ARGUMENT},
+      {"huge batch stride",
+       [](auto& a) { a.x_batch_stride = int64_t{1} << 62; },
+       "x_batch_stride (4611686018427387904) with 2 rows spans more than "
+       "2^58 elements",
+       SIMDNORM_INVALID_ARGUMENT},
+      {"in place with other strides",
+       [](auto& a) {
+         a.y = x;
+         a.y_batch_stride = 31;
+       },
+       "input x and output y overlap partially", SIMDNORM_INVALID_ARGUMENT},
+      {"strided y over x's second sample",
+       [](auto& a) {
+         a.x_batch_stride = 40;
+         a.y = x + 35;
+       },
+       "input x and output y overlap", SIMDNORM_INVALID_ARGUMENT},
   };
   for (const BadCase& bad : cases) {
     SCOPED_TRACE(bad.what);

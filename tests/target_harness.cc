@@ -1,5 +1,7 @@
 #include "target_harness.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -83,6 +85,31 @@ void TargetTest::SetUp() {
 simdnorm::Context TargetTest::ctx_threads(int threads) const {
   simdnorm::Context c(threads, GetParam().c_str());
   return c;
+}
+
+::testing::AssertionResult FailedWith(simdnorm_status status,
+                                      simdnorm_status want,
+                                      const std::string& message) {
+  const std::string error = simdnorm_last_error();
+  if (status != want) {
+    return ::testing::AssertionFailure()
+           << "status " << simdnorm_status_string(status) << ", expected "
+           << simdnorm_status_string(want) << " (last error \"" << error
+           << "\")";
+  }
+  if (error.find(message) == std::string::npos) {
+    return ::testing::AssertionFailure()
+           << "message \"" << error << "\" lacks \"" << message << "\"";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+std::string SelfPath() {
+  char path[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return std::string();
+  path[n] = '\0';
+  return path;
 }
 
 }  // namespace simdnorm_test

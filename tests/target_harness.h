@@ -16,8 +16,16 @@ namespace simdnorm_test {
 std::vector<std::string> SplitList(const std::string& list);
 // simdnorm_supported_targets() as a list, best first.
 std::vector<std::string> SupportedTargetNames();
+// This test binary's path ("" if unknown), to rerun it as a child process.
+std::string SelfPath();
 // Marks `target` as exercised by a kernel test.
 void RecordTargetRun(const std::string& target);
+
+// A call that failed as it should: `status` is `want` and
+// simdnorm_last_error() contains `message`.
+::testing::AssertionResult FailedWith(simdnorm_status status,
+                                      simdnorm_status want,
+                                      const std::string& message);
 
 // Fixture: ctx() is pinned to GetParam() and uses all cores;
 // ctx_threads(n) gives a context on the same target with n threads.

@@ -183,9 +183,13 @@ TEST(TuningTest, SetParamsRejectsValuesOutOfBounds) {
       simdnorm_context_get_tile_params(ctx.get(), static_cast<simdnorm_op>(6),
                                        SIMDNORM_NCHW, 64, &out),
       SIMDNORM_INVALID_ARGUMENT);
-  EXPECT_EQ(simdnorm_context_set_tile_params(nullptr, SIMDNORM_OP_LAYER_NORM,
-                                             SIMDNORM_NCHW, 64, &p),
-            SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_set_tile_params(nullptr, SIMDNORM_OP_LAYER_NORM,
+                                       SIMDNORM_NCHW, 64, &p),
+      SIMDNORM_INVALID_ARGUMENT,
+      "simdnorm_context_set_tile_params: ctx is null (the default context "
+      "cannot be changed: create a context, or use SIMDNORM_TARGET and "
+      "SIMDNORM_TUNING)"));
 }
 
 TEST(TuningTest, FileRoundTrip) {
@@ -379,6 +383,28 @@ std::vector<BrokenFile> BrokenFiles() {
          return WithChange(f, [](json& j) { j["entries"][0]["speedup"] = -2; });
        },
        "speedup"},
+      // Hostile nesting: must fail cleanly, not overflow the stack while
+      // parsing, describing or freeing the value.
+      {"deep_version",
+       [](const json& f) {
+         const std::string deep =
+             std::string(200000, '[') + std::string(200000, ']');
+         std::string text = WithChange(f, [](json& j) {
+           j["format_version"] = "DEEP";
+         });
+         return text.replace(text.find("\"DEEP\""), 6, deep);
+       },
+       "nested more than 16 deep"},
+      {"deep_unknown_field",
+       [](const json& f) {
+         std::string text = f.dump();
+         return text.substr(0, text.size() - 1) + ",\"x\":" +
+                std::string(17, '{') + std::string(17, '}') + "}";
+       },
+       "nested more than 16 deep"},
+      {"too_large",
+       [](const json& f) { return f.dump() + std::string(17 << 20, ' '); },
+       "larger than a tuning file can be (16 MiB)"},
       {"entry_not_object",
        [](const json& f) {
          return WithChange(f, [](json& j) { j["entries"].push_back("x"); });
@@ -401,12 +427,31 @@ TEST(TuningTest, MalformedFilesFailAndKeepThePreviousTable) {
   for (const BrokenFile& broken : BrokenFiles()) {
     SCOPED_TRACE(broken.name);
     const std::string path = TempPath(broken.name);
-    WriteText(path, broken.text(valid));
+    const std::string text = broken.text(valid);
+    WriteText(path, text);
     for (simdnorm::Context* ctx : {&tuned_ctx, &fresh}) {
+      // From the file, and from the same bytes in memory: one parser.
       EXPECT_EQ(simdnorm_context_load_tuning(ctx->get(), path.c_str()),
                 SIMDNORM_TUNING_ERROR);
-      const std::string message = simdnorm_last_error();
-      EXPECT_NE(message.find(path), std::string::npos) << message;
+      std::string message = simdnorm_last_error();
+      EXPECT_EQ(
+          message.rfind(
+              "simdnorm_context_load_tuning: tuning file " + path + ": ", 0),
+          0u)
+          << message;
+      EXPECT_NE(message.find(broken.message_part), std::string::npos)
+          << "message \"" << message << "\" lacks \"" << broken.message_part
+          << "\"";
+      EXPECT_EQ(simdnorm_context_load_tuning_from_memory(
+                    ctx->get(), text.data(), text.size()),
+                SIMDNORM_TUNING_ERROR);
+      message = simdnorm_last_error();
+      EXPECT_EQ(message.rfind("simdnorm_context_load_tuning_from_memory: "
+                              "tuning data (" +
+                                  std::to_string(text.size()) + " bytes): ",
+                              0),
+                0u)
+          << message;
       EXPECT_NE(message.find(broken.message_part), std::string::npos)
           << "message \"" << message << "\" lacks \"" << broken.message_part
           << "\"";
@@ -420,6 +465,100 @@ TEST(TuningTest, MalformedFilesFailAndKeepThePreviousTable) {
   EXPECT_NE(std::string(simdnorm_last_error()).find("cannot open"),
             std::string::npos);
   std::remove(valid_path.c_str());
+}
+
+// A table embedded in the runtime's binary loads like the file.
+TEST(TuningTest, LoadsFromMemory) {
+  const std::string text = SavedTable("memory").dump(2);
+  simdnorm::Context ctx;
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), text.data(),
+                                                     text.size()),
+            SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(ctx), Tuned()));
+  EXPECT_EQ(ctx.tuning_warnings(), "");
+  // Not NUL-terminated: only `size` bytes are read.
+  std::string padded = text + "garbage";
+  simdnorm::Context other;
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(other.get(), padded.data(),
+                                                     text.size()),
+            SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(other), Tuned()));
+
+  simdnorm::Context fresh;
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_load_tuning_from_memory(fresh.get(), nullptr, 4),
+      SIMDNORM_INVALID_ARGUMENT,
+      "simdnorm_context_load_tuning_from_memory: data is null"));
+  EXPECT_TRUE(FailedWith(simdnorm_context_load_tuning_from_memory(
+                             nullptr, text.data(), text.size()),
+                         SIMDNORM_INVALID_ARGUMENT,
+                         "simdnorm_context_load_tuning_from_memory: ctx is "
+                         "null"));
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_load_tuning_from_memory(fresh.get(), text.data(), 0),
+      SIMDNORM_TUNING_ERROR, "(0 bytes): not valid JSON"));
+  EXPECT_TRUE(SameParams(Query(fresh), Defaults()));
+  EXPECT_TRUE(FailedWith(simdnorm_context_load_tuning(nullptr, "x.json"),
+                         SIMDNORM_INVALID_ARGUMENT,
+                         "simdnorm_context_load_tuning: ctx is null"));
+}
+
+// A table tuned with another thread count is used, and the caller can read
+// that it may not fit.
+TEST(TuningTest, OtherThreadCountIsAWarning) {
+  json file = SavedTable("threads");
+  simdnorm::Context ctx(1);
+  file["threads"] = 7;
+  const std::string text = file.dump();
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), text.data(),
+                                                     text.size()),
+            SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(ctx), Tuned()));
+  const std::string warnings = ctx.tuning_warnings();
+  EXPECT_NE(warnings.find("tuned with 7 threads, this context runs 1"),
+            std::string::npos)
+      << warnings;
+  EXPECT_NE(warnings.find("simdnorm-tune --threads 1"), std::string::npos)
+      << warnings;
+  EXPECT_EQ(std::string(simdnorm_context_warnings(ctx.get())), warnings);
+  // The same thread count (or none recorded) is no warning.
+  file["threads"] = 1;
+  std::string same = file.dump();
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), same.data(),
+                                                     same.size()),
+            SIMDNORM_OK);
+  EXPECT_EQ(ctx.tuning_warnings(), "");
+  file.erase("threads");
+  same = file.dump();
+  ASSERT_EQ(simdnorm_context_load_tuning_from_memory(ctx.get(), same.data(),
+                                                     same.size()),
+            SIMDNORM_OK);
+  EXPECT_EQ(ctx.tuning_warnings(), "");
+}
+
+TEST(TuningTest, SaveFailureNamesTheFunction) {
+  simdnorm::Context ctx;
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_save_tuning(ctx.get(), "/nonexistent/dir/t.json"),
+      SIMDNORM_TUNING_ERROR,
+      "simdnorm_context_save_tuning: cannot write tuning file "
+      "/nonexistent/dir/t.json"));
+}
+
+// Brackets inside strings are text, not nesting.
+TEST(TuningTest, BracketsInStringsAreNotNesting) {
+  json file = SavedTable("brackets");
+  file["created"] = std::string(100, '[') + "\\\"" + std::string(100, '{');
+  const std::string path = TempPath("brackets");
+  WriteText(path, file.dump(2));
+  simdnorm::Context ctx;
+  EXPECT_EQ(simdnorm_context_load_tuning(ctx.get(), path.c_str()), SIMDNORM_OK)
+      << simdnorm_last_error();
+  EXPECT_TRUE(SameParams(Query(ctx), Tuned()));
+  std::remove(path.c_str());
 }
 
 TEST(TuningTest, EntriesForAnotherCpuAreIgnoredWithAWarning) {
@@ -550,13 +689,6 @@ TEST(TuningTest, FixedTableGivesBitIdenticalResultsAcrossThreadCounts) {
 
 // The process default context reads SIMDNORM_TUNING once, at first use:
 // checked in a child process (this binary again) with the variable set.
-std::string SelfPath() {
-  char path[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n <= 0) return std::string();
-  path[n] = '\0';
-  return path;
-}
 
 int RunChild(const std::string& tuning_path, const std::string& expect) {
   const std::string command =
@@ -577,6 +709,10 @@ TEST(TuningTest, SimdnormTuningConfiguresTheDefaultContext) {
   const std::string bad = TempPath("env_bad");
   WriteText(bad, "{\"format\": ");
   EXPECT_EQ(RunChild(bad, "error"), 0);
+  // A hostile file must not crash a program that merely has it set.
+  WriteText(bad, "{\"format_version\": " + std::string(200000, '[') +
+                     std::string(200000, ']') + "}");
+  EXPECT_EQ(RunChild(bad, "error"), 0);
   std::remove(good.c_str());
   std::remove(bad.c_str());
 }
@@ -588,14 +724,22 @@ TEST(TuningEnvChild, DefaultContextFollowsSimdnormTuning) {
   simdnorm_tile_params_init(&p);
   const simdnorm_status status = simdnorm_context_get_tile_params(
       nullptr, SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW, kRowUnit, &p);
+  ASSERT_EQ(status, SIMDNORM_OK) << simdnorm_last_error();
+  const std::string warnings = simdnorm_context_tuning_warnings(nullptr);
   if (std::string(expect) == "tuned") {
-    ASSERT_EQ(status, SIMDNORM_OK) << simdnorm_last_error();
     EXPECT_TRUE(SameParams(p, Tuned()));
+    EXPECT_EQ(warnings, "");
   } else {
-    EXPECT_EQ(status, SIMDNORM_TUNING_ERROR);
-    EXPECT_NE(std::string(simdnorm_last_error()).find("SIMDNORM_TUNING"),
-              std::string::npos)
-        << simdnorm_last_error();
+    // A file it cannot load leaves the built-in parameters, with a warning
+    // for the caller to read; the context works.
+    EXPECT_TRUE(SameParams(p, Defaults()));
+    EXPECT_NE(warnings.find("SIMDNORM_TUNING: tuning file"), std::string::npos)
+        << warnings;
+    EXPECT_NE(warnings.find("built-in parameters"), std::string::npos)
+        << warnings;
+    EXPECT_EQ(std::string(simdnorm_context_warnings(nullptr)), warnings);
+    EXPECT_EQ(std::string(simdnorm_context_target(nullptr)),
+              simdnorm_best_target());
   }
 }
 

@@ -2,8 +2,13 @@
 // fastest on this machine and writes them as a JSON tuning file.
 // Everything goes through the public C API: the tuner tries candidates with
 // simdnorm_context_set_tile_params and saves the table the library will load.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -56,6 +61,25 @@ double HalfOfAvailableMemory() {
     if (key == "MemAvailable:") return kib * 1024.0 / 2;
   }
   return 0.0;
+}
+
+// Whether `path` can be written: not a directory, in a directory where a
+// file can be created (tried with a scratch file next to it).
+bool CheckWritable(const std::string& path, std::string* error) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    *error = "is a directory";
+    return false;
+  }
+  const std::string probe = path + ".probe." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  if (f == nullptr) {
+    *error = std::string("cannot write: ") + std::strerror(errno);
+    return false;
+  }
+  std::fclose(f);
+  std::remove(probe.c_str());
+  return true;
 }
 
 bool LoadCases(const TuneOptions& options, std::vector<TuneCase>* cases,
@@ -231,8 +255,16 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (options.list_only) {
-    for (const TuneCase& c : cases) std::printf("%s\n", c.Label().c_str());
+    for (const TuneCase& c : cases) {
+      std::printf("%s  (%s)\n", c.Label().c_str(), c.Shape().c_str());
+    }
     return 0;
+  }
+  // The file is written at the end: find out now whether it can be.
+  if (!CheckWritable(options.out, &error)) {
+    std::fprintf(stderr, "simdnorm-tune: --out %s: %s\n", options.out.c_str(),
+                 error.c_str());
+    return 2;
   }
   ContextPtr ctx = NewContext();
   if (!ctx ||

@@ -82,6 +82,15 @@ int64_t TuneCase::UnitElems() const {
 
 int64_t TuneCase::Units() const { return Elements() / UnitElems(); }
 
+std::string TuneCase::Shape() const {
+  if (IsRowNorm()) {
+    return "rows=" + std::to_string(batch) +
+           " cols=" + std::to_string(channels);
+  }
+  return "N=" + std::to_string(batch) + " C=" + std::to_string(channels) +
+         " S=" + std::to_string(spatial);
+}
+
 std::string TuneCase::Label() const {
   std::string label = OpName(op);
   if (!IsRowNorm()) label += layout == SIMDNORM_NHWC ? " nhwc" : " nchw";
@@ -135,9 +144,14 @@ bool ParseCase(const std::string& line, TuneCase* out, std::string* error) {
     *error = "shapes are NxC or NxCxSPATIAL...";
     return false;
   }
+  // NCHW: N x C x spatial...; NHWC: N x spatial... x C, the order of the
+  // tensor's dims in memory.
+  const bool channels_last = c.layout == SIMDNORM_NHWC;
   c.batch = dims[0];
-  c.channels = dims[1];
-  for (size_t d = 2; d < dims.size(); ++d) c.spatial *= dims[d];
+  c.channels = channels_last ? dims.back() : dims[1];
+  const size_t first_spatial = channels_last ? 1 : 2;
+  const size_t end_spatial = channels_last ? dims.size() - 1 : dims.size();
+  for (size_t d = first_spatial; d < end_spatial; ++d) c.spatial *= dims[d];
   if (i < words.size() && words[i].rfind("g=", 0) == 0) {
     if (c.op != SIMDNORM_OP_GROUP_NORM ||
         !ParsePositive(words[i].substr(2), &c.groups)) {
@@ -198,8 +212,8 @@ std::vector<TuneCase> DefaultCases() {
       "group_norm nchw 2x1280x8x8 g=32",
       "group_norm nchw 32x64x56x56 g=32",
       "group_norm nchw 1x512x256x256 g=32",
-      "group_norm nhwc 2x320x64x64 g=32",
-      "group_norm nhwc 32x64x56x56 g=32",
+      "group_norm nhwc 2x64x64x320 g=32",
+      "group_norm nhwc 32x56x56x64 g=32",
       "instance_norm nchw 1x64x256x256",
       "instance_norm nchw 8x128x64x64",
       "batch_norm_inference nchw 32x64",
@@ -222,11 +236,13 @@ const char* CaseSyntaxHelp() {
          "[g=GROUPS]\n"
          "    OP      layer_norm, rms_norm (DIMS = ROWSxCOLS), group_norm\n"
          "            (needs g=GROUPS), instance_norm, batch_norm_inference,\n"
-         "            batch_norm_training (DIMS = NxC or NxCxSPATIAL...)\n"
+         "            batch_norm_training\n"
          "    layout  nchw (default) or nhwc, not for row norms\n"
+         "    DIMS    in the tensor's order: NxC or NxCxSPATIAL... for nchw,\n"
+         "            NxC or NxSPATIAL...xC for nhwc\n"
          "  '#' starts a comment. Examples:\n"
          "    layer_norm 4096x768\n"
-         "    group_norm nhwc 2x320x64x64 g=32\n"
+         "    group_norm nhwc 2x64x64x320 g=32    (N=2, 64x64, C=320)\n"
          "    batch_norm_inference nchw 32x2048x7x7\n";
 }
 

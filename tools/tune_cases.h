@@ -1,6 +1,6 @@
 // The problems simdnorm-tune measures: the benchmark suite's shapes by
 // default, or a user's list ("layer_norm 4096x768", "group_norm nhwc
-// 2x320x64x64 g=32", ...).
+// 2x64x64x320 g=32", ...).
 #ifndef SIMDNORM_TOOLS_TUNE_CASES_H_
 #define SIMDNORM_TOOLS_TUNE_CASES_H_
 
@@ -21,7 +21,7 @@ struct TuneCase {
   int64_t channels = 1;
   int64_t spatial = 1;
   int64_t groups = 1;  // GroupNorm only
-  std::string dims;    // as written, e.g. "2x320x64x64"
+  std::string dims;    // as written, e.g. "2x64x64x320" (NHWC)
 
   bool IsRowNorm() const;
   int64_t Elements() const;
@@ -30,7 +30,8 @@ struct TuneCase {
   int64_t Units() const;
   // x read once and y written once.
   int64_t BytesMoved() const { return Elements() * 8; }
-  std::string Label() const;  // "group_norm nhwc 2x320x64x64 g=32"
+  std::string Label() const;  // "group_norm nhwc 2x64x64x320 g=32"
+  std::string Shape() const;  // "N=2 C=320 S=4096", "rows=4096 cols=768"
 };
 
 const char* OpName(simdnorm_op op);  // "layer_norm", ...
@@ -39,7 +40,8 @@ const char* OpName(simdnorm_op op);  // "layer_norm", ...
 std::vector<TuneCase> DefaultCases();
 
 // Parses one line of a shape list: OP [nchw|nhwc] DIMS [g=GROUPS], with
-// DIMS like 4096x768 (rows x cols) or 2x320x64x64 (N x C x spatial...).
+// DIMS in the tensor's order: 4096x768 (rows x cols), 2x320x64x64 (NCHW:
+// N x C x spatial...) or 2x64x64x320 (NHWC: N x spatial... x C).
 // Returns false with *error set if the line is not valid.
 bool ParseCase(const std::string& line, TuneCase* out, std::string* error);
 

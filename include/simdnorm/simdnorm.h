@@ -3,12 +3,18 @@
  * Every function returns a simdnorm_status. On failure nothing is written to
  * the outputs and simdnorm_last_error() (thread-local) says what was wrong.
  * A NULL context means the process-wide default context, which uses all
- * cores and the best ISA target of the CPU (or the one named by the
- * SIMDNORM_TARGET environment variable).
+ * cores and the best ISA target of the CPU, or the target named by the
+ * SIMDNORM_TARGET environment variable and the tuning file named by
+ * SIMDNORM_TUNING (both read once, at its first use). A value it cannot use
+ * leaves the best target or the built-in parameters in place and is
+ * reported by simdnorm_context_warnings(NULL): the default context always
+ * works. Failures are never printed.
  *
  * Argument structs carry their own size (set by the *_init functions) so
  * that fields can be appended in later versions without breaking the ABI:
- * always initialize them with the matching init function.
+ * always initialize them with the matching init function. A struct from an
+ * older version (a smaller struct_size, down to that of 0.1.0) is accepted,
+ * its missing fields taking their defaults.
  */
 #ifndef SIMDNORM_SIMDNORM_H_
 #define SIMDNORM_SIMDNORM_H_
@@ -33,6 +39,9 @@ extern "C" {
 #define SIMDNORM_VERSION_MAJOR 0
 #define SIMDNORM_VERSION_MINOR 1
 #define SIMDNORM_VERSION_PATCH 0
+
+/* The eps every *_args_init sets (and the C++ wrapper's default). */
+#define SIMDNORM_DEFAULT_EPS 1e-5f
 
 /* Upper bound for simdnorm_context_set_threads. */
 #define SIMDNORM_MAX_THREADS 1024
@@ -88,30 +97,86 @@ typedef struct simdnorm_context simdnorm_context;
 
 SIMDNORM_API simdnorm_status simdnorm_context_create(simdnorm_context** out);
 SIMDNORM_API void simdnorm_context_destroy(simdnorm_context* ctx);
-/* 0 = all cores, 1 = the caller's thread only, up to SIMDNORM_MAX_THREADS. */
+/* 0 = all cores, 1 = the caller's thread only, up to SIMDNORM_MAX_THREADS.
+ * Capped at the cores the process may run on (its CPU affinity mask) and
+ * at a oneTBB global_control limit set before the call, so simdnorm never
+ * oversubscribes; simdnorm_context_threads() says how many are used. */
 SIMDNORM_API simdnorm_status simdnorm_context_set_threads(
     simdnorm_context* ctx, int threads);
+/* Threads the context's ops use (after the cap above), or the
+ * max_concurrency of its parallel runner. */
 SIMDNORM_API int simdnorm_context_threads(const simdnorm_context* ctx);
-/* "best" (or NULL) or a name from simdnorm_supported_targets(). */
+/* A runtime's own thread pool, used instead of oneTBB.
+ *
+ * simdnorm plans every op as it would for max_concurrency oneTBB threads
+ * (the same work units and task sizes), cuts it into tasks itself and
+ * hands them to the runner:
+ *   runner(user_data, task_count, task_fn, task_ctx)
+ * must call task_fn(task_ctx, i) exactly once for every i in
+ * [0, task_count) and return when all of them have returned. Tasks are
+ * independent: they may run in any order, concurrently, and on the calling
+ * thread (a serial runner that loops over i is valid). The results are
+ * bit-identical to the oneTBB path's and to any thread count's.
+ * - The runner may be called from several threads at once (ops running
+ *   concurrently on the context); simdnorm never calls it from inside a
+ *   task (no nesting), and never calls it for fewer than 2 tasks.
+ * - task_fn never throws and never blocks on other tasks; a runner that
+ *   skips, repeats or invents a task index makes the op fail with
+ *   SIMDNORM_INTERNAL_ERROR (its outputs are then unspecified).
+ * - max_concurrency (1 to SIMDNORM_MAX_THREADS) is how many tasks may run
+ *   at once: simdnorm plans with it exactly where it would use the thread
+ *   count (1 runs every op on the calling thread, without the runner). It
+ *   is not capped at the cores: the runtime knows its pool.
+ * With a runner the context never starts oneTBB work;
+ * simdnorm_context_threads() returns max_concurrency, and
+ * simdnorm_context_set_threads() fails until a NULL runner restores oneTBB
+ * (with the thread count set before). Like the other setters, this must
+ * not race with ops running on the context. */
+typedef void (*simdnorm_task_fn)(void* task_ctx, int64_t task_index);
+typedef void (*simdnorm_parallel_runner)(void* user_data, int64_t task_count,
+                                         simdnorm_task_fn task_fn,
+                                         void* task_ctx);
+SIMDNORM_API simdnorm_status simdnorm_context_set_parallel_runner(
+    simdnorm_context* ctx, simdnorm_parallel_runner runner, void* user_data,
+    int max_concurrency);
+/* "best" (or NULL) or a name from simdnorm_supported_targets(), in any
+ * case ("avx2" = "AVX2"); "AVX512" names AVX3. */
 SIMDNORM_API simdnorm_status simdnorm_context_set_target(
     simdnorm_context* ctx, const char* target);
 /* Name of the target the context's kernels run on. */
 SIMDNORM_API const char* simdnorm_context_target(const simdnorm_context* ctx);
 /* Loads a JSON tuning file written by simdnorm-tune. On error the context
- * keeps its previous table. Entries for another CPU or ISA are skipped; the
- * reason is available from simdnorm_context_tuning_warnings(). */
+ * keeps its previous table. Entries for another CPU or ISA are skipped, and
+ * a table tuned with another thread count than the context's is used but
+ * noted: see simdnorm_context_tuning_warnings(). Files over 16 MiB or
+ * nested deeper than 16 are refused. */
 SIMDNORM_API simdnorm_status simdnorm_context_load_tuning(
     simdnorm_context* ctx, const char* path);
+/* The same for the contents of a tuning file held in memory: the size
+ * bytes at data (no terminating NUL needed), e.g. embedded in the
+ * runtime's binary. */
+SIMDNORM_API simdnorm_status simdnorm_context_load_tuning_from_memory(
+    simdnorm_context* ctx, const char* data, size_t size);
+/* Why entries of the last tuning table loaded were skipped or may not fit,
+ * one reason per line ("" if none). For the default context, also why
+ * SIMDNORM_TUNING could not be loaded. Valid until the context changes. */
 SIMDNORM_API const char* simdnorm_context_tuning_warnings(
     const simdnorm_context* ctx);
+/* Everything the caller may want to know about the context's setup, one
+ * reason per line ("" if none): the tuning warnings above and, for the
+ * default context, why SIMDNORM_TARGET could not be used. */
+SIMDNORM_API const char* simdnorm_context_warnings(const simdnorm_context* ctx);
 
 /* ------------------------------------------------ LayerNorm and RMSNorm */
 
 /* x and y are [rows, cols] with row strides in elements (0 = cols).
  * LayerNorm: y = (x - mean) * rstd * gamma + beta, biased variance.
  * RMSNorm:   y = x * rsqrt(mean(x^2) + eps) * gamma (beta must be NULL).
- * With residual: s = x + residual is normalized, and written to sum_out if
- * that is given. y may equal x (in place); partial overlap is an error. */
+ * With residual and/or residual_bias: s = x + residual + residual_bias
+ * (added in that order, in fp32; either may be absent) is normalized, and
+ * written to sum_out if that is given, as ONNX Runtime's
+ * SkipLayerNormalization and SkipSimplifiedLayerNormalization. y may equal
+ * x (in place); partial overlap is an error. */
 typedef struct simdnorm_row_norm_args {
   size_t struct_size;
   simdnorm_dtype dtype;
@@ -119,17 +184,21 @@ typedef struct simdnorm_row_norm_args {
   int64_t cols;
   int64_t x_stride;
   int64_t y_stride;
-  float eps;                   /* >= 0 and finite; default 1e-5 */
+  float eps;                   /* >= 0 and finite; SIMDNORM_DEFAULT_EPS */
   const void* x;               /* required */
   void* y;                     /* required */
   const void* gamma;           /* [cols] or NULL (= 1) */
   const void* beta;            /* [cols] or NULL (= 0); LayerNorm only */
   const void* residual;        /* optional, [rows, cols] */
   int64_t residual_stride;     /* 0 = cols */
-  void* sum_out;               /* optional, [rows, cols]: x + residual */
+  void* sum_out;               /* optional, [rows, cols]: s above; needs a
+                                  residual or residual_bias */
   int64_t sum_stride;          /* 0 = cols */
   float* mean;                 /* optional [rows]; LayerNorm only */
   float* rstd;                 /* optional [rows] */
+  /* Appended after 0.1.0 (older callers get the defaults): */
+  const void* residual_bias; /* optional [cols], added to every row of s;
+                                default NULL */
 } simdnorm_row_norm_args;
 
 SIMDNORM_API void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args);
@@ -149,10 +218,13 @@ SIMDNORM_API simdnorm_status simdnorm_rms_norm_slice(
 
 /* ------------------------------------------ GroupNorm and InstanceNorm */
 
-/* x and y are [N, C, S] (NCHW) or [N, S, C] (NHWC), dense. S is the product
- * of the spatial dims (1 for a plain [N, C] input). Statistics per (n, g)
- * over (C / groups) * S values, biased variance; gamma/beta per channel.
- * InstanceNorm is groups == C (its entry point ignores `groups`). */
+/* x and y are [N, C, S] (NCHW) or [N, S, C] (NHWC). S is the product of
+ * the spatial dims (1 for a plain [N, C] input). Each sample is dense; the
+ * samples are x_batch_stride (y_batch_stride) elements apart, so x and y
+ * may be views of larger tensors along N. Statistics per (n, g) over
+ * (C / groups) * S values, biased variance; gamma/beta per channel.
+ * InstanceNorm takes the same struct as simdnorm_instance_norm_args (below):
+ * one group per channel. */
 typedef struct simdnorm_group_norm_args {
   size_t struct_size;
   simdnorm_dtype dtype;
@@ -170,14 +242,26 @@ typedef struct simdnorm_group_norm_args {
   float* mean;       /* optional [N, G] ([N, C] for InstanceNorm) */
   float* rstd;       /* optional [N, G] ([N, C] for InstanceNorm) */
   int64_t param_count; /* elements in gamma/beta if given; 0 = assume C */
+  /* Appended after 0.1.0 (older callers get the defaults): */
+  int64_t x_batch_stride; /* elements from x[n] to x[n + 1]: >= C * S, or
+                             0 (default) for C * S */
+  int64_t y_batch_stride; /* the same for y; y == x in place needs equal
+                             strides */
 } simdnorm_group_norm_args;
 
 SIMDNORM_API void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args);
 
 SIMDNORM_API simdnorm_status simdnorm_group_norm(
     simdnorm_context* ctx, const simdnorm_group_norm_args* args);
+/* InstanceNorm: GroupNorm with one group per channel (groups == C). Its
+ * args are GroupNorm's, set up by their own init: `groups` is ignored (0),
+ * and mean/rstd, if given, are [N, C] (one statistic per channel of each
+ * sample, n * C + c). */
+typedef simdnorm_group_norm_args simdnorm_instance_norm_args;
+SIMDNORM_API void simdnorm_instance_norm_args_init(
+    simdnorm_instance_norm_args* args);
 SIMDNORM_API simdnorm_status simdnorm_instance_norm(
-    simdnorm_context* ctx, const simdnorm_group_norm_args* args);
+    simdnorm_context* ctx, const simdnorm_instance_norm_args* args);
 /* (n, g) units [unit_begin, unit_end), unit = n * groups + g, on the
  * caller's thread. */
 SIMDNORM_API simdnorm_status simdnorm_group_norm_slice(
@@ -186,7 +270,8 @@ SIMDNORM_API simdnorm_status simdnorm_group_norm_slice(
 
 /* ------------------------------------------------------------ BatchNorm */
 
-/* x and y are [N, C, S] or [N, S, C] (S = 1 for BatchNorm1d on [N, C]).
+/* x and y are [N, C, S] or [N, S, C] (S = 1 for BatchNorm1d on [N, C]),
+ * samples x_batch_stride (y_batch_stride) elements apart as for GroupNorm.
  * Inference: y = (x - running_mean) * rsqrt(running_var + eps) * gamma + beta.
  * Batch statistics: mean and biased variance per channel over N * S values;
  * if update_running_stats, running = (1 - momentum) * running + momentum *
@@ -212,6 +297,9 @@ typedef struct simdnorm_batch_norm_args {
   float* batch_rstd;   /* optional [C], batch statistics only */
   int64_t param_count; /* elements in each per-channel array given (gamma,
                           beta, running stats); 0 = assume C */
+  /* Appended after 0.1.0 (older callers get the defaults): */
+  int64_t x_batch_stride; /* >= C * S, or 0 (default) for C * S */
+  int64_t y_batch_stride; /* >= C * S, or 0 (default) for C * S */
 } simdnorm_batch_norm_args;
 
 SIMDNORM_API void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args);
@@ -220,6 +308,17 @@ SIMDNORM_API simdnorm_status simdnorm_batch_norm_inference(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
 SIMDNORM_API simdnorm_status simdnorm_batch_norm_training(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args);
+/* Inference units [unit_begin, unit_end) only, on the caller's thread, with
+ * the results of the full call: for runtimes that bring their own thread
+ * pool. A unit is a contiguous run of the tensor, in memory order:
+ *   NCHW with S > 1: unit n * C + c is channel c of sample n (S values),
+ *                    N * C units;
+ *   NHWC, or S == 1: unit n * S + s is position s of sample n (C values),
+ *                    N * S units.
+ * (Batch statistics need the whole batch: they have no slice.) */
+SIMDNORM_API simdnorm_status simdnorm_batch_norm_inference_slice(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args,
+    int64_t unit_begin, int64_t unit_end);
 
 /* --------------------------------------------------------------- tuning */
 

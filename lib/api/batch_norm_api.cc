@@ -16,14 +16,17 @@ namespace {
 simdnorm_status ValidateBatchNorm(const char* op, bool training,
                                   const simdnorm_batch_norm_args* args,
                                   BatchNormProblem* p) {
-  SIMDNORM_CHECK(CheckRequired(op, "args", args));
-  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  simdnorm_batch_norm_args filled;
+  SIMDNORM_CHECK(ReadArgs(op, kBatchNormArgsSize_0_1_0,
+                          &simdnorm_batch_norm_args_init, &args, &filled));
   SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
   SIMDNORM_CHECK(
       CheckChannelShape(op, args->batch, args->channels, args->spatial));
   SIMDNORM_CHECK(CheckEps(op, args->eps));
+  SIMDNORM_CHECK(
+      ResolveBatchStrides(op, *args, &p->x_batch_stride, &p->y_batch_stride));
   const bool update = training && args->update_running_stats != 0;
   if (training) {
     if (!(args->momentum >= 0.0f && args->momentum <= 1.0f)) {  // NaN too
@@ -78,44 +81,25 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
   SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
 
-  const int64_t elems = args->batch * C * args->spatial;
-  const MemoryRange x = MatrixRange(args->x, 1, elems, elems);
-  const MemoryRange y = MatrixRange(args->y, 1, elems, elems);
-  const MemoryRange gamma = MatrixRange(args->gamma, 1, C, C);
-  const MemoryRange beta = MatrixRange(args->beta, 1, C, C);
-  const MemoryRange running_mean =
-      MatrixRange(reads_running ? args->running_mean : nullptr, 1, C, C);
-  const MemoryRange running_var =
-      MatrixRange(reads_running ? args->running_var : nullptr, 1, C, C);
-  const MemoryRange batch_mean = MatrixRange(args->batch_mean, 1, C, C);
-  const MemoryRange batch_rstd = MatrixRange(args->batch_rstd, 1, C, C);
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "running_mean", running_mean, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "running_var", running_var, "y", y));
-  if (update) {  // the running statistics are outputs too
-    SIMDNORM_CHECK(CheckDisjoint(op, "running_mean", running_mean,
-                                 "running_var", running_var));
-    for (const MemoryRange* r : {&running_mean, &running_var}) {
-      const char* name = r == &running_mean ? "running_mean" : "running_var";
-      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "x", x));
-      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "gamma", gamma));
-      SIMDNORM_CHECK(CheckDisjoint(op, name, *r, "beta", beta));
-    }
-  }
-  for (const MemoryRange* stat : {&batch_mean, &batch_rstd}) {
-    const char* name = stat == &batch_mean ? "batch_mean" : "batch_rstd";
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "gamma", gamma));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "beta", beta));
-    SIMDNORM_CHECK(
-        CheckDisjoint(op, name, *stat, "running_mean", running_mean));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "running_var", running_var));
-  }
-  SIMDNORM_CHECK(
-      CheckDisjoint(op, "batch_mean", batch_mean, "batch_rstd", batch_rstd));
+  const int64_t N = args->batch, sample = C * args->spatial;
+  const Operand operands[] = {
+      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride), true, false,
+       true},
+      {"gamma", VectorRange(args->gamma, C), true, false, false},
+      {"beta", VectorRange(args->beta, C), true, false, false},
+      // Read in inference, read and updated with update_running_stats.
+      {"running_mean",
+       VectorRange(reads_running ? args->running_mean : nullptr, C), true,
+       update, false},
+      {"running_var",
+       VectorRange(reads_running ? args->running_var : nullptr, C), true,
+       update, false},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride), false, true,
+       true},
+      {"batch_mean", VectorRange(args->batch_mean, C), false, true, false},
+      {"batch_rstd", VectorRange(args->batch_rstd, C), false, true, false},
+  };
+  SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->x = static_cast<const float*>(args->x);
   p->y = static_cast<float*>(args->y);
@@ -128,16 +112,23 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   return SIMDNORM_OK;
 }
 
+// `slice`: units [begin, end) of the inference only.
 simdnorm_status BatchNorm(const char* op, bool training, simdnorm_context* ctx,
-                          const simdnorm_batch_norm_args* args) {
+                          const simdnorm_batch_norm_args* args, bool slice,
+                          int64_t begin, int64_t end) {
   return ValidateAndRun<BatchNormProblem>(
       op, ctx,
       [&](BatchNormProblem* p) {
-        return ValidateBatchNorm(op, training, args, p);
+        SIMDNORM_CHECK(ValidateBatchNorm(op, training, args, p));
+        return slice ? CheckSliceRange(op, "unit", begin, end,
+                                       BatchNormSliceUnits(*p))
+                     : SIMDNORM_OK;
       },
       [&](const simdnorm_context& c, const BatchNormProblem& p) {
         if (p.batch == 0) return SIMDNORM_OK;
-        if (training) {
+        if (slice) {
+          RunBatchNormInferenceSlice(c, p, begin, end);
+        } else if (training) {
           RunBatchNormTraining(c, p);
         } else {
           RunBatchNormInference(c, p);
@@ -159,18 +150,25 @@ void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args) {
   args->layout = SIMDNORM_NCHW;
   args->activation = SIMDNORM_ACT_NONE;
   args->spatial = 1;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
   args->momentum = 0.1f;
 }
 
 simdnorm_status simdnorm_batch_norm_inference(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
-  return simdnorm::internal::BatchNorm(__func__, false, ctx, args);
+  return simdnorm::internal::BatchNorm(__func__, false, ctx, args, false, 0, 0);
+}
+
+simdnorm_status simdnorm_batch_norm_inference_slice(
+    simdnorm_context* ctx, const simdnorm_batch_norm_args* args,
+    int64_t unit_begin, int64_t unit_end) {
+  return simdnorm::internal::BatchNorm(__func__, false, ctx, args, true,
+                                       unit_begin, unit_end);
 }
 
 simdnorm_status simdnorm_batch_norm_training(
     simdnorm_context* ctx, const simdnorm_batch_norm_args* args) {
-  return simdnorm::internal::BatchNorm(__func__, true, ctx, args);
+  return simdnorm::internal::BatchNorm(__func__, true, ctx, args, false, 0, 0);
 }
 
 }  // extern "C"

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "api/validate.h"
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm::internal {
@@ -17,6 +18,21 @@ simdnorm_status CheckChannelShape(const char* op, int64_t batch,
 // param_count is 0 (unchecked) or must equal channels when an array is given.
 simdnorm_status CheckParamCount(const char* op, int64_t param_count,
                                 int64_t channels, bool any_given);
+
+// The batch strides of x and y (0 = dense, channels * spatial) resolved;
+// each must be >= channels * spatial, and the view must fit. After
+// CheckChannelShape.
+template <class Args>
+simdnorm_status ResolveBatchStrides(const char* op, const Args& args,
+                                    int64_t* x_batch_stride,
+                                    int64_t* y_batch_stride) {
+  const int64_t sample = args.channels * args.spatial;
+  SIMDNORM_CHECK(ResolveRowStride(op, "x_batch_stride", args.x_batch_stride,
+                                  args.batch, sample, x_batch_stride,
+                                  "channels * spatial"));
+  return ResolveRowStride(op, "y_batch_stride", args.y_batch_stride, args.batch,
+                          sample, y_batch_stride, "channels * spatial");
+}
 
 }  // namespace simdnorm::internal
 

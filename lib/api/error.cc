@@ -2,13 +2,22 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 #include "api/validate.h"
 
 namespace simdnorm::internal {
 namespace {
-thread_local char g_last_error[512] = "";
+thread_local char g_last_error[kErrorMessageBytes] = "";
 }  // namespace
+
+PreserveLastError::PreserveLastError() {
+  std::memcpy(saved_, g_last_error, sizeof(saved_));
+}
+
+PreserveLastError::~PreserveLastError() {
+  std::memcpy(g_last_error, saved_, sizeof(saved_));
+}
 
 simdnorm_status Fail(simdnorm_status status, const char* format, ...) {
   va_list args;

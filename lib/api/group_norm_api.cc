@@ -14,8 +14,9 @@ namespace {
 simdnorm_status ValidateGroupNorm(const char* op, bool instance,
                                   const simdnorm_group_norm_args* args,
                                   GroupNormProblem* p) {
-  SIMDNORM_CHECK(CheckRequired(op, "args", args));
-  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  simdnorm_group_norm_args filled;
+  SIMDNORM_CHECK(ReadArgs(op, kGroupNormArgsSize_0_1_0,
+                          &simdnorm_group_norm_args_init, &args, &filled));
   SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
@@ -35,6 +36,8 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
     }
   }
   SIMDNORM_CHECK(CheckEps(op, args->eps));
+  SIMDNORM_CHECK(
+      ResolveBatchStrides(op, *args, &p->x_batch_stride, &p->y_batch_stride));
   SIMDNORM_CHECK(CheckParamCount(op, args->param_count, C,
                                  args->gamma != nullptr ||
                                      args->beta != nullptr));
@@ -51,25 +54,19 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
   SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
 
-  const int64_t elems = args->batch * C * args->spatial;
-  const int64_t units = args->batch * groups;
-  const MemoryRange x = MatrixRange(args->x, 1, elems, elems);
-  const MemoryRange y = MatrixRange(args->y, 1, elems, elems);
-  const MemoryRange gamma = MatrixRange(args->gamma, 1, C, C);
-  const MemoryRange beta = MatrixRange(args->beta, 1, C, C);
-  const MemoryRange mean = MatrixRange(args->mean, 1, units, units);
-  const MemoryRange rstd = MatrixRange(args->rstd, 1, units, units);
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
-  for (const MemoryRange* stat : {&mean, &rstd}) {
-    const char* name = stat == &mean ? "mean" : "rstd";
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "gamma", gamma));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "beta", beta));
-  }
-  SIMDNORM_CHECK(CheckDisjoint(op, "mean", mean, "rstd", rstd));
+  const int64_t N = args->batch, sample = C * args->spatial;
+  const int64_t units = N * groups;
+  const Operand operands[] = {
+      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride), true, false,
+       true},
+      {"gamma", VectorRange(args->gamma, C), true, false, false},
+      {"beta", VectorRange(args->beta, C), true, false, false},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride), false, true,
+       true},
+      {"mean", VectorRange(args->mean, units), false, true, false},
+      {"rstd", VectorRange(args->rstd, units), false, true, false},
+  };
+  SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->x = static_cast<const float*>(args->x);
   p->y = static_cast<float*>(args->y);
@@ -116,7 +113,13 @@ void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args) {
   args->activation = SIMDNORM_ACT_NONE;
   args->spatial = 1;
   args->groups = 1;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
+}
+
+void simdnorm_instance_norm_args_init(simdnorm_instance_norm_args* args) {
+  if (args == nullptr) return;
+  simdnorm_group_norm_args_init(args);
+  args->groups = 0;  // ignored: one group per channel
 }
 
 simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
@@ -125,7 +128,7 @@ simdnorm_status simdnorm_group_norm(simdnorm_context* ctx,
 }
 
 simdnorm_status simdnorm_instance_norm(simdnorm_context* ctx,
-                                       const simdnorm_group_norm_args* args) {
+                                       const simdnorm_instance_norm_args* args) {
   return simdnorm::internal::GroupNorm(__func__, true, ctx, args, false, 0, 0);
 }
 

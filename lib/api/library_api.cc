@@ -9,6 +9,8 @@
 
 using simdnorm::internal::Fail;
 using simdnorm::internal::GuardExceptions;
+using simdnorm::internal::ResolveContext;
+using simdnorm::internal::WithCallerContext;
 
 extern "C" {
 
@@ -46,53 +48,66 @@ void simdnorm_context_destroy(simdnorm_context* ctx) { delete ctx; }
 simdnorm_status simdnorm_context_set_threads(simdnorm_context* ctx,
                                              int threads) {
   const char* const function = __func__;  // in the lambda it is operator()
-  return GuardExceptions(function, [&] {
-    if (ctx == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", function);
-    }
-    return simdnorm::internal::SetContextThreads(ctx, threads);
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
+    return simdnorm::internal::SetContextThreads(function, c, threads);
+  });
+}
+
+simdnorm_status simdnorm_context_set_parallel_runner(
+    simdnorm_context* ctx, simdnorm_parallel_runner runner, void* user_data,
+    int max_concurrency) {
+  const char* const function = __func__;  // in the lambda it is operator()
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
+    return simdnorm::internal::SetContextRunner(function, c, runner, user_data,
+                                                max_concurrency);
   });
 }
 
 int simdnorm_context_threads(const simdnorm_context* ctx) {
-  simdnorm_status status;
-  const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
-  return c ? c->concurrency : 0;
+  return ResolveContext(ctx).concurrency;
 }
 
 simdnorm_status simdnorm_context_set_target(simdnorm_context* ctx,
                                             const char* target) {
   const char* const function = __func__;  // in the lambda it is operator()
-  return GuardExceptions(function, [&] {
-    if (ctx == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: ctx is null", function);
-    }
-    return simdnorm::internal::SetContextTarget(ctx, target);
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
+    return simdnorm::internal::SetContextTarget(function, c, target);
   });
 }
 
 const char* simdnorm_context_target(const simdnorm_context* ctx) {
-  simdnorm_status status;
-  const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
-  return c ? simdnorm::internal::TargetName(c->kernels.target) : "none";
+  return simdnorm::internal::TargetName(ResolveContext(ctx).kernels.target);
 }
 
 simdnorm_status simdnorm_context_load_tuning(simdnorm_context* ctx,
                                              const char* path) {
   const char* const function = __func__;  // in the lambda it is operator()
-  return GuardExceptions(function, [&] {
-    if (ctx == nullptr || path == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s is null", function,
-                  ctx == nullptr ? "ctx" : "path");
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
+    if (path == nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: path is null", function);
     }
-    return simdnorm::internal::LoadTuningFile(path, ctx);
+    return simdnorm::internal::LoadTuningFile(function, path, c);
+  });
+}
+
+simdnorm_status simdnorm_context_load_tuning_from_memory(simdnorm_context* ctx,
+                                                         const char* data,
+                                                         size_t size) {
+  const char* const function = __func__;  // in the lambda it is operator()
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
+    if (data == nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: data is null", function);
+    }
+    return simdnorm::internal::LoadTuningText(function, data, size, c);
   });
 }
 
 const char* simdnorm_context_tuning_warnings(const simdnorm_context* ctx) {
-  simdnorm_status status;
-  const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
-  return c ? c->tuning_warnings.c_str() : "";
+  return ResolveContext(ctx).tuning_warnings.c_str();
+}
+
+const char* simdnorm_context_warnings(const simdnorm_context* ctx) {
+  return ResolveContext(ctx).warnings.c_str();
 }
 
 }  // extern "C"

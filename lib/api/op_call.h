@@ -9,18 +9,16 @@
 
 namespace simdnorm::internal {
 
-// No exception escapes; the context is resolved; validate(&problem) checks
-// every argument before anything is written; then run(ctx, problem).
+// No exception escapes; validate(&problem) checks every argument before
+// anything is written; then run(context, problem), with ctx or the default
+// context.
 template <class Problem, class Validate, class Run>
 simdnorm_status ValidateAndRun(const char* op, const simdnorm_context* ctx,
                                const Validate& validate, const Run& run) {
   return GuardExceptions(op, [&] {
-    simdnorm_status status;
-    const simdnorm_context* resolved = ResolveContext(ctx, &status);
-    if (resolved == nullptr) return status;
     Problem problem;
     SIMDNORM_CHECK(validate(&problem));
-    return run(*resolved, problem);
+    return run(ResolveContext(ctx), problem);
   });
 }
 

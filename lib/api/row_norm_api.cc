@@ -2,31 +2,20 @@
 #include "api/error.h"
 #include "api/op_call.h"
 #include "api/validate.h"
+#include "ops/row_bias.h"
 #include "ops/row_norm.h"
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm::internal {
 namespace {
 
-simdnorm_status ResolveStride(const char* op, const char* name, int64_t stride,
-                              int64_t cols, int64_t* out) {
-  const int64_t resolved = stride == 0 ? cols : stride;
-  if (resolved < cols) {
-    return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: %s (%lld) must be >= cols (%lld), or 0 for dense rows",
-                op, name, static_cast<long long>(stride),
-                static_cast<long long>(cols));
-  }
-  *out = resolved;
-  return SIMDNORM_OK;
-}
-
 // Fills *p from args; on error records why and returns the status.
 simdnorm_status ValidateRowNorm(const char* op, bool rms,
                                 const simdnorm_row_norm_args* args,
                                 RowNormProblem* p) {
-  SIMDNORM_CHECK(CheckRequired(op, "args", args));
-  SIMDNORM_CHECK(CheckStructSize(op, args->struct_size, sizeof(*args)));
+  simdnorm_row_norm_args filled;
+  SIMDNORM_CHECK(ReadArgs(op, kRowNormArgsSize_0_1_0,
+                          &simdnorm_row_norm_args_init, &args, &filled));
   SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
   if (args->rows < 0) {
     return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: rows (%lld) must be >= 0", op,
@@ -39,14 +28,15 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->rms = rms;
   p->rows = args->rows;
   p->cols = args->cols;
-  SIMDNORM_CHECK(
-      ResolveStride(op, "x_stride", args->x_stride, args->cols, &p->x_stride));
-  SIMDNORM_CHECK(
-      ResolveStride(op, "y_stride", args->y_stride, args->cols, &p->y_stride));
-  SIMDNORM_CHECK(ResolveStride(op, "residual_stride", args->residual_stride,
-                               args->cols, &p->residual_stride));
-  SIMDNORM_CHECK(ResolveStride(op, "sum_stride", args->sum_stride, args->cols,
-                               &p->sum_stride));
+  const int64_t rows = args->rows, cols = args->cols;
+  SIMDNORM_CHECK(ResolveRowStride(op, "x_stride", args->x_stride, rows, cols,
+                                  &p->x_stride));
+  SIMDNORM_CHECK(ResolveRowStride(op, "y_stride", args->y_stride, rows, cols,
+                                  &p->y_stride));
+  SIMDNORM_CHECK(ResolveRowStride(op, "residual_stride", args->residual_stride,
+                                  rows, cols, &p->residual_stride));
+  SIMDNORM_CHECK(ResolveRowStride(op, "sum_stride", args->sum_stride, rows,
+                                  cols, &p->sum_stride));
   SIMDNORM_CHECK(CheckEps(op, args->eps));
   if (rms && args->beta != nullptr) {
     return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: RMSNorm takes no beta", op);
@@ -55,42 +45,30 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
     return Fail(SIMDNORM_INVALID_ARGUMENT,
                 "%s: RMSNorm has no mean output (mean must be null)", op);
   }
-  if (args->sum_out != nullptr && args->residual == nullptr) {
+  if (args->sum_out != nullptr && args->residual == nullptr &&
+      args->residual_bias == nullptr) {
     return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: sum_out needs a residual input", op);
+                "%s: sum_out needs a residual or residual_bias input", op);
   }
-  SIMDNORM_CHECK(CheckElementCount(op, args->rows, p->x_stride, 1));
-  SIMDNORM_CHECK(CheckElementCount(op, args->rows, p->y_stride, 1));
-  if (args->rows == 0) return SIMDNORM_OK;  // nothing to read or write
+  if (rows == 0) return SIMDNORM_OK;  // nothing to read or write
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));
   SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
 
-  const int64_t rows = args->rows, cols = args->cols;
-  const MemoryRange x = MatrixRange(args->x, rows, cols, p->x_stride);
-  const MemoryRange y = MatrixRange(args->y, rows, cols, p->y_stride);
-  const MemoryRange residual =
-      MatrixRange(args->residual, rows, cols, p->residual_stride);
-  const MemoryRange sum = MatrixRange(args->sum_out, rows, cols, p->sum_stride);
-  const MemoryRange gamma = MatrixRange(args->gamma, 1, cols, cols);
-  const MemoryRange beta = MatrixRange(args->beta, 1, cols, cols);
-  const MemoryRange mean = MatrixRange(args->mean, 1, rows, rows);
-  const MemoryRange rstd = MatrixRange(args->rstd, 1, rows, rows);
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "y", y));
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "residual", residual, "y", y));
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "x", x, "sum_out", sum));
-  SIMDNORM_CHECK(CheckNoPartialOverlap(op, "residual", residual, "sum_out", sum));
-  SIMDNORM_CHECK(CheckDisjoint(op, "y", y, "sum_out", sum));
-  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "y", y));
-  SIMDNORM_CHECK(CheckDisjoint(op, "gamma", gamma, "sum_out", sum));
-  SIMDNORM_CHECK(CheckDisjoint(op, "beta", beta, "sum_out", sum));
-  for (const MemoryRange* stat : {&mean, &rstd}) {
-    const char* name = stat == &mean ? "mean" : "rstd";
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "y", y));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "sum_out", sum));
-    SIMDNORM_CHECK(CheckDisjoint(op, name, *stat, "x", x));
-  }
-  SIMDNORM_CHECK(CheckDisjoint(op, "mean", mean, "rstd", rstd));
+  const Operand operands[] = {
+      {"x", MatrixRange(args->x, rows, cols, p->x_stride), true, false, true},
+      {"residual", MatrixRange(args->residual, rows, cols, p->residual_stride),
+       true, false, true},
+      {"residual_bias", VectorRange(args->residual_bias, cols), true, false,
+       false},
+      {"gamma", VectorRange(args->gamma, cols), true, false, false},
+      {"beta", VectorRange(args->beta, cols), true, false, false},
+      {"y", MatrixRange(args->y, rows, cols, p->y_stride), false, true, true},
+      {"sum_out", MatrixRange(args->sum_out, rows, cols, p->sum_stride), false,
+       true, true},
+      {"mean", VectorRange(args->mean, rows), false, true, false},
+      {"rstd", VectorRange(args->rstd, rows), false, true, false},
+  };
+  SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->eps = args->eps;
   p->x = static_cast<const float*>(args->x);
@@ -98,6 +76,7 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->gamma = static_cast<const float*>(args->gamma);
   p->beta = static_cast<const float*>(args->beta);
   p->residual = static_cast<const float*>(args->residual);
+  p->residual_bias = static_cast<const float*>(args->residual_bias);
   p->sum_out = static_cast<float*>(args->sum_out);
   p->mean = args->mean;
   p->rstd = args->rstd;
@@ -116,7 +95,10 @@ simdnorm_status RowNorm(const char* op, bool rms, simdnorm_context* ctx,
       },
       [&](const simdnorm_context& c, const RowNormProblem& p) {
         if (p.rows == 0) return SIMDNORM_OK;
-        if (slice) {
+        if (p.residual_bias != nullptr) {
+          RunRowNormWithBias(c, p, slice ? begin : 0, slice ? end : p.rows,
+                             !slice);
+        } else if (slice) {
           RunRowNormSlice(c, p, begin, end);
         } else {
           RunRowNorm(c, p);
@@ -135,7 +117,7 @@ void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args) {
   *args = simdnorm_row_norm_args{};
   args->struct_size = sizeof(*args);
   args->dtype = SIMDNORM_F32;
-  args->eps = 1e-5f;
+  args->eps = SIMDNORM_DEFAULT_EPS;
 }
 
 simdnorm_status simdnorm_layer_norm(simdnorm_context* ctx,

@@ -74,6 +74,7 @@ TileParams FromPublic(const simdnorm_tile_params& p) {
 using simdnorm::internal::Fail;
 using simdnorm::internal::GuardExceptions;
 using simdnorm::internal::OpKind;
+using simdnorm::internal::WithCallerContext;
 
 extern "C" {
 
@@ -96,9 +97,7 @@ simdnorm_status simdnorm_context_get_tile_params(const simdnorm_context* ctx,
     if (out == nullptr) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
     }
-    simdnorm_status status;
-    const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
-    if (c == nullptr) return status;
+    const simdnorm_context* c = &simdnorm::internal::ResolveContext(ctx);
     const simdnorm::internal::TuningEntry* entry =
         c->tuning.Find(static_cast<OpKind>(op), layout, c->kernels.target,
                        simdnorm::internal::ShapeBucket(unit_elems));
@@ -118,27 +117,21 @@ simdnorm_status simdnorm_context_set_tile_params(
     int64_t unit_elems, const simdnorm_tile_params* params) {
   // Named here: inside the lambda __func__ is "operator()".
   const char* const function = __func__;
-  return GuardExceptions(function, [&] {
-    if (ctx == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT,
-                  "%s: ctx is null (the default context cannot be changed; "
-                  "use SIMDNORM_TUNING)",
-                  function);
-    }
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
     SIMDNORM_CHECK(simdnorm::internal::CheckKey(function, simdnorm::internal::RawEnumValue(op),
                                       simdnorm::internal::RawEnumValue(layout),
                                       unit_elems));
     const OpKind kind = static_cast<OpKind>(op);
     const int bucket = simdnorm::internal::ShapeBucket(unit_elems);
     if (params == nullptr) {
-      ctx->tuning.Erase(kind, layout, ctx->kernels.target, bucket);
+      c->tuning.Erase(kind, layout, c->kernels.target, bucket);
       return SIMDNORM_OK;
     }
     SIMDNORM_CHECK(simdnorm::internal::CheckParamsStruct(function, params->struct_size));
     simdnorm::internal::TuningEntry entry;
     entry.op = kind;
     entry.layout = layout;
-    entry.target = ctx->kernels.target;
+    entry.target = c->kernels.target;
     entry.bucket = bucket;
     entry.params = simdnorm::internal::FromPublic(*params);
     const std::string problem = simdnorm::internal::TileParamsProblem(entry.params);
@@ -155,7 +148,7 @@ simdnorm_status simdnorm_context_set_tile_params(
                   params->speedup, simdnorm::internal::kMaxSpeedup);
     }
     entry.speedup = params->speedup;
-    ctx->tuning.Set(entry);
+    c->tuning.Set(entry);
     return SIMDNORM_OK;
   });
 }
@@ -168,10 +161,8 @@ simdnorm_status simdnorm_context_save_tuning(const simdnorm_context* ctx,
     if (path == nullptr) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: path is null", function);
     }
-    simdnorm_status status;
-    const simdnorm_context* c = simdnorm::internal::ResolveContext(ctx, &status);
-    if (c == nullptr) return status;
-    return simdnorm::internal::SaveTuningFile(path, *c);
+    return simdnorm::internal::SaveTuningFile(
+        function, path, simdnorm::internal::ResolveContext(ctx));
   });
 }
 

@@ -6,18 +6,55 @@
 
 namespace simdnorm::internal {
 
-simdnorm_status FailPartialOverlap(const char* op, const char* in_name,
-                                   const char* out_name) {
-  return Fail(SIMDNORM_INVALID_ARGUMENT,
-              "%s: %s and %s overlap partially (only exact in-place use, "
-              "same pointer and stride, is allowed)",
-              op, in_name, out_name);
+simdnorm_status CheckAliasing(const char* op, const Operand* operands,
+                              size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    for (size_t j = i + 1; j < count; ++j) {
+      const Operand& a = operands[i];
+      const Operand& b = operands[j];
+      if (!(a.writes || b.writes) || !Intersect(a.range, b.range)) continue;
+      const bool in_place = a.elementwise && b.elementwise &&
+                            a.range.begin == b.range.begin &&
+                            a.range.end == b.range.end &&
+                            a.range.stride == b.range.stride;
+      if (a.writes && b.writes) {
+        return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: outputs %s and %s overlap",
+                    op, a.name, b.name);
+      }
+      if (in_place) continue;
+      const Operand& in = a.writes ? b : a;
+      const Operand& out = a.writes ? a : b;
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  a.elementwise && b.elementwise
+                      ? "%s: input %s and output %s overlap partially (only "
+                        "exact in-place use, same pointer and stride, is "
+                        "allowed)"
+                      : "%s: input %s and output %s overlap",
+                  op, in.name, out.name);
+    }
+  }
+  return SIMDNORM_OK;
 }
 
-simdnorm_status FailOverlap(const char* op, const char* a_name,
-                            const char* b_name) {
-  return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: outputs %s and %s overlap", op,
-              a_name, b_name);
+simdnorm_status ResolveRowStride(const char* op, const char* name,
+                                 int64_t stride, int64_t rows, int64_t cols,
+                                 int64_t* out, const char* cols_name) {
+  const int64_t resolved = stride == 0 ? cols : stride;
+  if (resolved < cols) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: %s (%lld) must be >= %s (%lld), or 0 for dense", op, name,
+                static_cast<long long>(stride), cols_name,
+                static_cast<long long>(cols));
+  }
+  // (rows - 1) * resolved + cols <= kMaxTensorElements, without overflow.
+  if (rows > 1 && resolved > (kMaxTensorElements - cols) / (rows - 1)) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: %s (%lld) with %lld rows spans more than 2^58 elements",
+                op, name, static_cast<long long>(resolved),
+                static_cast<long long>(rows));
+  }
+  *out = resolved;
+  return SIMDNORM_OK;
 }
 
 simdnorm_status CheckEps(const char* op, float eps) {
@@ -27,12 +64,13 @@ simdnorm_status CheckEps(const char* op, float eps) {
               static_cast<double>(eps));
 }
 
-simdnorm_status CheckStructSize(const char* op, size_t got, size_t want) {
-  if (got == want) return SIMDNORM_OK;
+simdnorm_status CheckStructSize(const char* op, size_t got, size_t oldest,
+                                size_t newest) {
+  if (got >= oldest && got <= newest) return SIMDNORM_OK;
   return Fail(SIMDNORM_INVALID_ARGUMENT,
-              "%s: args.struct_size is %zu, expected %zu (initialize the "
-              "arguments with their *_args_init function)",
-              op, got, want);
+              "%s: args.struct_size is %zu, expected %zu to %zu (initialize "
+              "the arguments with their *_args_init function)",
+              op, got, oldest, newest);
 }
 
 simdnorm_status CheckDtypeF32(const char* op, int dtype) {
@@ -64,7 +102,7 @@ simdnorm_status CheckElementCount(const char* op, int64_t a, int64_t b,
                                   int64_t c) {
   const double elems = static_cast<double>(a) * static_cast<double>(b) *
                        static_cast<double>(c);
-  if (elems * sizeof(float) < 0x1p62) return SIMDNORM_OK;
+  if (elems <= static_cast<double>(kMaxTensorElements)) return SIMDNORM_OK;
   return Fail(SIMDNORM_INVALID_ARGUMENT,
               "%s: tensor of %g elements is too large", op, elems);
 }

@@ -19,58 +19,106 @@
 
 namespace simdnorm::internal {
 
-// The bytes a strided [rows, cols] fp32 matrix spans.
+// Largest tensor extent accepted, in elements: every byte offset computed
+// from shapes and strides then fits in int64 with room to spare.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 58;
+
+// The bytes a strided [rows, cols] fp32 matrix spans (addresses as
+// integers: a range is compared, never dereferenced).
 struct MemoryRange {
-  const char* begin = nullptr;
-  const char* end = nullptr;
+  uintptr_t begin = 0;
+  uintptr_t end = 0;
   int64_t stride = 0;  // distinguishes same-start views with other strides
 };
 
-// Inline, with the failure paths out of line: these run on every call.
+// rows, cols >= 0 and (rows - 1) * stride + cols <= kMaxTensorElements
+// (checked before: see ResolveRowStride).
 inline MemoryRange MatrixRange(const void* base, int64_t rows, int64_t cols,
                                int64_t stride) {
   MemoryRange r;
-  r.begin = static_cast<const char*>(base);
+  r.begin = reinterpret_cast<uintptr_t>(base);
   r.end = r.begin;
   r.stride = stride;
   if (base != nullptr && rows > 0 && cols > 0) {
-    r.end += ((rows - 1) * stride + cols) * int64_t{sizeof(float)};
+    r.end += static_cast<uintptr_t>(((rows - 1) * stride + cols) *
+                                    int64_t{sizeof(float)});
   }
   return r;
+}
+
+inline MemoryRange VectorRange(const void* base, int64_t n) {
+  return MatrixRange(base, 1, n, n);
 }
 
 inline bool Intersect(const MemoryRange& a, const MemoryRange& b) {
   return a.begin < b.end && b.begin < a.end;
 }
 
-simdnorm_status FailPartialOverlap(const char* op, const char* in_name,
-                                   const char* out_name);
-simdnorm_status FailOverlap(const char* op, const char* a_name,
-                            const char* b_name);
+// One tensor of a call, for the aliasing rules of CheckAliasing.
+struct Operand {
+  const char* name;
+  MemoryRange range;
+  bool reads;
+  bool writes;
+  // Shaped like y: may be exactly an elementwise output (in place).
+  bool elementwise;
+};
 
-// Input and output may be the same view (in place) or disjoint; any other
-// overlap is rejected.
-inline simdnorm_status CheckNoPartialOverlap(const char* op,
-                                             const char* in_name,
-                                             const MemoryRange& in,
-                                             const char* out_name,
-                                             const MemoryRange& out) {
-  if (!Intersect(in, out)) return SIMDNORM_OK;
-  if (in.begin == out.begin && in.end == out.end && in.stride == out.stride) {
-    return SIMDNORM_OK;  // exactly in place
-  }
-  return FailPartialOverlap(op, in_name, out_name);
+// Every pair of operands of which one is written must be disjoint, except
+// elementwise pairs that are exactly the same view (same start, end and
+// stride: in place).
+simdnorm_status CheckAliasing(const char* op, const Operand* operands,
+                              size_t count);
+template <size_t kCount>
+simdnorm_status CheckAliasing(const char* op,
+                              const Operand (&operands)[kCount]) {
+  return CheckAliasing(op, operands, kCount);
 }
-// Two outputs must be disjoint.
-inline simdnorm_status CheckDisjoint(const char* op, const char* a_name,
-                                     const MemoryRange& a, const char* b_name,
-                                     const MemoryRange& b) {
-  if (!Intersect(a, b)) return SIMDNORM_OK;
-  return FailOverlap(op, a_name, b_name);
-}
+
+// stride (0 = cols) resolved into *out; it must be >= cols and the
+// [rows, cols] view must span at most kMaxTensorElements. `cols_name` says
+// what cols is in messages ("cols", "channels * spatial").
+simdnorm_status ResolveRowStride(const char* op, const char* name,
+                                 int64_t stride, int64_t rows, int64_t cols,
+                                 int64_t* out, const char* cols_name = "cols");
 
 simdnorm_status CheckEps(const char* op, float eps);
-simdnorm_status CheckStructSize(const char* op, size_t got, size_t want);
+simdnorm_status CheckRequired(const char* op, const char* name, const void* p);
+// got within [oldest, newest].
+simdnorm_status CheckStructSize(const char* op, size_t got, size_t oldest,
+                                size_t newest);
+
+// struct_size of each args struct in 0.1.0, the oldest ReadArgs accepts:
+// the offset of the first field appended since.
+constexpr size_t kRowNormArgsSize_0_1_0 =
+    offsetof(simdnorm_row_norm_args, residual_bias);
+constexpr size_t kGroupNormArgsSize_0_1_0 =
+    offsetof(simdnorm_group_norm_args, x_batch_stride);
+constexpr size_t kBatchNormArgsSize_0_1_0 =
+    offsetof(simdnorm_batch_norm_args, x_batch_stride);
+
+// The caller's args as this version reads them. Fields are only ever
+// appended to an args struct, each 8 bytes wide, so struct_size may be any
+// size from the oldest version's (`oldest`, the offset of the first field
+// appended since) up to sizeof(Args): fields that lie wholly beyond it
+// take the values `init` gives them (their defaults). *args is pointed at
+// `storage` when they must be filled in, and left alone otherwise (a
+// caller of this version costs no copy).
+template <class Args>
+simdnorm_status ReadArgs(const char* op, size_t oldest, void (*init)(Args*),
+                         const Args** args, Args* storage) {
+  static_assert(alignof(Args) == 8 && sizeof(Args) % 8 == 0,
+                "args structs grow by whole 8-byte fields");
+  const Args* given = *args;
+  SIMDNORM_CHECK(CheckRequired(op, "args", given));
+  SIMDNORM_CHECK(CheckStructSize(op, given->struct_size, oldest, sizeof(Args)));
+  if (given->struct_size == sizeof(Args)) return SIMDNORM_OK;
+  init(storage);
+  std::memcpy(static_cast<void*>(storage), given,
+              given->struct_size / alignof(Args) * alignof(Args));
+  *args = storage;
+  return SIMDNORM_OK;
+}
 // The integer in an enum field of a caller's struct. A C caller may store
 // any int there; loading it as the C++ enum type would be undefined
 // behaviour for values outside the enumerators' range.
@@ -82,8 +130,6 @@ int RawEnumValue(const Enum& field) {
 }
 
 simdnorm_status CheckDtypeF32(const char* op, int dtype);
-simdnorm_status CheckRequired(const char* op, const char* name,
-                              const void* p);
 // A slice call's [begin, end) must lie within [0, count] ("row", "unit").
 simdnorm_status CheckSliceRange(const char* op, const char* unit,
                                 int64_t begin, int64_t end, int64_t count);

@@ -8,6 +8,7 @@
 #include "hwy/highway.h"
 #include "kernels/channel_normalize-inl.h"
 #include "kernels/column_moments-inl.h"
+#include "kernels/span_lane_sums-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
@@ -15,7 +16,8 @@ namespace HWY_NAMESPACE {
 
 const ChannelKernels* GetChannelKernels() {
   static constexpr ChannelKernels kKernels = {
-      HWY_TARGET, &ColumnSums, &NormalizeChannelsFirst, &NormalizeChannelsLast};
+      HWY_TARGET, &ColumnSums, &SpanLaneSums, &NormalizeChannelsFirst,
+      &NormalizeChannelsLast};
   return &kKernels;
 }
 

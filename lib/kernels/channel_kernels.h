@@ -22,7 +22,16 @@ struct ChannelCoefficients {
   const float* scaled_pivot = nullptr;
   const float* mul = nullptr;
   const float* add = nullptr;
+  // Entries past the last channel that repeat the channels cyclically
+  // (entry channels + j is entry j % channels): with at least a vector of
+  // them, contiguous channels-last rows run as one aligned stream of
+  // vectors whose lanes may cross row ends.
+  int64_t wrap = 0;
 };
+
+// Wrap entries a CoefficientBuffers provides: a vector of the widest
+// target (SVE up to 2048 bits).
+constexpr int64_t kCoefficientWrap = 64;
 
 struct ChannelKernels {
   int64_t target;  // HWY_* bit of the target these were compiled for
@@ -34,6 +43,12 @@ struct ChannelKernels {
   void (*column_sums)(const float* x, int64_t rows, int64_t stride,
                       int64_t channels, const float* scale,
                       const float* scaled_pivot, double* sum, double* sum_sq);
+  // Adds x - pivot[c] and its square, lane by lane (value i of a span to
+  // lane i mod Lanes), into sum / sum_sq [c * Lanes, (c + 1) * Lanes) for
+  // each of `spans` adjacent spans of `len` values (span c at x + c * len).
+  // Lanes = RowKernels::f32_lanes() of the same target. Reads x only.
+  void (*span_lane_sums)(const float* x, int64_t spans, int64_t len,
+                         const float* pivot, float* sum, float* sum_sq);
   // Channels-first: channel c is the span [c * spatial, (c + 1) * spatial)
   // of x and y, normalized with coefficient c. y may equal x. `stream`:
   // write y with non-temporal stores where possible (same values), for
@@ -47,9 +62,10 @@ struct ChannelKernels {
                                    simdnorm_activation act, bool stream,
                                    const float* prefetch);
   // Channels-last: rows of `channels` values (row stride `stride`), value c
-  // of each row normalized with coefficient c. y may equal x. `stream` as
-  // above; it applies only when the rows are contiguous (stride ==
-  // channels) whole aligned vectors. `prefetch` (optional): rows of
+  // of each row normalized with coefficient c. y may equal x. Contiguous
+  // rows (stride == channels) with wrapped coefficients (k.wrap) run as one
+  // stream of vectors aligned to y; `stream` as above applies to them, and
+  // otherwise only to rows of whole aligned vectors. `prefetch` (optional): rows of
   // `channels` values at the same stride starting there are prefetched
   // along the way.
   void (*normalize_channels_last)(const float* x, float* y, int64_t rows,

@@ -29,6 +29,7 @@
 #include <cstdint>
 
 #include "hwy/cache_control.h"
+#include "common/contract.h"
 #include "hwy/highway.h"
 #include "kernels/activation-inl.h"
 #include "kernels/channel_kernels.h"
@@ -126,14 +127,16 @@ void ChannelsFirstRun(const float* x, float* y, size_t channels, size_t S,
   const size_t N = hn::Lanes(d);
   const Act act;
   const size_t total = channels * S;
+  SIMDNORM_DASSERT(S >= N);  // a vector crosses at most one channel end
   const auto scale_of = [&k](size_t c) { return k.scale ? k.scale[c] : 1.0f; };
   size_t c = 0;
   size_t c_end = S;  // end of channel c
   auto vs = hn::Set(d, scale_of(0)), vp = hn::Set(d, k.scaled_pivot[0]),
        vm = hn::Set(d, k.mul[0]), va = hn::Set(d, k.add[0]);
   size_t i = 0;
-  // Leading partial vector up to y's alignment (within channel 0: S >= N).
-  const size_t head = kStream ? std::min(total, MisalignedHead(y, N)) : 0;
+  // Leading partial vector up to y's alignment (within channel 0: S >= N),
+  // streaming or not: vector stores across two cache lines cost two.
+  const size_t head = std::min(total, MisalignedHead(y, N));
   if (head != 0) {
     const auto v = LoadTail(d, x, head);
     StoreTail(NormalizeValue(d, act, v, vs, vp, vm, va), d, y, head);
@@ -273,6 +276,11 @@ void ChannelsLastRows(const float* x, float* y, int64_t rows, int64_t stride,
   const float* HWY_RESTRICT kp = k.scaled_pivot;
   const float* HWY_RESTRICT km = k.mul;
   const float* HWY_RESTRICT ka = k.add;
+  // Streaming writes whole aligned vectors only (no partial lines).
+  SIMDNORM_DASSERT(!kStream || (C % N == 0 && stride % N == 0 &&
+                                reinterpret_cast<uintptr_t>(y) %
+                                        (N * sizeof(float)) ==
+                                    0));
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * stride;
     float* yr = y + r * stride;
@@ -323,6 +331,69 @@ void ChannelsLastRows(const float* x, float* y, int64_t rows, int64_t stride,
   }
 }
 
+// Contiguous rows (stride == C) as one run of `total` values: the vector at
+// element i takes the coefficients of channels (i mod C) onwards, read
+// through the wrap so that a vector crossing a row end needs no blend.
+// Stores are aligned to y after a masked head (the only partial vector
+// before the tail), whatever C is. Values are those of ChannelsLastRows,
+// lane by lane.
+template <class Act, bool kUnitScale, bool kStream>
+void ChannelsLastRun(const float* x, float* y, size_t total, size_t C,
+                     const ChannelCoefficients& k, const float* prefetch) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  SIMDNORM_DASSERT(static_cast<size_t>(k.wrap) >= N);
+  const Act act;
+  const float* HWY_RESTRICT ks = k.scale;
+  const float* HWY_RESTRICT kp = k.scaled_pivot;
+  const float* HWY_RESTRICT km = k.mul;
+  const float* HWY_RESTRICT ka = k.add;
+  const auto at = [&](const float* HWY_RESTRICT xi, size_t phase) {
+    const auto v = hn::LoadU(d, xi);
+    if (kUnitScale) {
+      return NormalizeUnit(d, act, v, hn::LoadU(d, kp + phase),
+                           hn::LoadU(d, km + phase), hn::LoadU(d, ka + phase));
+    }
+    return NormalizeValue(d, act, v, hn::LoadU(d, ks + phase),
+                          hn::LoadU(d, kp + phase), hn::LoadU(d, km + phase),
+                          hn::LoadU(d, ka + phase));
+  };
+  const auto part = [&](size_t i, size_t phase, size_t count) {
+    const auto v = LoadTail(d, x + i, count);
+    const auto s = kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, ks + phase, count);
+    StoreTail(NormalizeValue(d, act, v, s, LoadTail(d, kp + phase, count),
+                             LoadTail(d, km + phase, count),
+                             LoadTail(d, ka + phase, count)),
+              d, y + i, count);
+  };
+  // phase = i mod C, kept by subtraction (C < N needs several).
+  const auto advance = [C](size_t phase, size_t step) {
+    phase += step;
+    while (phase >= C) phase -= C;
+    return phase;
+  };
+  size_t i = std::min(total, MisalignedHead(y, N));
+  if (i != 0) part(0, 0, i);
+  size_t phase = advance(0, i);
+  for (; i + 4 * N <= total; i += 4 * N) {
+    if (prefetch != nullptr) PrefetchStep(prefetch + i, 4 * N);
+    const size_t p1 = advance(phase, N), p2 = advance(p1, N),
+                 p3 = advance(p2, N);
+    const auto v0 = at(x + i, phase), v1 = at(x + i + N, p1),
+               v2 = at(x + i + 2 * N, p2), v3 = at(x + i + 3 * N, p3);
+    StoreOut<kStream>(v0, d, y + i);
+    StoreOut<kStream>(v1, d, y + i + N);
+    StoreOut<kStream>(v2, d, y + i + 2 * N);
+    StoreOut<kStream>(v3, d, y + i + 3 * N);
+    phase = advance(p3, N);
+  }
+  for (; i + N <= total; i += N) {
+    StoreOut<kStream>(at(x + i, phase), d, y + i);
+    phase = advance(phase, N);
+  }
+  if (i < total) part(i, phase, total - i);
+}
+
 template <class Act, bool kStream>
 void ChannelsLastScaleT(const float* x, float* y, int64_t rows,
                         int64_t stride, size_t C, const ChannelCoefficients& k,
@@ -348,6 +419,24 @@ void ChannelsLastT(const float* x, float* y, int64_t rows, int64_t stride,
     return;
   }
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
+  if (stride == channels && static_cast<size_t>(k.wrap) >= N &&
+      FloatAligned(y)) {
+    const size_t total = static_cast<size_t>(rows) * C;
+    // Streaming writes whole lines except at the two ends of the run.
+    if (stream) {
+      if (k.scale == nullptr) {
+        ChannelsLastRun<Act, true, true>(x, y, total, C, k, prefetch);
+      } else {
+        ChannelsLastRun<Act, false, true>(x, y, total, C, k, prefetch);
+      }
+      hwy::FlushStream();
+      return;
+    }
+    if (k.scale == nullptr) {
+      return ChannelsLastRun<Act, true, false>(x, y, total, C, k, prefetch);
+    }
+    return ChannelsLastRun<Act, false, false>(x, y, total, C, k, prefetch);
+  }
   // Streaming only when the rows tile y exactly with aligned whole vectors:
   // every line of y is then written whole by non-temporal stores.
   if (stream && stride == channels && C % N == 0 && FloatAligned(y) &&

@@ -4,9 +4,11 @@
 #ifndef SIMDNORM_KERNELS_ROW_KERNELS_H_
 #define SIMDNORM_KERNELS_ROW_KERNELS_H_
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
+#include "common/contract.h"
 #include "common/moments.h"
 
 namespace simdnorm::internal {
@@ -78,6 +80,9 @@ struct RowKernels {
 inline Moments UnscaledMoments(const RowKernels& k, MomentsSource src,
                                int64_t n, float pivot, float scale,
                                int64_t block_elems, bool centered) {
+  [[maybe_unused]] int exponent;
+  // A power of two: scaling is exact, unscaling restores the moments.
+  SIMDNORM_DASSERT(scale > 0.0f && std::frexp(scale, &exponent) == 0.5f);
   src.scale = scale;
   src.scaled_pivot = pivot * scale;
   return UnscaleMoments(k.moments(src, n, block_elems, centered), scale);

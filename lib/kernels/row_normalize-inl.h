@@ -5,9 +5,10 @@
 // offsets stay accurate); scale is 1 except for huge or tiny data. In place
 // (y == x or y == residual) is fine: each vector is read before it is
 // written. Tail: partial last vector, masked.
-// With affine.stream, y is written with non-temporal stores (after a masked
-// peel up to vector alignment): for outputs far larger than the LLC this
-// skips the read-for-ownership of y. Values are the same either way.
+// Stores go to an aligned destination after a masked peel (rows of 8 or
+// more vectors). With affine.stream, y is written with non-temporal
+// stores: for outputs far larger than the LLC this skips the
+// read-for-ownership of y. Values are the same either way.
 
 #if defined(SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_
@@ -19,11 +20,13 @@
 #include <cstdint>
 #include <utility>
 
+#include "common/contract.h"
 #include "common/moments.h"
 #include "common/unit_stats.h"
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/moments-inl.h"
+#include "kernels/narrow_rows-inl.h"
 #include "kernels/row_kernels.h"
 #include "kernels/tail-inl.h"
 
@@ -100,8 +103,11 @@ HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
   const float* HWY_RESTRICT gamma = a.gamma;
   const float* HWY_RESTRICT beta = a.beta;
   size_t i = 0;
-  if (kStream) {
-    // Stream needs an aligned destination: peel up to it.
+  // Peel up to an aligned destination, as a good memcpy does: a vector
+  // store that straddles two cache lines costs about two (y from malloc or
+  // numpy sits 16 bytes past a line), and Stream needs alignment. Short
+  // rows skip the peel: they stay in L1, where it does not pay.
+  if (kStream || count >= 8 * N) {
     const size_t misaligned =
         (reinterpret_cast<uintptr_t>(y) / sizeof(float)) & (N - 1);
     if (misaligned != 0) {
@@ -110,6 +116,11 @@ HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
           d, x, residual, gamma, beta, y, 0, peel, scale, pivot, mean, inv_std);
       i = peel;
     }
+    // (y not even float-aligned: no peel reaches alignment, plain stores.)
+    SIMDNORM_DASSERT(i == count ||
+                     reinterpret_cast<uintptr_t>(y) % sizeof(float) != 0 ||
+                     reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(float)) ==
+                         0);
   }
   for (; i + 4 * N <= count; i += 4 * N) {
     const auto v0 = NormalizeAt<kResidual, kGamma, kBeta>(
@@ -249,8 +260,13 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   const size_t cols = static_cast<size_t>(b.cols);
   const bool one_block = cols <= MomentsBlock(hn::Lanes(d), b.block_elems);
   constexpr int64_t kGroup = 8;
-  for (int64_t r0 = begin; r0 < end; r0 += kGroup) {
-    const int64_t rows = HWY_MIN(kGroup, end - r0);
+  // Rows of a group are read again by the normalize phase: keep the group
+  // within half of L1 so that those reads hit it.
+  constexpr int64_t kGroupBytes = 16 << 10;
+  const int64_t group = HWY_MAX(
+      1, HWY_MIN(kGroup, kGroupBytes / (b.cols * int64_t{sizeof(float)})));
+  for (int64_t r0 = begin; r0 < end; r0 += group) {
+    const int64_t rows = HWY_MIN(group, end - r0);
     float pivot[kGroup];
     Moments moments[kGroup];
     UnitStats stats[kGroup];
@@ -328,6 +344,7 @@ int64_t RowsNormalizeAffine(const RowBatch& b, int64_t begin, int64_t end) {
 }
 
 inline int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
+  if (NarrowRowsFit(b)) return NarrowRows(b, begin, end);
   const bool stream =
       b.stream && (reinterpret_cast<uintptr_t>(b.y) % sizeof(float)) == 0;
   if (b.centered) {

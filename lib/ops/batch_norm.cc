@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/channel_stats.h"
+#include "ops/partition.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -61,29 +62,65 @@ struct NchwPieces {
   int64_t channels_per_piece, parts_per_channel, part_len, per_sample;
 };
 
+// Rows [r0, r1) of the [N * S, C] view of x and y as runs that are
+// contiguous in both: run(x, y, rows). One run when the samples are dense,
+// else one per sample touched.
+template <class Run>
+void ForEachRowRun(const BatchNormProblem& p, int64_t r0, int64_t r1,
+                   const Run& run) {
+  const int64_t C = p.channels, S = p.spatial;
+  if (p.x_batch_stride == C * S && p.y_batch_stride == C * S) {
+    run(p.x + r0 * C, p.y + r0 * C, r1 - r0);
+    return;
+  }
+  while (r0 < r1) {
+    const int64_t n = r0 / S, s = r0 % S;
+    const int64_t rows = std::min(r1 - r0, S - s);
+    run(p.x_sample(n) + s * C, p.y_sample(n) + s * C, rows);
+    r0 += rows;
+  }
+}
+
+// Rows [r0, r1) of the [N * S, C] view (channels-last, or S == 1) with
+// the coefficients wrapped for contiguous rows.
+void NormalizeRows(const ChannelKernels& kern, const BatchNormProblem& p,
+                   const ChannelCoefficients& wrapped, bool stream, int64_t r0,
+                   int64_t r1) {
+  const int64_t C = p.channels;
+  ForEachRowRun(p, r0, r1, [&](const float* x, float* y, int64_t rows) {
+    kern.normalize_channels_last(x, y, rows, C, C, wrapped, p.activation,
+                                 stream, nullptr);
+  });
+}
+
+// Whether the tensor is normalized as rows of C channels: channels-last,
+// or [N, C] (the same memory in both layouts).
+bool RowsOfChannels(const BatchNormProblem& p) {
+  return !(p.layout == SIMDNORM_NCHW && p.spatial > 1);
+}
+
 // y = act((x * scale - pivot) * mul + add) per channel, over the whole
 // tensor. Element-wise, so the split into tasks does not matter.
 void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
-                  const TileParams& t, const CoefficientBuffers& k) {
+                  const TileParams& t, CoefficientBuffers& k) {
   const ChannelKernels& kern = *ctx.kernels.channel;
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
   const bool stream = StreamOutput(p, t, parallel, ctx);
-  if (p.layout == SIMDNORM_NHWC || p.spatial == 1) {
-    // [N * S, C] rows ([N, C] is the same memory in both layouts), in
-    // blocks of about chunk_elems values.
+  if (RowsOfChannels(p)) {
+    // [N * S, C] rows in blocks of about chunk_elems values.
     const int64_t rows = p.batch * p.spatial;
     const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / C);
     const int64_t blocks = (rows + block_rows - 1) / block_rows;
+    const ChannelCoefficients wrapped = k.Wrapped(ctx.kernels.row->f32_lanes());
     const auto run = [&](int64_t b, int64_t e) {
       const int64_t r0 = b * block_rows;
-      const int64_t r1 = std::min(rows, e * block_rows);
-      kern.normalize_channels_last(p.x + r0 * C, p.y + r0 * C, r1 - r0, C, C,
-                                   k.At(0), p.activation, stream, nullptr);
+      NormalizeRows(kern, p, wrapped, stream, r0,
+                    std::min(rows, e * block_rows));
     };
     if (!parallel) return run(0, blocks);
     const int64_t block_bytes = block_rows * C * int64_t{2 * sizeof(float)};
-    ParallelFor(ctx, blocks, std::max<int64_t>(1, t.task_bytes / block_bytes),
+    ParallelFor(ctx, blocks, TaskGrain(ctx, blocks, block_bytes, t.task_bytes),
                 run);
     return;
   }
@@ -94,18 +131,22 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
       const int64_t n = i / pieces.per_sample;
       int64_t c, s0, channels, len;
       pieces.Get(i % pieces.per_sample, &c, &s0, &channels, &len);
-      const int64_t at = (n * C + c) * S + s0;
-      kern.normalize_channels_first(p.x + at, p.y + at, channels, len,
-                                    k.At(c), p.activation, stream, nullptr);
+      const int64_t at = c * S + s0;
+      kern.normalize_channels_first(p.x_sample(n) + at, p.y_sample(n) + at,
+                                    channels, len, k.At(c), p.activation,
+                                    stream, nullptr);
     }
   };
   const int64_t items = p.batch * pieces.per_sample;
   if (!parallel) return run(0, items);
   const int64_t piece_bytes = pieces.channels_per_piece * pieces.part_len *
                               int64_t{2 * sizeof(float)};
-  ParallelFor(ctx, items, std::max<int64_t>(1, t.task_bytes / piece_bytes),
+  ParallelFor(ctx, items, TaskGrain(ctx, items, piece_bytes, t.task_bytes),
               run);
 }
+
+// Spans shorter than this take the memory-order statistics pass.
+constexpr int64_t kShortSpanBytes = 4096;
 
 // Batch statistics of NCHW channel c (N spans of S), its coefficients, and
 // its normalize pass right away while the channel (N * S values, a few
@@ -117,13 +158,12 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
                               const BatchNormProblem& p, const TileParams& t,
                               int64_t c, bool split, bool stream,
                               bool prefetch_next, GroupStat* stat) {
-  const int64_t C = p.channels;
   const int64_t S = p.spatial;
   SpanSet set;
   set.base = p.x + c * S;
   set.spans = p.batch;
   set.span_len = S;
-  set.span_stride = C * S;
+  set.span_stride = p.x_batch_stride;
   *stat = SpanSetStats(ctx, set, t.block_elems, t.chunk_elems, p.eps, split);
   CoefficientBuffers k(1);
   const UnitStats st =
@@ -136,12 +176,11 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
       const int64_t piece = p.batch * parts - 1 - i;
       const int64_t n = piece / parts;
       const int64_t s0 = (piece % parts) * t.chunk_elems;
-      const int64_t at = (n * C + c) * S + s0;
+      const float* x = p.x_sample(n) + c * S + s0;
       // The same piece of channel c + 1, which this thread reads next.
-      kern.normalize_channels_first(p.x + at, p.y + at, 1,
-                                    std::min(t.chunk_elems, S - s0), k.At(0),
-                                    p.activation, stream,
-                                    prefetch_next ? p.x + at + S : nullptr);
+      kern.normalize_channels_first(
+          x, p.y_sample(n) + c * S + s0, 1, std::min(t.chunk_elems, S - s0),
+          k.At(0), p.activation, stream, prefetch_next ? x + S : nullptr);
     }
   };
   if (split) {
@@ -152,12 +191,9 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
   return st;
 }
 
-}  // namespace
-
-void RunBatchNormInference(const simdnorm_context& ctx,
-                           const BatchNormProblem& p) {
-  const TileParams t = ParamsFor(ctx, p, false);
-  CoefficientBuffers k(p.channels);
+// Inference coefficients from the running statistics, folded so that
+// y = (x - running_mean) * mul + beta: one subtract and one FMA.
+void InferenceCoefficients(const BatchNormProblem& p, CoefficientBuffers* k) {
   // Locals: the float stores to k could alias p's fields (p.eps is a
   // float), which would otherwise be reloaded for every channel.
   const float* const gamma = p.gamma;
@@ -167,16 +203,49 @@ void RunBatchNormInference(const simdnorm_context& ctx,
   const float eps = p.eps;
   const int64_t channels = p.channels;
   for (int64_t c = 0; c < channels; ++c) {
-    // Folded: y = (x - running_mean) * mul + beta, one subtract and one FMA.
     const double g = gamma ? gamma[c] : 1.0;
     const double inv_std =
         1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
-    k.scale[c] = 1.0f;
-    k.pivot[c] = running_mean[c];
-    k.mul[c] = static_cast<float>(inv_std * g);
-    k.add[c] = beta ? beta[c] : 0.0f;
+    k->scale[c] = 1.0f;
+    k->pivot[c] = running_mean[c];
+    k->mul[c] = static_cast<float>(inv_std * g);
+    k->add[c] = beta ? beta[c] : 0.0f;
   }
+}
+
+}  // namespace
+
+void RunBatchNormInference(const simdnorm_context& ctx,
+                           const BatchNormProblem& p) {
+  const TileParams t = ParamsFor(ctx, p, false);
+  CoefficientBuffers k(p.channels);
+  InferenceCoefficients(p, &k);
   NormalizeAll(ctx, p, t, k);
+}
+
+void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
+                                const BatchNormProblem& p, int64_t begin,
+                                int64_t end) {
+  const TileParams t = ParamsFor(ctx, p, false);
+  CoefficientBuffers k(p.channels);
+  InferenceCoefficients(p, &k);
+  const ChannelKernels& kern = *ctx.kernels.channel;
+  const bool stream = StreamOutput(p, t, false, ctx);
+  if (RowsOfChannels(p)) {
+    NormalizeRows(kern, p, k.Wrapped(ctx.kernels.row->f32_lanes()), stream,
+                  begin, end);
+    return;
+  }
+  // Units (n, c): runs of channels within a sample.
+  const int64_t C = p.channels, S = p.spatial;
+  for (int64_t unit = begin; unit < end;) {
+    const int64_t n = unit / C, c = unit % C;
+    const int64_t channels = std::min(end - unit, C - c);
+    kern.normalize_channels_first(p.x_sample(n) + c * S, p.y_sample(n) + c * S,
+                                  channels, S, k.At(c), p.activation, stream,
+                                  nullptr);
+    unit += channels;
+  }
 }
 
 void RunBatchNormTraining(const simdnorm_context& ctx,
@@ -194,8 +263,28 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   UnitStats* unit_stats =
       C > kInline ? heap_unit_stats.data() : inline_unit_stats;
   const bool channels_first = p.layout == SIMDNORM_NCHW && p.spatial > 1;
-  CoefficientBuffers k(channels_first ? 0 : C);
-  if (channels_first) {
+  // Channels-first with short spans (7x7): channel by channel would jump
+  // across the tensor for every span of a few cache lines; instead the
+  // statistics read x in memory order and a second pass normalizes.
+  const bool short_spans =
+      channels_first && p.spatial <= t.chunk_elems &&
+      p.spatial * int64_t{sizeof(float)} < kShortSpanBytes;
+  const bool fused_channels = channels_first && !short_spans;
+  CoefficientBuffers k(fused_channels ? 0 : C);
+  if (short_spans) {
+    SpanSet set;
+    set.base = p.x;
+    set.spans = p.batch;
+    set.span_len = p.spatial;
+    set.span_stride = p.x_batch_stride;
+    InterleavedSpanSetStats(ctx, set, C, t.block_elems, p.eps, parallel,
+                            stats);
+    for (int64_t c = 0; c < C; ++c) {
+      unit_stats[c] = GroupCoefficients(stats[c], p.eps,
+                                        p.gamma ? p.gamma + c : nullptr,
+                                        p.beta ? p.beta + c : nullptr, c, 1, &k);
+    }
+  } else if (fused_channels) {
     const bool stream = StreamOutput(p, t, parallel, ctx);
     // Prefetching the next channel pays while both fit in L2 together.
     const bool prefetch =
@@ -210,7 +299,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     } else if (parallel) {
       const int64_t channel_bytes =
           p.batch * p.spatial * int64_t{2 * sizeof(float)};
-      ParallelFor(ctx, C, std::max<int64_t>(1, t.task_bytes / channel_bytes),
+      ParallelFor(ctx, C, TaskGrain(ctx, C, channel_bytes, t.task_bytes),
                   [&](int64_t b, int64_t e) {
                     for (int64_t c = b; c < e; ++c) {
                       channel(c, false, prefetch && c + 1 < e);
@@ -220,9 +309,23 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
       for (int64_t c = 0; c < C; ++c) channel(c, false, prefetch && c + 1 < C);
     }
   } else {
-    // Column moments of the [N * S, C] block, tiles merged in order.
-    ColumnGroupStats(ctx, p.x, p.batch * p.spatial, C, C, 1, t.spatial_tile,
-                     p.eps, parallel, stats);
+    // Column moments of the [N * S, C] block, tiles merged in order. Its
+    // rows are evenly strided when the samples are dense or single rows
+    // (S = 1, at the batch stride); otherwise x is gathered densely first,
+    // so that the tiles (and the results) are those of a dense x.
+    const float* rows = p.x;
+    const int64_t row_stride = p.spatial == 1 ? p.x_batch_stride : C;
+    std::vector<float> dense;
+    if (p.spatial > 1 && p.x_batch_stride != C * p.spatial) {
+      const int64_t sample = C * p.spatial;
+      dense.resize(static_cast<size_t>(p.batch * sample));
+      for (int64_t n = 0; n < p.batch; ++n) {
+        std::copy_n(p.x_sample(n), sample, dense.data() + n * sample);
+      }
+      rows = dense.data();
+    }
+    ColumnGroupStats(ctx, rows, p.batch * p.spatial, row_stride, C, 1,
+                     t.spatial_tile, p.eps, parallel, stats);
     // GroupCoefficients of one channel each, without a call per channel.
     // Locals: the stores to k cannot alias them, so they are not reloaded.
     const float* const gamma = p.gamma;
@@ -260,7 +363,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
           static_cast<float>((1.0 - m) * running_var[c] + m * var);
     }
   }
-  if (!channels_first) NormalizeAll(ctx, p, t, k);
+  if (!fused_channels) NormalizeAll(ctx, p, t, k);
 }
 
 }  // namespace simdnorm::internal

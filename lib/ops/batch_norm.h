@@ -29,13 +29,32 @@ struct BatchNormProblem {
   float* running_var = nullptr;
   float* batch_mean = nullptr;
   float* batch_rstd = nullptr;
+  // Elements from sample n to n + 1 (>= C * S; C * S when dense).
+  int64_t x_batch_stride = 0;
+  int64_t y_batch_stride = 0;
+  const float* x_sample(int64_t n) const { return x + n * x_batch_stride; }
+  float* y_sample(int64_t n) const { return y + n * y_batch_stride; }
 };
 
 // y from the running statistics (required).
 void RunBatchNormInference(const simdnorm_context& ctx,
                            const BatchNormProblem& p);
+// Units [begin, end) of the inference on the caller's thread, with the
+// results of the full call: channels-last or S == 1, unit n * S + s is
+// the row of C values at (n, s); channels-first with S > 1, unit n * C + c
+// is channel c of sample n (S values).
+void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
+                                const BatchNormProblem& p, int64_t begin,
+                                int64_t end);
+// The unit count of RunBatchNormInferenceSlice.
+inline int64_t BatchNormSliceUnits(const BatchNormProblem& p) {
+  return p.layout == SIMDNORM_NCHW && p.spatial > 1 ? p.batch * p.channels
+                                                    : p.batch * p.spatial;
+}
 // y from the batch statistics (batch * spatial >= 2); writes batch_mean /
-// batch_rstd if given and updates the running statistics if asked.
+// batch_rstd if given and updates the running statistics if asked. A
+// channels-last x whose samples are strided (and S > 1) is copied densely
+// once for the statistics.
 void RunBatchNormTraining(const simdnorm_context& ctx,
                           const BatchNormProblem& p);
 

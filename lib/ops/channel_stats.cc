@@ -147,14 +147,18 @@ bool NeedsRetry(const Moments* totals, int64_t groups, int64_t group_size,
 
 }  // namespace
 
+// Median of first, middle and last: one of the values, rarely an outlier.
+float SpanSetPivot(const SpanSet& set) {
+  const float* last = set.At(set.spans - 1);
+  return MedianOf3(set.base[0], set.At(set.spans / 2)[set.span_len / 2],
+                   last[set.span_len - 1]);
+}
+
 GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
                        int64_t block_elems, int64_t chunk_elems, float eps,
                        bool parallel) {
-  const float* last = set.At(set.spans - 1);
   GroupStat s;
-  // Median of first, middle and last: one of the values, rarely an outlier.
-  s.pivot = MedianOf3(set.base[0], set.At(set.spans / 2)[set.span_len / 2],
-                      last[set.span_len - 1]);
+  s.pivot = SpanSetPivot(set);
   s.moments = SpanSetMoments(ctx, set, chunk_elems, s.pivot, 1.0f, block_elems,
                              parallel);
   s.scale = RetryScale(s.moments, s.pivot, eps);
@@ -163,6 +167,59 @@ GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
                                block_elems, parallel);
   }
   return s;
+}
+
+void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
+                             int64_t sets, int64_t block_elems, float eps,
+                             bool parallel, GroupStat* out) {
+  const ChannelKernels& k = *ctx.kernels.channel;
+  const int64_t lanes = static_cast<int64_t>(ctx.kernels.row->f32_lanes());
+  const int64_t len = set.span_len;
+  const auto set_of = [&set, len](int64_t c) {
+    SpanSet s = set;
+    s.base += c * len;
+    return s;
+  };
+  // Whole spans per block: lane sums stay short enough for fp32.
+  const int64_t block_spans = std::max<int64_t>(1, block_elems / len);
+  // Sets [b, e), sample by sample: their spans of a sample are adjacent.
+  const auto run = [&](int64_t b, int64_t e) {
+    std::vector<float> pivot(e - b), sums(2 * (e - b) * lanes);
+    float* const sum = sums.data();
+    float* const sum_sq = sum + (e - b) * lanes;
+    for (int64_t c = b; c < e; ++c) {
+      out[c] = GroupStat();
+      out[c].pivot = pivot[c - b] = SpanSetPivot(set_of(c));
+    }
+    for (int64_t i0 = 0; i0 < set.spans; i0 += block_spans) {
+      const int64_t i1 = std::min(set.spans, i0 + block_spans);
+      std::fill(sums.begin(), sums.end(), 0.0f);
+      for (int64_t i = i0; i < i1; ++i) {
+        k.span_lane_sums(set.At(i) + b * len, e - b, len, pivot.data(), sum,
+                         sum_sq);
+      }
+      const double count = static_cast<double>((i1 - i0) * len);
+      for (int64_t c = b; c < e; ++c) {
+        double s1 = 0.0, s2 = 0.0;
+        for (int64_t j = (c - b) * lanes; j < (c - b + 1) * lanes; ++j) {
+          s1 += sum[j];
+          s2 += sum_sq[j];
+        }
+        MergeMoments(out[c].moments, MomentsFromSums(count, s1, s2));
+      }
+    }
+    for (int64_t c = b; c < e; ++c) {
+      out[c].scale = RetryScale(out[c].moments, out[c].pivot, eps);
+      if (out[c].scale != 1.0f) {  // rare: huge or tiny values
+        out[c] = SpanSetStats(ctx, set_of(c), block_elems, len, eps, false);
+      }
+    }
+  };
+  if (!parallel) return run(0, sets);
+  // A task reads at least ~64 KiB of each sample's block.
+  const int64_t grain = std::max<int64_t>(
+      1, (int64_t{64} << 10) / (len * int64_t{sizeof(float)}));
+  ParallelFor(ctx, sets, grain, run);
 }
 
 void ColumnGroupStats(const simdnorm_context& ctx, const float* x, int64_t rows,

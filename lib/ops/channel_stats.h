@@ -10,6 +10,7 @@
 #ifndef SIMDNORM_OPS_CHANNEL_STATS_H_
 #define SIMDNORM_OPS_CHANNEL_STATS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -45,6 +46,20 @@ struct SpanSet {
 GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
                        int64_t block_elems, int64_t chunk_elems, float eps,
                        bool parallel);
+
+// Statistics of `sets` span sets that interleave in memory: set c is `set`
+// moved by c * set.span_len (NCHW BatchNorm: set c is channel c of every
+// sample), for short spans. The spans are read in memory order, sample by
+// sample, instead of set by set (which jumps across the whole tensor for
+// every span of a few cache lines). A set's values go into fp32 lane sums
+// (ChannelKernels::span_lane_sums) over blocks of whole spans of about
+// block_elems values, each block's lanes are added in double and the
+// blocks merged in order; a set that needs a rescale is redone as
+// SpanSetStats. The same results for any thread count (`parallel`: ranges
+// of sets on the threads).
+void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
+                             int64_t sets, int64_t block_elems, float eps,
+                             bool parallel, GroupStat* out);
 
 // Moments of groups of `group_size` adjacent columns of a channels-last
 // block x[rows, channels] (row stride `stride`), over tiles of tile_rows
@@ -103,12 +118,13 @@ class ColumnStatsInProgress {
 class CoefficientBuffers {
  public:
   explicit CoefficientBuffers(int64_t channels) : channels_(channels) {
-    if (channels > kInlineChannels) heap_.resize(4 * channels);
+    const int64_t span = channels + kCoefficientWrap;
+    if (channels > kInlineChannels) heap_.resize(4 * span);
     float* base = heap_.empty() ? inline_ : heap_.data();
     scale = base;
-    pivot = base + channels;
-    mul = base + 2 * channels;
-    add = base + 3 * channels;
+    pivot = base + span;
+    mul = base + 2 * span;
+    add = base + 3 * span;
   }
   CoefficientBuffers(const CoefficientBuffers&) = delete;
   CoefficientBuffers& operator=(const CoefficientBuffers&) = delete;
@@ -125,6 +141,23 @@ class CoefficientBuffers {
   }
   int64_t channels() const { return channels_; }
 
+  // The view of all channels, with the first `lanes` (<= kCoefficientWrap)
+  // entries repeated cyclically past the last channel: for contiguous
+  // channels-last rows (see ChannelCoefficients::wrap). Call after the
+  // coefficients are written.
+  ChannelCoefficients Wrapped(int64_t lanes) {
+    lanes = std::min(lanes, kCoefficientWrap);
+    for (float* a : {scale, pivot, mul, add}) {
+      for (int64_t j = 0, from = 0; j < lanes; ++j) {
+        a[channels_ + j] = a[from];
+        if (++from == channels_) from = 0;
+      }
+    }
+    ChannelCoefficients k = At(0);
+    k.wrap = lanes;
+    return k;
+  }
+
   float* scale;
   float* pivot;
   float* mul;
@@ -136,7 +169,7 @@ class CoefficientBuffers {
  private:
   static constexpr int64_t kInlineChannels = 64;
   int64_t channels_;
-  float inline_[4 * kInlineChannels];
+  float inline_[4 * (kInlineChannels + kCoefficientWrap)];
   std::vector<float> heap_;
 };
 

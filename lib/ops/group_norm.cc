@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/channel_stats.h"
+#include "ops/partition.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -43,8 +44,13 @@ constexpr int64_t kPrefetchUnitBytes = 512 * 1024;
 // ---------------------------------------------------------------- NCHW
 // A unit (n, g) is the contiguous span x[n, g * Cg : (g + 1) * Cg, :].
 
+// Offset of unit (n, g) within sample n.
 int64_t UnitOffset(const GroupNormProblem& p, int64_t unit) {
-  return unit * GroupSize(p) * p.spatial;
+  return unit % p.groups * GroupSize(p) * p.spatial;
+}
+
+const float* UnitX(const GroupNormProblem& p, int64_t unit) {
+  return p.x_sample(unit / p.groups) + UnitOffset(p, unit);
 }
 
 // `parallel` splits the unit's reduction and normalize pass into fixed
@@ -57,9 +63,8 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   const int64_t cg = GroupSize(p);
   const int64_t S = p.spatial;
   const int64_t len = cg * S;
-  const int64_t offset = UnitOffset(p, unit);
   SpanSet set;
-  set.base = p.x + offset;
+  set.base = UnitX(p, unit);
   set.span_len = len;
   const GroupStat s =
       SpanSetStats(ctx, set, t.block_elems, t.chunk_elems, p.eps, parallel);
@@ -70,8 +75,8 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
                  GroupCoefficients(s, p.eps, p.gamma ? p.gamma + c0 : nullptr,
                                    p.beta ? p.beta + c0 : nullptr, 0, cg, &k));
   const ChannelKernels& kern = *ctx.kernels.channel;
-  const float* x = p.x + offset;
-  float* y = p.y + offset;
+  const float* x = UnitX(p, unit);
+  float* y = p.y_sample(unit / p.groups) + UnitOffset(p, unit);
   if (S == 1) {  // [N, C]: the group is one row of channels
     kern.normalize_channels_last(x, y, 1, cg, cg, k.At(0), p.activation,
                                  false, nullptr);
@@ -128,8 +133,8 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
   const int64_t c0 = g0 * cg;
   const int64_t width = (g1 - g0) * cg;
   const int64_t C = p.channels;
-  const float* x = p.x + n * p.spatial * C + c0;
-  float* y = p.y + n * p.spatial * C + c0;
+  const float* x = p.x_sample(n) + c0;
+  float* y = p.y_sample(n) + c0;
   GroupStat few_stats[32];
   std::vector<GroupStat> many_stats;
   GroupStat* stats = few_stats;
@@ -153,12 +158,16 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
   // last the stats pass read, so they are still in L2).
   const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / width);
   const int64_t blocks = (p.spatial + block_rows - 1) / block_rows;
+  // All channels: contiguous rows, one aligned run (wrapped coefficients).
+  const ChannelCoefficients coefficients =
+      width == C ? k.Wrapped(ctx.kernels.row->f32_lanes()) : k.At(0);
   const auto normalize_blocks = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t r0 = (blocks - 1 - i) * block_rows;
       const int64_t r1 = std::min(p.spatial, r0 + block_rows);
       kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, width,
-                                   k.At(0), p.activation, stream, nullptr);
+                                   coefficients, p.activation, stream,
+                                   nullptr);
     }
   };
   if (parallel) {
@@ -183,9 +192,8 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
   const int64_t G = p.groups;
   const int64_t cg = GroupSize(p);
   const int64_t S = p.spatial;
-  const auto item = [&](int64_t n) { return n * S * C; };
   std::vector<GroupStat> cur(G), next(G);
-  ColumnStatsInProgress(ctx, p.x + item(n0), S, C, C, cg, t.spatial_tile)
+  ColumnStatsInProgress(ctx, p.x_sample(n0), S, C, C, cg, t.spatial_tile)
       .Finish(p.eps, false, cur.data());
   CoefficientBuffers k(C);
   const ChannelKernels& kern = *ctx.kernels.channel;
@@ -201,13 +209,15 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
                                        p.beta ? p.beta + c : nullptr, c, cg,
                                        &k));
     }
+    const ChannelCoefficients wrapped =
+        k.Wrapped(ctx.kernels.row->f32_lanes());
     std::unique_ptr<ColumnStatsInProgress> following;
     if (n + 1 < n1) {
       following = std::make_unique<ColumnStatsInProgress>(
-          ctx, p.x + item(n + 1), S, C, C, cg, t.spatial_tile);
+          ctx, p.x_sample(n + 1), S, C, C, cg, t.spatial_tile);
     }
-    const float* x = p.x + item(n);
-    float* y = p.y + item(n);
+    const float* x = p.x_sample(n);
+    float* y = p.y_sample(n);
     // Last block first: those rows are the most recently read.
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t r0 = (blocks - 1 - b) * block_rows;
@@ -215,10 +225,10 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
       // The rows of the next sample its statistics read next.
       const int64_t ahead = b * block_rows;
       const float* prefetch = following && ahead + (r1 - r0) <= S
-                                  ? p.x + item(n + 1) + ahead * C
+                                  ? p.x_sample(n + 1) + ahead * C
                                   : nullptr;
       kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, C,
-                                   k.At(0), p.activation, stream, prefetch);
+                                   wrapped, p.activation, stream, prefetch);
       if (following) {
         following->AdvanceTo((b + 1) * following->tiles() / blocks);
       }
@@ -240,8 +250,7 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
         GroupSize(p) * p.spatial * int64_t{sizeof(float)} <= kPrefetchUnitBytes;
     for (int64_t unit = begin; unit < end; ++unit) {
       RunUnitNchw(ctx, p, t, unit, false, stream,
-                  prefetch && unit + 1 < end ? p.x + UnitOffset(p, unit + 1)
-                                             : nullptr);
+                  prefetch && unit + 1 < end ? UnitX(p, unit + 1) : nullptr);
     }
     return;
   }
@@ -284,7 +293,7 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
       }
       return;
     }
-    const int64_t grain = std::max<int64_t>(1, t.task_bytes / unit_bytes);
+    const int64_t grain = TaskGrain(ctx, units, unit_bytes, t.task_bytes);
     ParallelFor(ctx, units, grain, [&](int64_t b, int64_t e) {
       RunUnitsSequential(ctx, p, t, b, e, stream);
     });

@@ -26,6 +26,11 @@ struct GroupNormProblem {
   const float* beta = nullptr;
   float* mean = nullptr;  // [N, G]
   float* rstd = nullptr;  // [N, G]
+  // Elements from sample n to n + 1 (>= C * S; C * S when dense).
+  int64_t x_batch_stride = 0;
+  int64_t y_batch_stride = 0;
+  const float* x_sample(int64_t n) const { return x + n * x_batch_stride; }
+  float* y_sample(int64_t n) const { return y + n * y_batch_stride; }
 };
 
 // All units, on the context's threads.

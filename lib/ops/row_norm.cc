@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/contract.h"
 #include "common/unit_stats.h"
+#include "ops/partition.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -150,7 +152,9 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
     b.block_elems = t.block_elems;
     const RowKernels& k = *ctx.kernels.row;
     while (begin < end) {
-      begin = k.rows(b, begin, end);
+      const int64_t done_to = k.rows(b, begin, end);
+      SIMDNORM_DASSERT(done_to >= begin && done_to <= end);
+      begin = done_to;
       if (begin < end) {  // this row needs the rescaling path
         NormalizeRow(ctx, p, begin, t, SequentialChunks());
         ++begin;
@@ -189,7 +193,7 @@ void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
     }
     return;
   }
-  const int64_t grain = std::max<int64_t>(1, t.task_bytes / row_bytes);
+  const int64_t grain = TaskGrain(ctx, p.rows, row_bytes, t.task_bytes);
   ParallelFor(ctx, p.rows, grain,
               [&](int64_t b, int64_t e) { RunRows(ctx, p, t, b, e); });
 }

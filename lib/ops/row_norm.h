@@ -26,6 +26,7 @@ struct RowNormProblem {
   float* sum_out = nullptr;
   float* mean = nullptr;
   float* rstd = nullptr;
+  const float* residual_bias = nullptr;  // [cols]; see ops/row_bias.h
 };
 
 // All rows, on the context's threads.

@@ -1,5 +1,6 @@
-// Runs a range of independent work units on the context's threads, or
-// inline on the caller's thread when that is cheaper.
+// Runs a range of independent work units on the context's threads (oneTBB,
+// or the runtime's parallel runner), or inline on the caller's thread when
+// that is cheaper. The one place where simdnorm hands out parallel work.
 #ifndef SIMDNORM_RUNTIME_PARALLEL_H_
 #define SIMDNORM_RUNTIME_PARALLEL_H_
 
@@ -13,15 +14,35 @@
 
 namespace simdnorm::internal {
 
+// body(begin, end) over [0, count) split into ranges of `grain` units.
+// With a runner: ceil(count / grain) tasks, task i = [i * grain,
+// min(count, (i + 1) * grain)), in one call of the runner (contract in
+// simdnorm.h: any order, concurrently, maybe on this thread, each once).
+// Calls here are never nested (no ParallelFor inside a body). Returns when
+// every range is done; rethrows the first exception of a body.
+void RunOnRunner(const simdnorm_context& ctx, int64_t count, int64_t grain,
+                 void (*range)(const void* body, int64_t begin, int64_t end),
+                 const void* body);
+
 // body(begin, end) over [0, count) in tasks of at least `grain` units.
 // Each unit is computed entirely by one call, so results do not depend on
-// the split.
+// the split: oneTBB's ranges, the runner's tasks and one inline call give
+// the same bits.
 template <class Body>
 void ParallelFor(const simdnorm_context& ctx, int64_t count, int64_t grain,
                  const Body& body) {
   if (grain < 1) grain = 1;
   if (ctx.concurrency <= 1 || count <= grain) {
     body(int64_t{0}, count);
+    return;
+  }
+  if (ctx.runner != nullptr) {
+    RunOnRunner(
+        ctx, count, grain,
+        [](const void* b, int64_t begin, int64_t end) {
+          (*static_cast<const Body*>(b))(begin, end);
+        },
+        &body);
     return;
   }
   ctx.arena->execute([&] {

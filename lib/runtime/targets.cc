@@ -1,6 +1,6 @@
 #include "runtime/targets.h"
 
-#include <cstring>
+#include <strings.h>
 
 #include "hwy/targets.h"
 #include "runtime/kernel_set.h"
@@ -25,13 +25,21 @@ int64_t BestTarget() {
 
 const char* TargetName(int64_t target) { return hwy::TargetName(target); }
 
+namespace {
+
+// Another name users reach for: AVX-512 is Highway's AVX3.
+constexpr const char* kAvx3Alias = "AVX512";
+
+}  // namespace
+
 int64_t TargetFromName(const char* name) {
-  for (int bit = 0; bit < 63; ++bit) {
-    const int64_t target = int64_t{1} << bit;
-    if ((CompiledTargets() & target) &&
-        std::strcmp(name, hwy::TargetName(target)) == 0) {
-      return target;
-    }
+  if (::strcasecmp(name, kAvx3Alias) == 0) {
+    return CompiledTargets() & HWY_AVX3;
+  }
+  for (int64_t targets = CompiledTargets(); targets != 0;
+       targets &= targets - 1) {
+    const int64_t target = targets & -targets;
+    if (::strcasecmp(name, hwy::TargetName(target)) == 0) return target;
   }
   return 0;
 }
@@ -43,6 +51,18 @@ std::string TargetList(int64_t targets) {
     list += hwy::TargetName(targets & -targets);
   }
   return list;
+}
+
+std::string AcceptedTargetNames() {
+  std::string names = "best";
+  for (int64_t targets = CompiledTargets(); targets != 0;
+       targets &= targets - 1) {
+    const int64_t target = targets & -targets;
+    names += ", ";
+    names += hwy::TargetName(target);
+    if (target == HWY_AVX3) names += std::string(" (or ") + kAvx3Alias + ")";
+  }
+  return names;
 }
 
 }  // namespace simdnorm::internal

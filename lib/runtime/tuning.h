@@ -48,7 +48,8 @@ struct TileParams {
   int64_t spatial_tile = 64;
   // Outputs of at least this many bytes are written with non-temporal
   // stores: far beyond the last-level cache they would only be evicted,
-  // and streaming skips reading them in first.
+  // and streaming skips reading them in first. The default is set from
+  // this machine's last-level cache (DefaultTileParams).
   int64_t stream_bytes = 8 * 1024 * 1024;
 };
 

@@ -14,6 +14,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -33,6 +34,9 @@ constexpr const char* kFormatName = "simdnorm-tuning";
 // bigger inputs are not tuning files and are refused before parsing.
 constexpr size_t kMaxFileBytes = 16 << 20;
 constexpr size_t kMaxEntries = 65536;
+// A tuning file nests 4 deep (root, entries, entry, params); deeper input
+// is refused before parsing, so that nothing recurses over it.
+constexpr int kMaxNesting = 16;
 
 // Thrown while checking a file; the loader turns it into
 // SIMDNORM_TUNING_ERROR before anything is replaced.
@@ -239,7 +243,8 @@ std::string JoinLines(const std::vector<std::string>& lines) {
   return out;
 }
 
-LoadResult ParseTuning(const json& root) {
+// `threads`: the concurrency of the context the table is for.
+LoadResult ParseTuning(const json& root, int threads) {
   if (!root.is_object()) {
     Reject("", "expected a JSON object at the top, got " + Describe(root));
   }
@@ -250,7 +255,10 @@ LoadResult ParseTuning(const json& root) {
   const json& version = Member(root, "format_version", "");
   if (!version.is_number_integer() ||
       version.get<int64_t>() != kTuningFormatVersion) {
-    Reject("format_version", "unknown version " + version.dump() +
+    // Never dump an arbitrary value: it may be huge or deep.
+    Reject("format_version", "unknown version " +
+                                 (version.is_number() ? version.dump()
+                                                      : Describe(version)) +
                                  " (this library reads version " +
                                  std::to_string(kTuningFormatVersion) + ")");
   }
@@ -260,9 +268,10 @@ LoadResult ParseTuning(const json& root) {
   const json& cpu = ObjectMember(root, "cpu", "");
   const std::string file_cpu =
       CollapseSpaces(StringValue(Member(cpu, "model", "cpu"), "cpu.model"));
-  if (root.contains("threads")) {
-    IntegerIn(root["threads"], "threads", 0, SIMDNORM_MAX_THREADS);
-  }
+  const int64_t file_threads =
+      root.contains("threads")
+          ? IntegerIn(root["threads"], "threads", 0, SIMDNORM_MAX_THREADS)
+          : 0;
   const json& entries = Member(root, "entries", "");
   if (!entries.is_array()) {
     Reject("entries", "expected an array, got " + Describe(entries));
@@ -297,6 +306,14 @@ LoadResult ParseTuning(const json& root) {
     }
     result.warnings = JoinLines(warnings);
     return result;
+  }
+  if (file_threads != 0 && file_threads != threads && !parsed.empty()) {
+    warnings.push_back("tuned with " + std::to_string(file_threads) +
+                       " threads, this context runs " +
+                       std::to_string(threads) +
+                       ": its parameters are used as they are (run "
+                       "simdnorm-tune --threads " +
+                       std::to_string(threads) + " for this setting)");
   }
   std::map<std::string, int> skipped_by_target;
   for (size_t i = 0; i < parsed.size(); ++i) {
@@ -347,6 +364,11 @@ LoadResult ParseTuning(const json& root) {
   return result;
 }
 
+std::string TooLarge() {
+  return "larger than a tuning file can be (" +
+         std::to_string(kMaxFileBytes >> 20) + " MiB)";
+}
+
 // The file's text, or a FormatError saying why it cannot be read. Reads
 // at most kMaxFileBytes + 1 bytes, so devices and pipes are safe too.
 std::string ReadSmallFile(const char* path) {
@@ -360,13 +382,38 @@ std::string ReadSmallFile(const char* path) {
   char buffer[1 << 16];
   while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
     text.append(buffer, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxFileBytes) {
-      Reject("", "larger than a tuning file can be (" +
-                     std::to_string(kMaxFileBytes >> 20) + " MiB)");
-    }
+    if (text.size() > kMaxFileBytes) Reject("", TooLarge());
   }
   if (in.bad()) Reject("", "read error");
   return text;
+}
+
+// Refuses text whose arrays and objects nest deeper than kMaxNesting (a
+// linear scan that skips strings).
+void CheckNesting(std::string_view text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) {
+        Reject("", "arrays and objects nested more than " +
+                       std::to_string(kMaxNesting) +
+                       " deep (a tuning file nests 4 deep)");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
 }
 
 // nlohmann's messages start with "[json.exception.parse_error.101] ".
@@ -382,27 +429,60 @@ const std::string& CpuModel() {
   return model;
 }
 
-simdnorm_status LoadTuningFile(const char* path, simdnorm_context* ctx) {
+namespace {
+
+// Checks and parses a tuning file's text (at most kMaxFileBytes) for ctx.
+LoadResult ParseText(std::string_view text, const simdnorm_context& ctx) {
+  CheckNesting(text);
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {
+    Reject("", "not valid JSON (" + WithoutExceptionTag(e.what()) + ")");
+  }
+  return ParseTuning(root, ctx.concurrency);
+}
+
+// read() gives the text or throws FormatError; `source` names it in
+// messages ("tuning file x.json").
+template <class Read>
+simdnorm_status Load(const char* function, const std::string& source,
+                     const Read& read, simdnorm_context* ctx) {
   LoadResult result;
   try {
-    const std::string text = ReadSmallFile(path);
-    json root;
-    try {
-      root = json::parse(text);
-    } catch (const json::exception& e) {
-      Reject("", "not valid JSON (" + WithoutExceptionTag(e.what()) + ")");
-    }
-    result = ParseTuning(root);
+    result = read();
   } catch (const FormatError& e) {
-    return Fail(SIMDNORM_TUNING_ERROR, "tuning file %s: %s", path,
+    return Fail(SIMDNORM_TUNING_ERROR, "%s: %s: %s", function, source.c_str(),
                 e.message.c_str());
   }
   ctx->tuning = std::move(result.table);
-  ctx->tuning_warnings = std::move(result.warnings);
+  SetWarnings(ctx, &simdnorm_context::tuning_warnings,
+              std::move(result.warnings));
   return SIMDNORM_OK;
 }
 
-simdnorm_status SaveTuningFile(const char* path, const simdnorm_context& ctx) {
+}  // namespace
+
+simdnorm_status LoadTuningFile(const char* function, const char* path,
+                               simdnorm_context* ctx) {
+  return Load(
+      function, std::string("tuning file ") + path,
+      [&] { return ParseText(ReadSmallFile(path), *ctx); }, ctx);
+}
+
+simdnorm_status LoadTuningText(const char* function, const char* data,
+                               size_t size, simdnorm_context* ctx) {
+  return Load(
+      function, "tuning data (" + std::to_string(size) + " bytes)",
+      [&] {
+        if (size > kMaxFileBytes) Reject("", TooLarge());
+        return ParseText(std::string_view(data, size), *ctx);
+      },
+      ctx);
+}
+
+simdnorm_status SaveTuningFile(const char* function, const char* path,
+                               const simdnorm_context& ctx) {
   std::vector<TuningEntry> entries = ctx.tuning.entries();
   std::sort(entries.begin(), entries.end(),
             [](const TuningEntry& a, const TuningEntry& b) {
@@ -449,15 +529,15 @@ simdnorm_status SaveTuningFile(const char* path, const simdnorm_context& ctx) {
     if (!out) {
       const int error = errno;
       std::remove(temporary.c_str());
-      return Fail(SIMDNORM_TUNING_ERROR, "cannot write tuning file %s: %s",
-                  path, std::strerror(error));
+      return Fail(SIMDNORM_TUNING_ERROR, "%s: cannot write tuning file %s: %s",
+                  function, path, std::strerror(error));
     }
   }
   if (std::rename(temporary.c_str(), path) != 0) {
     const int error = errno;
     std::remove(temporary.c_str());
-    return Fail(SIMDNORM_TUNING_ERROR, "cannot write tuning file %s: %s", path,
-                std::strerror(error));
+    return Fail(SIMDNORM_TUNING_ERROR, "%s: cannot write tuning file %s: %s",
+                function, path, std::strerror(error));
   }
   return SIMDNORM_OK;
 }

@@ -17,6 +17,7 @@
 #ifndef SIMDNORM_RUNTIME_TUNING_FILE_H_
 #define SIMDNORM_RUNTIME_TUNING_FILE_H_
 
+#include <cstddef>
 #include <string>
 
 #include "simdnorm/simdnorm.h"
@@ -28,15 +29,22 @@ namespace simdnorm::internal {
 constexpr int kTuningFormatVersion = 1;
 
 // Replaces ctx's tuning table with the file's entries for this CPU and
-// its ISA targets, and ctx's warnings with the reasons any entries were
-// skipped. The whole file is checked first: on error (unreadable,
-// malformed, wrong types, unknown version, values out of bounds) ctx is
-// left unchanged and SIMDNORM_TUNING_ERROR is returned.
-simdnorm_status LoadTuningFile(const char* path, simdnorm_context* ctx);
+// its ISA targets, and ctx's tuning warnings with the reasons any entries
+// were skipped or may not fit (tuned for another thread count). The whole
+// file is checked first: on error (unreadable, larger than 16 MiB,
+// nested deeper than 16, malformed, wrong types, unknown version, values
+// out of bounds) ctx is left unchanged and SIMDNORM_TUNING_ERROR is
+// returned. `function` names the caller in messages.
+simdnorm_status LoadTuningFile(const char* function, const char* path,
+                               simdnorm_context* ctx);
+// The same for a file's contents held in memory (size bytes at data).
+simdnorm_status LoadTuningText(const char* function, const char* data,
+                               size_t size, simdnorm_context* ctx);
 
 // Writes ctx's table with this machine's description; replaces `path`
 // atomically (write to a temporary file, then rename).
-simdnorm_status SaveTuningFile(const char* path, const simdnorm_context& ctx);
+simdnorm_status SaveTuningFile(const char* function, const char* path,
+                               const simdnorm_context& ctx);
 
 // This CPU's model name as tuning files record it (whitespace collapsed),
 // "unknown" if the system does not say.

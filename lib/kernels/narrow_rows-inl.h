@@ -1,0 +1,157 @@
+// Rows narrower than a vector (cols < Lanes: 7-wide features, per-head
+// norms): one row per lane. A group of Lanes rows is read column by column
+// with gathers (lane r holds row r's value j), so a row's sums, pivot and
+// normalize are plain lane-wise vector operations and no lane is wasted on
+// padding; y goes back with scatters. Per lane the arithmetic is that of
+// the whole-row kernel (median-of-3 pivot, fp32 sums, statistics in double
+// through BlockMoments/RetryScale/FinishStats, the same normalize form),
+// except that a row's fp32 sums are added in column order; the result of a
+// row depends only on its values, never on the group or slice it is in.
+// Rows whose statistics need the rescaling path end the call as in
+// RowsNormalize: the caller runs that row and calls again after it.
+// Lanes >= 2 (SCALAR never takes this path). In place (y == x) is fine: a
+// group is gathered whole (into a stack buffer) before any of it is
+// written. Offsets r * stride
+// + j must fit in int32 (checked by NarrowRowsFit).
+
+#if defined(SIMDNORM_KERNELS_NARROW_ROWS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SIMDNORM_KERNELS_NARROW_ROWS_INL_H_
+#undef SIMDNORM_KERNELS_NARROW_ROWS_INL_H_
+#else
+#define SIMDNORM_KERNELS_NARROW_ROWS_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/contract.h"
+#include "common/moments.h"
+#include "common/unit_stats.h"
+#include "hwy/highway.h"
+#include "kernels/moments-inl.h"
+#include "kernels/row_kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdnorm::internal {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Whether rows of batch b take the narrow-row path on this target.
+HWY_INLINE bool NarrowRowsFit(const RowBatch& b) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  constexpr int64_t kMaxOffset = int64_t{1} << 30;
+  return N > 1 && b.cols < N && b.x_stride < kMaxOffset / N &&
+         b.y_stride < kMaxOffset / N;
+}
+
+template <bool kCentered, bool kGamma, bool kBeta>
+int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
+  const RowBatch b = batch;
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  SIMDNORM_DASSERT(N > 1 && b.cols < N);
+  const int64_t cols = b.cols;
+  constexpr size_t kMaxLanes = hn::MaxLanes(d);
+  HWY_ALIGN float pivot[kMaxLanes], shift[kMaxLanes], inv_std[kMaxLanes];
+  HWY_ALIGN float s1_lanes[kMaxLanes], s2_lanes[kMaxLanes];
+  // Lane r reads row r and writes row r: offsets r * stride (+ j).
+  const auto lane = hn::Iota(di, 0);
+  const auto y_off = hn::Mul(lane, hn::Set(di, static_cast<int32_t>(b.y_stride)));
+  for (int64_t r0 = begin; r0 < end; r0 += N) {
+    const int64_t rows = HWY_MIN(N, end - r0);
+    // Lanes past the last row read the last row again (valid memory, same
+    // values); they are computed but never stored.
+    const auto clamp = hn::Set(di, static_cast<int32_t>(rows - 1));
+    const auto x_off = hn::Mul(hn::Min(lane, clamp),
+                               hn::Set(di, static_cast<int32_t>(b.x_stride)));
+    // Every column gathered once, before anything is written (y may be x).
+    const float* x = b.x + r0 * b.x_stride;
+    HWY_ALIGN float columns[kMaxLanes * kMaxLanes];
+    for (int64_t j = 0; j < cols; ++j) {
+      hn::Store(hn::GatherIndex(d, x + j, x_off), d, columns + j * N);
+    }
+    const auto column = [&](int64_t j) { return hn::Load(d, columns + j * N); };
+    auto p = hn::Zero(d);
+    if (kCentered) {  // MedianOf3 lane-wise: max(min(a, b), min(max(a, b), c))
+      const auto a = column(0), m = column(cols / 2), c = column(cols - 1);
+      p = hn::Max(hn::Min(a, m), hn::Min(hn::Max(a, m), c));
+    }
+    auto s1 = hn::Zero(d), s2 = hn::Zero(d);
+    for (int64_t j = 0; j < cols; ++j) {
+      const auto v = hn::Sub(column(j), p);
+      s1 = hn::Add(s1, v);
+      s2 = hn::MulAdd(v, v, s2);
+    }
+    hn::Store(p, d, pivot);
+    hn::Store(s1, d, s1_lanes);
+    hn::Store(s2, d, s2_lanes);
+    int64_t good = rows;  // rows before the first one needing a rescale
+    for (int64_t r = 0; r < rows; ++r) {
+      const Moments m = BlockMoments<kCentered>(static_cast<double>(cols),
+                                                s1_lanes[r], s2_lanes[r]);
+      if (RetryScale(m, pivot[r], b.eps) != 1.0f) {
+        good = r;
+        break;
+      }
+      const UnitStats st = FinishStats(m, pivot[r], 1.0f, b.eps, kCentered);
+      shift[r] = st.shifted_mean;
+      inv_std[r] = st.inv_std;
+      if (b.mean) b.mean[r0 + r] = static_cast<float>(st.mean);
+      if (b.rstd) b.rstd[r0 + r] = static_cast<float>(st.rstd);
+    }
+    for (int64_t r = good; r < N; ++r) shift[r] = inv_std[r] = 0.0f;
+    const auto vp = hn::Load(d, pivot), vm = hn::Load(d, shift),
+               vi = hn::Load(d, inv_std);
+    float* y = b.y + r0 * b.y_stride;
+    // A partial group goes through a buffer and plain stores, row by row,
+    // so that no lane past `good` writes (a row left to the caller may be x
+    // itself). The columns are consumed: their buffer takes the values.
+    float* values = columns;
+    const bool whole = good == N;
+    for (int64_t j = 0; j < cols; ++j) {
+      auto v = hn::Mul(hn::Sub(hn::Sub(column(j), vp), vm), vi);
+      if (kGamma && kBeta) {
+        v = hn::MulAdd(v, hn::Set(d, b.gamma[j]), hn::Set(d, b.beta[j]));
+      } else if (kGamma) {
+        v = hn::Mul(v, hn::Set(d, b.gamma[j]));
+      } else if (kBeta) {
+        v = hn::Add(v, hn::Set(d, b.beta[j]));
+      }
+      if (whole) {
+        hn::ScatterIndex(v, d, y + j, y_off);
+      } else {
+        hn::Store(v, d, values + j * N);
+      }
+    }
+    for (int64_t r = 0; !whole && r < good; ++r) {
+      for (int64_t j = 0; j < cols; ++j) {
+        y[r * b.y_stride + j] = values[j * N + r];
+      }
+    }
+    if (good < rows) return r0 + good;
+  }
+  return end;
+}
+
+template <bool kCentered>
+int64_t NarrowRowsAffine(const RowBatch& b, int64_t begin, int64_t end) {
+  if (b.gamma != nullptr) {
+    return b.beta != nullptr ? NarrowRowsT<kCentered, true, true>(b, begin, end)
+                             : NarrowRowsT<kCentered, true, false>(b, begin, end);
+  }
+  return b.beta != nullptr ? NarrowRowsT<kCentered, false, true>(b, begin, end)
+                           : NarrowRowsT<kCentered, false, false>(b, begin, end);
+}
+
+inline int64_t NarrowRows(const RowBatch& b, int64_t begin, int64_t end) {
+  return b.centered ? NarrowRowsAffine<true>(b, begin, end)
+                    : NarrowRowsAffine<false>(b, begin, end);
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace simdnorm::internal
+HWY_AFTER_NAMESPACE();
+
+#endif  // SIMDNORM_KERNELS_NARROW_ROWS_INL_H_
