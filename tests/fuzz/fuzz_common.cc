@@ -210,6 +210,35 @@ void ApplyTilePreset(simdnorm_context* ctx, int preset) {
   }
 }
 
+namespace {
+
+thread_local bool g_in_task = false;
+
+void RunTask(simdnorm_task_fn task_fn, void* task_ctx, int64_t i) {
+  g_in_task = true;
+  task_fn(task_ctx, i);
+  g_in_task = false;
+}
+
+void CheckRunnerCall(int64_t task_count) {
+  if (task_count < 2) Die("the runner was called for fewer than 2 tasks");
+  if (g_in_task) Die("the runner was called from inside a task");
+}
+
+void ForwardRunner(void*, int64_t task_count, simdnorm_task_fn task_fn,
+                   void* task_ctx) {
+  CheckRunnerCall(task_count);
+  for (int64_t i = 0; i < task_count; ++i) RunTask(task_fn, task_ctx, i);
+}
+
+void ReverseRunner(void*, int64_t task_count, simdnorm_task_fn task_fn,
+                   void* task_ctx) {
+  CheckRunnerCall(task_count);
+  for (int64_t i = task_count - 1; i >= 0; --i) RunTask(task_fn, task_ctx, i);
+}
+
+}  // namespace
+
 simdnorm_context* CachedContext(int target, int threads, int preset) {
   if (target < 0) return nullptr;
   // Never destroyed: the contexts live for the whole run.
@@ -221,7 +250,10 @@ simdnorm_context* CachedContext(int target, int threads, int preset) {
   if (simdnorm_context_create(&ctx) != SIMDNORM_OK ||
       simdnorm_context_set_target(ctx, SupportedTargets()[target].c_str()) !=
           SIMDNORM_OK ||
-      simdnorm_context_set_threads(ctx, threads) != SIMDNORM_OK) {
+      (threads <= 2 ? simdnorm_context_set_threads(ctx, threads)
+                    : simdnorm_context_set_parallel_runner(
+                          ctx, threads == 3 ? ForwardRunner : ReverseRunner,
+                          nullptr, threads - 1)) != SIMDNORM_OK) {
     Die(std::string("cannot set up a context: ") + simdnorm_last_error());
   }
   ApplyTilePreset(ctx, preset);
@@ -247,15 +279,18 @@ simdnorm_context* ContextChoice::Reference() const {
 
 std::string ContextChoice::Describe() const {
   if (target < 0) return "ctx=NULL";
-  return "ctx=" + SupportedTargets()[target] + "/threads=" + Str(int64_t{threads}) +
-         "/preset=" + Str(int64_t{preset});
+  const std::string mode =
+      threads <= 2 ? "threads=" + Str(int64_t{threads})
+                   : std::string(threads == 3 ? "runner=forward/2" : "runner=reverse/3");
+  return "ctx=" + SupportedTargets()[target] + "/" + mode + "/preset=" +
+         Str(int64_t{preset});
 }
 
 ContextChoice DecodeContext(ByteReader& in) {
   ContextChoice c;
   const uint8_t t = in.Byte();
   c.target = t == 255 ? -1 : static_cast<int>(t % SupportedTargets().size());
-  c.threads = 1 + (in.Byte() & 1);
+  c.threads = 1 + in.Byte() % 4;
   c.preset = in.Byte() % kPresetCount;
   return c;
 }

@@ -96,8 +96,13 @@ constexpr int kPresetCount = 3;
 // paths; 2 = odd sizes). Applies to every op, layout and bucket of ctx's
 // current target.
 void ApplyTilePreset(simdnorm_context* ctx, int preset);
-// A cached context pinned to SupportedTargets()[target] with `threads`
-// threads and a tile preset. target < 0 means the process default (NULL).
+// A cached context pinned to SupportedTargets()[target] with a tile
+// preset and, by `threads`: 1 or 2 oneTBB threads, or a parallel runner of
+// the caller's that runs every task on the calling thread, in order with
+// max_concurrency 2 (threads == 3) or in reverse order with
+// max_concurrency 3 (threads == 4). The runners check their contract (at
+// least 2 tasks, never called from inside a task). target < 0 means the
+// process default (NULL).
 simdnorm_context* CachedContext(int target, int threads, int preset);
 // Index of the default context's target in SupportedTargets().
 int DefaultTargetIndex();
@@ -105,7 +110,7 @@ int DefaultTargetIndex();
 // Which context a call runs on, decoded from the input.
 struct ContextChoice {
   int target = 0;  // -1: NULL (default context)
-  int threads = 1;
+  int threads = 1;  // see CachedContext
   int preset = 0;
   simdnorm_context* Get() const { return CachedContext(target, threads, preset); }
   // Same ISA target and tiles, one thread: the reference run.
