@@ -179,6 +179,38 @@ TEST(ApiTest, HugeStridesAreRejectedForEveryOperand) {
   EXPECT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_OK) << simdnorm_last_error();
 }
 
+// Sizes whose products overflow int64 are rejected even when no element
+// would be touched (one row of more than 2^58 columns, an empty batch of
+// huge samples): the library forms those products while validating.
+TEST(ApiTest, HugeSizesAreRejectedWithoutOverflow) {
+  const int64_t huge = std::numeric_limits<int64_t>::max() / 3;
+  for (const int64_t rows : {int64_t{0}, int64_t{1}}) {
+    RowProblem p;
+    p.args.rows = rows;
+    p.args.cols = huge;
+    EXPECT_EQ(simdnorm_layer_norm(nullptr, &p.args), SIMDNORM_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(simdnorm_last_error()).find("cols"), std::string::npos)
+        << simdnorm_last_error();
+    EXPECT_TRUE(p.Untouched());
+  }
+  simdnorm_group_norm_args g;
+  simdnorm_group_norm_args_init(&g);
+  g.batch = 0;
+  g.channels = 6;
+  g.groups = 3;
+  g.spatial = huge;
+  EXPECT_EQ(simdnorm_group_norm(nullptr, &g), SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdnorm_last_error()).find("too large"), std::string::npos)
+      << simdnorm_last_error();
+  simdnorm_batch_norm_args b;
+  simdnorm_batch_norm_args_init(&b);
+  b.batch = 0;
+  b.channels = huge;
+  b.spatial = 4;
+  EXPECT_EQ(simdnorm_batch_norm_inference(nullptr, &b), SIMDNORM_INVALID_ARGUMENT);
+  EXPECT_EQ(simdnorm_batch_norm_training(nullptr, &b), SIMDNORM_INVALID_ARGUMENT);
+}
+
 // Per-row outputs may not alias any input: other rows still read gamma,
 // beta and residual while mean and rstd are written.
 TEST(ApiTest, RowStatisticsMayNotAliasInputs) {

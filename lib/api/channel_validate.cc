@@ -35,6 +35,9 @@ simdnorm_status CheckChannelShape(const char* op, int64_t batch,
                 "%s: spatial (%lld) must be >= 1 (1 for a plain [N, C] input)",
                 op, static_cast<long long>(spatial));
   }
+  // One sample too: with batch 0 the tensor is empty, but sizes per sample
+  // (channels * spatial) are still formed.
+  SIMDNORM_CHECK(CheckElementCount(op, 1, channels, spatial));
   return CheckElementCount(op, batch, channels, spatial);
 }
 

@@ -46,7 +46,13 @@ simdnorm_status ResolveRowStride(const char* op, const char* name,
                 static_cast<long long>(stride), cols_name,
                 static_cast<long long>(cols));
   }
-  // (rows - 1) * resolved + cols <= kMaxTensorElements, without overflow.
+  // (rows - 1) * resolved + cols <= kMaxTensorElements, without overflow
+  // (even with no rows: sizes derived from cols must not overflow either).
+  if (cols > kMaxTensorElements) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: %s (%lld) is more than 2^58 elements", op, cols_name,
+                static_cast<long long>(cols));
+  }
   if (rows > 1 && resolved > (kMaxTensorElements - cols) / (rows - 1)) {
     return Fail(SIMDNORM_INVALID_ARGUMENT,
                 "%s: %s (%lld) with %lld rows spans more than 2^58 elements",
