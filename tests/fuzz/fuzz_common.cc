@@ -144,6 +144,15 @@ int DecodeEnum(ByteReader& in, int count, int usual_weight) {
   return kSpecial[tag % (sizeof(kSpecial) / sizeof(kSpecial[0]))];
 }
 
+size_t DecodeArgsSize(ByteReader& in, size_t newest, size_t oldest) {
+  const uint8_t tag = in.Byte();
+  if (tag < 232) return newest;
+  const size_t kSizes[] = {oldest,     oldest + 4, oldest + 8, oldest - 8,
+                           oldest - 1, newest + 8, newest - 1, 0,
+                           SIZE_MAX,   newest + 1, newest / 2, 8};
+  return kSizes[tag % 12];
+}
+
 size_t DecodeStructSize(ByteReader& in, size_t size) {
   const uint8_t tag = in.Byte();
   if (tag < 248) return size;
@@ -620,7 +629,7 @@ void RuleDisjoint(Model& m, const View& a, const View& b) {
 }
 
 bool FitsTensor(__int128 elems) {
-  return elems >= 0 && elems < (__int128{1} << 60);  // * 4 bytes < 2^62
+  return elems >= 0 && elems <= (__int128{1} << 58);  // kMaxTensorElements
 }
 
 __int128 SaturatedProduct(__int128 a, __int128 b, __int128 c) {

@@ -79,6 +79,15 @@ float DecodeEps(ByteReader& in, float usual);
 int DecodeEnum(ByteReader& in, int count, int usual_weight);
 // struct_size: mostly `size`, sometimes off.
 size_t DecodeStructSize(ByteReader& in, size_t size);
+// An args struct's struct_size: mostly `newest`, sometimes an older
+// version's (`oldest`: the offset of the first field appended since) or
+// one in between, sometimes out of range. The harness leaves appended
+// fields at their defaults, so any accepted size means the same call.
+size_t DecodeArgsSize(ByteReader& in, size_t newest, size_t oldest);
+// What the library accepts: any size from the oldest version's up.
+inline bool ArgsSizeValid(size_t size, size_t oldest, size_t newest) {
+  return size >= oldest && size <= newest;
+}
 // Writes an enum field of a caller's struct as a raw integer, as C may.
 template <class Enum>
 void SetRawEnum(Enum* field, int value) {
@@ -230,7 +239,7 @@ void RuleInputOutput(Model& m, const View& in, const View& out,
 // Two regions that must not overlap (outputs, or an output and a
 // parameter input).
 void RuleDisjoint(Model& m, const View& a, const View& b);
-// Exact size check: elements * 4 bytes must stay below 2^62.
+// The library's size limit: at most 2^58 elements in a tensor or view.
 bool FitsTensor(__int128 elems);
 // a * b * c for non-negative factors, saturated at 2^120.
 __int128 SaturatedProduct(__int128 a, __int128 b, __int128 c);

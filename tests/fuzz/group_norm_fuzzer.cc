@@ -12,6 +12,9 @@
 namespace simdnorm_fuzz {
 namespace {
 
+// struct_size of the args in 0.1.0: where the first appended field starts.
+constexpr size_t kOldestArgsSize = offsetof(simdnorm_group_norm_args, x_batch_stride);
+
 enum ViewIndex { kX, kY, kGamma, kBeta, kMean, kRstd, kViews };
 
 // Mostly a divisor of channels, sometimes anything.
@@ -37,7 +40,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
 
   simdnorm_group_norm_args args;
   simdnorm_group_norm_args_init(&args);
-  args.struct_size = DecodeStructSize(in, sizeof(args));
+  args.struct_size = DecodeArgsSize(in, sizeof(args), kOldestArgsSize);
   const int dtype = DecodeEnum(in, 1, 244);
   const int layout = DecodeEnum(in, 2, 240);
   const int activation = DecodeEnum(in, 5, 240);
@@ -122,7 +125,9 @@ void FuzzOne(const uint8_t* data, size_t size) {
   // unit ranges within [0, N * groups].
   Model& m = run.model;
   if (null_args) m.Invalid("args is NULL");
-  if (args.struct_size != sizeof(args)) m.Invalid("struct_size");
+  if (!ArgsSizeValid(args.struct_size, kOldestArgsSize, sizeof(args))) {
+    m.Invalid("struct_size");
+  }
   if (dtype != SIMDNORM_F32) m.Invalid("dtype is not F32");
   if (layout != SIMDNORM_NCHW && layout != SIMDNORM_NHWC) m.Invalid("layout");
   if (activation < SIMDNORM_ACT_NONE || activation > SIMDNORM_ACT_GELU_TANH) {
@@ -131,7 +136,11 @@ void FuzzOne(const uint8_t* data, size_t size) {
   if (N < 0) m.Invalid("batch < 0");
   if (C <= 0) m.Invalid("channels <= 0");
   if (S <= 0) m.Invalid("spatial <= 0");
-  if (N >= 0 && C > 0 && S > 0 && !FitsTensor(SaturatedProduct(N, C, S))) m.Invalid("too large");
+  // One sample must fit too, even in an empty batch.
+  if (N >= 0 && C > 0 && S > 0 &&
+      (!FitsTensor(SaturatedProduct(N, C, S)) || !FitsTensor(SaturatedProduct(1, C, S)))) {
+    m.Invalid("too large");
+  }
   if (!instance) {
     if (args.groups <= 0) m.Invalid("groups <= 0");
     else if (C > 0 && C % args.groups != 0) m.Invalid("groups do not divide C");

@@ -13,6 +13,9 @@
 namespace simdnorm_fuzz {
 namespace {
 
+// struct_size of the args in 0.1.0: where the first appended field starts.
+constexpr size_t kOldestArgsSize = offsetof(simdnorm_row_norm_args, residual_bias);
+
 enum ViewIndex { kX, kY, kGamma, kBeta, kResidual, kSum, kMean, kRstd, kViews };
 
 struct SliceRange {
@@ -53,7 +56,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
 
   simdnorm_row_norm_args args;
   simdnorm_row_norm_args_init(&args);
-  args.struct_size = DecodeStructSize(in, sizeof(args));
+  args.struct_size = DecodeArgsSize(in, sizeof(args), kOldestArgsSize);
   const int dtype = DecodeEnum(in, 1, 244);
   SetRawEnum(&args.dtype, dtype);
   args.rows = DecodeCount(in, 8, 4096);
@@ -143,7 +146,9 @@ void FuzzOne(const uint8_t* data, size_t size) {
   // disjoint from each other and from gamma/beta; slices lie in [0, rows].
   Model& m = run.model;
   if (null_args) m.Invalid("args is NULL");
-  if (args.struct_size != sizeof(args)) m.Invalid("struct_size");
+  if (!ArgsSizeValid(args.struct_size, kOldestArgsSize, sizeof(args))) {
+    m.Invalid("struct_size");
+  }
   if (dtype != SIMDNORM_F32) m.Invalid("dtype is not F32");
   if (args.rows < 0) m.Invalid("rows < 0");
   if (args.cols <= 0) m.Invalid("cols <= 0");
@@ -159,21 +164,20 @@ void FuzzOne(const uint8_t* data, size_t size) {
     if (sum.present) m.Invalid("sum_stride < cols");
     else m.Either("sum_stride < cols, no sum_out");
   }
+  if (cols > 0 && !FitsTensor(cols)) m.Invalid("cols too large");
   if (!(std::isfinite(args.eps) && args.eps >= 0.0f)) m.Invalid("eps");
   if (rms && beta.present) m.Invalid("RMSNorm with beta");
   if (rms && mean.present) m.Invalid("RMSNorm with mean");
   if (sum.present && !residual.present) m.Invalid("sum_out without residual");
-  // A matrix must be addressable: rows * stride elements fit (as for a
-  // dense [rows, stride] tensor); when only its span (rows - 1) * stride +
-  // cols fits, the header does not say.
+  // Every stride, given or not, must keep the view's span (rows - 1) *
+  // stride + cols within the size limit; when rows * stride does not fit
+  // (as a dense [rows, stride] tensor would), the header does not say.
   const auto size_rule = [&](const char* name, __int128 stride, bool present) {
     if (rows <= 0 || stride < cols || FitsTensor(rows * stride)) return;
-    const bool span_fits = FitsTensor((rows - 1) * stride + cols);
-    if (present && !span_fits) {
-      m.Invalid(std::string(name) + " too large");
+    if (!FitsTensor((rows - 1) * stride + cols)) {
+      m.Invalid(std::string(name) + " too large" + (present ? "" : " (not given)"));
     } else {
-      m.Either(std::string(name) + ": rows * stride too large" +
-               (present ? "" : " (not given)"));
+      m.Either(std::string(name) + ": rows * stride too large");
     }
   };
   size_rule("x", sx, true);

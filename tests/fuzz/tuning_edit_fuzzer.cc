@@ -4,6 +4,8 @@
 // add a field, duplicate or drop entries), then loaded. An independent
 // reading of the documented format (lib/runtime/tuning_file.h) predicts
 // whether the load succeeds and, if it does, the whole resulting table.
+#include <strings.h>
+
 #include <algorithm>
 #include <cfloat>
 #include <climits>
@@ -133,9 +135,9 @@ json DecodeValue(ByteReader& in, const json& doc) {
     }
     case 6: {
       const auto& targets = SupportedTargets();
-      const size_t i = in.Index(targets.size() + 5);
+      const size_t i = in.Index(targets.size() + 6);
       if (i < targets.size()) return targets[i];
-      const char* kOthers[] = {"SCALAR", "AVX3_DL", "NEON", "avx2", "EMU128 "};
+      const char* kOthers[] = {"SCALAR", "AVX3_DL", "NEON", "avx2", "EMU128 ", "avx512"};
       return kOthers[i - targets.size()];
     }
     case 7: {
@@ -344,7 +346,12 @@ Prediction Predict(const json& root) {
     }
     const int layout_index = *layout == "nchw" ? 0 : *layout == "nhwc" ? 1 : -1;
     const bool f32 = dtype == e.end() || *dtype == "f32";
-    const auto t = std::find(targets.begin(), targets.end(), target->get<std::string>());
+    // Target names match in any case; "AVX512" names AVX3.
+    const std::string name = target->get<std::string>();
+    const auto t = std::find_if(targets.begin(), targets.end(), [&](const std::string& n) {
+      return strcasecmp(n.c_str(), name.c_str()) == 0 ||
+             (n == "AVX3" && strcasecmp(name.c_str(), "AVX512") == 0);
+    });
     if (!this_cpu || op_index < 0 || layout_index < 0 || !f32 || t == targets.end()) {
       p.skipped = true;
       continue;
