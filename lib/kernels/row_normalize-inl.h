@@ -25,6 +25,7 @@
 #include "common/unit_stats.h"
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
+#include "kernels/group_stats-inl.h"
 #include "kernels/moments-inl.h"
 #include "kernels/narrow_rows-inl.h"
 #include "kernels/row_kernels.h"
@@ -190,59 +191,6 @@ inline void RowNormalize(const float* x, const float* residual, float* y,
 
 // ------------------------------------------------------------ whole rows
 
-#if HWY_HAVE_FLOAT64
-// Statistics of rows [0, rows) (rows <= kGroup) from their one-block sums,
-// several rows per double vector: per lane the same IEEE operations, in
-// the same order, as MomentsFromSums + RetryScale + FinishStats at scale 1,
-// so results are identical to the per-row path, with fewer scalar
-// divisions and square roots. Arrays hold 2 * kGroup entries (padding, so
-// that whole vectors can be loaded). Returns false, with stats unwritten,
-// if any row may need a rescaled pass: the scalar code then decides.
-template <bool kCentered, size_t kGroup>
-HWY_INLINE bool GroupStatsVector(int64_t rows, double count, float eps,
-                                 const float* pivot, const double* sum,
-                                 const double* sum_sq, UnitStats* stats) {
-  // Small eps: RetryScale may grow tiny variances. Rare: scalar path.
-  if (!(eps >= 0x1p-60f)) return false;
-  const hn::CappedTag<double, kGroup> dd;
-  const size_t ND = hn::Lanes(dd);
-  HWY_ALIGN double shift_out[2 * kGroup];
-  HWY_ALIGN double rstd_out[2 * kGroup];
-  const auto vcount = hn::Set(dd, count);
-  const auto veps = hn::Set(dd, static_cast<double>(eps));
-  const auto one = hn::Set(dd, 1.0);
-  const auto zero = hn::Zero(dd);
-  for (size_t j = 0; j < static_cast<size_t>(rows); j += ND) {
-    const auto s2 = hn::LoadU(dd, sum_sq + j);
-    auto mean = zero;
-    auto m2 = s2;  // RMSNorm: see BlockMoments
-    if (kCentered) {
-      const auto s1 = hn::LoadU(dd, sum + j);
-      mean = hn::Div(s1, vcount);
-      m2 = hn::Sub(s2, hn::Mul(s1, mean));
-      m2 = hn::IfThenElse(hn::Lt(m2, zero), zero, m2);
-    }
-    if (!hn::AllTrue(dd, hn::And(hn::IsFinite(mean), hn::IsFinite(m2)))) {
-      return false;
-    }
-    const auto var = hn::Div(m2, vcount);
-    hn::StoreU(mean, dd, shift_out + j);
-    hn::StoreU(hn::Div(one, hn::Sqrt(hn::Add(var, veps))), dd, rstd_out + j);
-  }
-  for (int64_t j = 0; j < rows; ++j) {
-    // FinishStats with scale 1: x * 1 and x / 1 are exact.
-    UnitStats& st = stats[j];
-    const double shift = kCentered ? shift_out[j] : 0.0;
-    st.rstd = rstd_out[j];
-    st.mean = static_cast<double>(pivot[j]) + shift;
-    st.scale = 1.0f;
-    st.scaled_pivot = pivot[j];
-    st.shifted_mean = static_cast<float>(shift);
-    st.inv_std = static_cast<float>(st.rstd);
-  }
-  return true;
-}
-#endif  // HWY_HAVE_FLOAT64
 
 // Rows [begin, end) of a RowBatch, statistics and normalize in one call,
 // without a call through the kernel table per row. Rows go in small
