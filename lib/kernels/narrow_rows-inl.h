@@ -1,18 +1,19 @@
 // Rows narrower than a vector (cols < Lanes: 7-wide features, per-head
-// norms): one row per lane. A group of Lanes rows is read column by column
-// with gathers (lane r holds row r's value j), so a row's sums, pivot and
-// normalize are plain lane-wise vector operations and no lane is wasted on
-// padding; y goes back with scatters. Per lane the arithmetic is that of
-// the whole-row kernel (median-of-3 pivot, fp32 sums, statistics in double
-// through BlockMoments/RetryScale/FinishStats, the same normalize form),
+// norms): one row per lane. A group of Lanes rows is transposed into a
+// stack buffer of columns (lane r holds row r's value j), so a row's sums,
+// pivot and normalize are plain lane-wise vector operations and no lane is
+// wasted on padding; y goes back through the buffer. Both transposes are
+// scalar copies within L1, not gathers and scatters (slow on many x86
+// cores, slower still under the gather data sampling mitigation). Per lane
+// the arithmetic is that of the whole-row kernel (median-of-3 pivot, fp32
+// sums, statistics in double through BlockMoments/RetryScale/FinishStats,
+// several rows per double vector where it can, the same normalize form),
 // except that a row's fp32 sums are added in column order; the result of a
 // row depends only on its values, never on the group or slice it is in.
 // Rows whose statistics need the rescaling path end the call as in
 // RowsNormalize: the caller runs that row and calls again after it.
 // Lanes >= 2 (SCALAR never takes this path). In place (y == x) is fine: a
-// group is gathered whole (into a stack buffer) before any of it is
-// written. Offsets r * stride
-// + j must fit in int32 (checked by NarrowRowsFit).
+// group is read whole before any of it is written.
 
 #if defined(SIMDNORM_KERNELS_NARROW_ROWS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDNORM_KERNELS_NARROW_ROWS_INL_H_
@@ -28,6 +29,7 @@
 #include "common/moments.h"
 #include "common/unit_stats.h"
 #include "hwy/highway.h"
+#include "kernels/group_stats-inl.h"
 #include "kernels/moments-inl.h"
 #include "kernels/row_kernels.h"
 
@@ -39,37 +41,31 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Whether rows of batch b take the narrow-row path on this target.
 HWY_INLINE bool NarrowRowsFit(const RowBatch& b) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  constexpr int64_t kMaxOffset = int64_t{1} << 30;
-  return N > 1 && b.cols < N && b.x_stride < kMaxOffset / N &&
-         b.y_stride < kMaxOffset / N;
+  return N > 1 && b.cols < N;
 }
 
 template <bool kCentered, bool kGamma, bool kBeta>
 int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
   const RowBatch b = batch;
   const hn::ScalableTag<float> d;
-  const hn::RebindToSigned<decltype(d)> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   SIMDNORM_DASSERT(N > 1 && b.cols < N);
   const int64_t cols = b.cols;
   constexpr size_t kMaxLanes = hn::MaxLanes(d);
   HWY_ALIGN float pivot[kMaxLanes], shift[kMaxLanes], inv_std[kMaxLanes];
   HWY_ALIGN float s1_lanes[kMaxLanes], s2_lanes[kMaxLanes];
-  // Lane r reads row r and writes row r: offsets r * stride (+ j).
-  const auto lane = hn::Iota(di, 0);
-  const auto y_off = hn::Mul(lane, hn::Set(di, static_cast<int32_t>(b.y_stride)));
   for (int64_t r0 = begin; r0 < end; r0 += N) {
     const int64_t rows = HWY_MIN(N, end - r0);
-    // Lanes past the last row read the last row again (valid memory, same
-    // values); they are computed but never stored.
-    const auto clamp = hn::Set(di, static_cast<int32_t>(rows - 1));
-    const auto x_off = hn::Mul(hn::Min(lane, clamp),
-                               hn::Set(di, static_cast<int32_t>(b.x_stride)));
     // Every column gathered once, before anything is written (y may be x).
+    // Scalar copies: hardware gathers are slow on many x86 cores (and
+    // slower still under the gather data sampling mitigation).
     const float* x = b.x + r0 * b.x_stride;
     HWY_ALIGN float columns[kMaxLanes * kMaxLanes];
-    for (int64_t j = 0; j < cols; ++j) {
-      hn::Store(hn::GatherIndex(d, x + j, x_off), d, columns + j * N);
+    for (int64_t r = 0; r < N; ++r) {
+      // Lanes past the last row read the last row again (same values);
+      // they are computed but never stored.
+      const float* row = x + HWY_MIN(r, rows - 1) * b.x_stride;
+      for (int64_t j = 0; j < cols; ++j) columns[j * N + r] = row[j];
     }
     const auto column = [&](int64_t j) { return hn::Load(d, columns + j * N); };
     auto p = hn::Zero(d);
@@ -87,28 +83,43 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
     hn::Store(s1, d, s1_lanes);
     hn::Store(s2, d, s2_lanes);
     int64_t good = rows;  // rows before the first one needing a rescale
-    for (int64_t r = 0; r < rows; ++r) {
+    UnitStats stats[kMaxLanes];
+    bool finished = false;  // stats of all rows done, none needs a rescale
+#if HWY_HAVE_FLOAT64
+    {
+      // Padding past `rows`: benign values for whole double vectors.
+      double sum[2 * kMaxLanes] = {}, sum_sq[2 * kMaxLanes] = {};
+      for (int64_t r = 0; r < rows; ++r) {
+        sum[r] = s1_lanes[r];
+        sum_sq[r] = s2_lanes[r];
+      }
+      finished = GroupStatsVector<kCentered, kMaxLanes>(
+          rows, static_cast<double>(cols), b.eps, pivot, sum, sum_sq, stats);
+    }
+#endif
+    for (int64_t r = 0; !finished && r < rows; ++r) {
       const Moments m = BlockMoments<kCentered>(static_cast<double>(cols),
                                                 s1_lanes[r], s2_lanes[r]);
       if (RetryScale(m, pivot[r], b.eps) != 1.0f) {
         good = r;
         break;
       }
-      const UnitStats st = FinishStats(m, pivot[r], 1.0f, b.eps, kCentered);
-      shift[r] = st.shifted_mean;
-      inv_std[r] = st.inv_std;
-      if (b.mean) b.mean[r0 + r] = static_cast<float>(st.mean);
-      if (b.rstd) b.rstd[r0 + r] = static_cast<float>(st.rstd);
+      stats[r] = FinishStats(m, pivot[r], 1.0f, b.eps, kCentered);
+    }
+    for (int64_t r = 0; r < good; ++r) {
+      shift[r] = stats[r].shifted_mean;
+      inv_std[r] = stats[r].inv_std;
+      if (b.mean) b.mean[r0 + r] = static_cast<float>(stats[r].mean);
+      if (b.rstd) b.rstd[r0 + r] = static_cast<float>(stats[r].rstd);
     }
     for (int64_t r = good; r < N; ++r) shift[r] = inv_std[r] = 0.0f;
     const auto vp = hn::Load(d, pivot), vm = hn::Load(d, shift),
                vi = hn::Load(d, inv_std);
     float* y = b.y + r0 * b.y_stride;
-    // A partial group goes through a buffer and plain stores, row by row,
-    // so that no lane past `good` writes (a row left to the caller may be x
-    // itself). The columns are consumed: their buffer takes the values.
+    // The values go back through the buffer (the columns are consumed) and
+    // scalar stores, row by row: no lane past `good` writes (a row left to
+    // the caller may be x itself), and no scatter (slow, as gathers).
     float* values = columns;
-    const bool whole = good == N;
     for (int64_t j = 0; j < cols; ++j) {
       auto v = hn::Mul(hn::Sub(hn::Sub(column(j), vp), vm), vi);
       if (kGamma && kBeta) {
@@ -118,16 +129,11 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
       } else if (kBeta) {
         v = hn::Add(v, hn::Set(d, b.beta[j]));
       }
-      if (whole) {
-        hn::ScatterIndex(v, d, y + j, y_off);
-      } else {
-        hn::Store(v, d, values + j * N);
-      }
+      hn::Store(v, d, values + j * N);
     }
-    for (int64_t r = 0; !whole && r < good; ++r) {
-      for (int64_t j = 0; j < cols; ++j) {
-        y[r * b.y_stride + j] = values[j * N + r];
-      }
+    for (int64_t r = 0; r < good; ++r) {
+      float* row = y + r * b.y_stride;
+      for (int64_t j = 0; j < cols; ++j) row[j] = values[j * N + r];
     }
     if (good < rows) return r0 + good;
   }
