@@ -1,4 +1,5 @@
-// Single-pass shifted moments of a contiguous span of fp32 values.
+// Single-pass shifted moments of a contiguous span of values of storage
+// type S (widened to fp32 lanes, see storage-inl.h).
 //
 // Each value is read once. v = (x [+ residual]) * scale - scaled_pivot is
 // accumulated in fp32 lanes (4 independent sum and sum-of-squares
@@ -21,34 +22,47 @@
 #include "common/moments.h"
 #include "hwy/highway.h"
 #include "kernels/row_kernels.h"
-#include "kernels/tail-inl.h"
+#include "kernels/storage-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// MomentsSource with the pointers typed as storage S.
+template <class S>
+struct TypedSource {
+  using T = typename S::T;
+  explicit TypedSource(const MomentsSource& src)
+      : x(static_cast<const T*>(src.x)),
+        residual(static_cast<const T*>(src.residual)),
+        sum_out(static_cast<T*>(src.sum_out)) {}
+  const T* x;
+  const T* residual;
+  T* sum_out;
+};
+
 // Reads values [i, i + lanes) of the source (x + residual, stored to sum_out
 // when asked) and returns them scaled and shifted.
-template <bool kResidual, bool kSumOut, class D>
-HWY_INLINE hn::Vec<D> LoadShifted(D d, const MomentsSource& src, size_t i,
+template <bool kResidual, bool kSumOut, class S, class D>
+HWY_INLINE hn::Vec<D> LoadShifted(D d, const TypedSource<S>& src, size_t i,
                                   hn::Vec<D> scale, hn::Vec<D> pivot) {
-  auto v = hn::LoadU(d, src.x + i);
+  auto v = LoadF32<S>(d, src.x + i);
   if (kResidual) {
-    v = hn::Add(v, hn::LoadU(d, src.residual + i));
-    if (kSumOut) hn::StoreU(v, d, src.sum_out + i);
+    v = hn::Add(v, LoadF32<S>(d, src.residual + i));
+    if (kSumOut) StoreF32<S>(v, d, src.sum_out + i);
   }
   return hn::MulSub(v, scale, pivot);
 }
 
-template <bool kResidual, bool kSumOut, class D>
-HWY_INLINE hn::Vec<D> LoadShiftedTail(D d, const MomentsSource& src, size_t i,
-                                      size_t count, hn::Vec<D> scale,
+template <bool kResidual, bool kSumOut, class S, class D>
+HWY_INLINE hn::Vec<D> LoadShiftedTail(D d, const TypedSource<S>& src,
+                                      size_t i, size_t count, hn::Vec<D> scale,
                                       hn::Vec<D> pivot) {
-  auto v = LoadTail(d, src.x + i, count);
+  auto v = LoadF32Tail<S>(d, src.x + i, count);
   if (kResidual) {
-    v = hn::Add(v, LoadTail(d, src.residual + i, count));
-    if (kSumOut) StoreTail(v, d, src.sum_out + i, count);
+    v = hn::Add(v, LoadF32Tail<S>(d, src.residual + i, count));
+    if (kSumOut) StoreF32Tail<S>(v, d, src.sum_out + i, count);
   }
   // Lanes past the end loaded 0, which would shift to -pivot: clear them.
   return hn::IfThenElseZero(hn::FirstN(d, count), hn::MulSub(v, scale, pivot));
@@ -56,8 +70,8 @@ HWY_INLINE hn::Vec<D> LoadShiftedTail(D d, const MomentsSource& src, size_t i,
 
 // Lane sums of v and v^2 over values [start, end), reduced to double.
 // Whole unrolled steps, then single vectors, then a masked tail.
-template <bool kCentered, bool kResidual, bool kSumOut, class D>
-HWY_INLINE void BlockSums(D d, const MomentsSource& src, size_t start,
+template <bool kCentered, bool kResidual, bool kSumOut, class S, class D>
+HWY_INLINE void BlockSums(D d, const TypedSource<S>& src, size_t start,
                           size_t end, hn::Vec<D> scale, hn::Vec<D> pivot,
                           double* sum, double* sum_sq) {
   const size_t N = hn::Lanes(d);
@@ -127,12 +141,13 @@ HWY_INLINE size_t MomentsBlock(size_t lanes, int64_t block_elems) {
                  HWY_MAX(step, static_cast<size_t>(block_elems) / step * step));
 }
 
-template <bool kCentered, bool kResidual, bool kSumOut>
-HWY_INLINE Moments SpanMomentsT(const MomentsSource& src, int64_t n,
+template <bool kCentered, bool kResidual, bool kSumOut, class S>
+HWY_INLINE Moments SpanMomentsT(const MomentsSource& source, int64_t n,
                                 int64_t block_elems) {
   const hn::ScalableTag<float> d;
-  const auto scale = hn::Set(d, src.scale);
-  const auto pivot = hn::Set(d, src.scaled_pivot);
+  const TypedSource<S> src(source);
+  const auto scale = hn::Set(d, source.scale);
+  const auto pivot = hn::Set(d, source.scaled_pivot);
   const size_t block = MomentsBlock(hn::Lanes(d), block_elems);
 
   Moments total;
@@ -148,18 +163,20 @@ HWY_INLINE Moments SpanMomentsT(const MomentsSource& src, int64_t n,
   return total;
 }
 
-inline Moments SpanMoments(const MomentsSource& src, int64_t n,
-                           int64_t block_elems, bool centered) {
+template <class S>
+Moments SpanMoments(const MomentsSource& src, int64_t n, int64_t block_elems,
+                    bool centered) {
   if (src.residual != nullptr) {
     if (src.sum_out != nullptr) {
-      return centered ? SpanMomentsT<true, true, true>(src, n, block_elems)
-                      : SpanMomentsT<false, true, true>(src, n, block_elems);
+      return centered
+                 ? SpanMomentsT<true, true, true, S>(src, n, block_elems)
+                 : SpanMomentsT<false, true, true, S>(src, n, block_elems);
     }
-    return centered ? SpanMomentsT<true, true, false>(src, n, block_elems)
-                    : SpanMomentsT<false, true, false>(src, n, block_elems);
+    return centered ? SpanMomentsT<true, true, false, S>(src, n, block_elems)
+                    : SpanMomentsT<false, true, false, S>(src, n, block_elems);
   }
-  return centered ? SpanMomentsT<true, false, false>(src, n, block_elems)
-                  : SpanMomentsT<false, false, false>(src, n, block_elems);
+  return centered ? SpanMomentsT<true, false, false, S>(src, n, block_elems)
+                  : SpanMomentsT<false, false, false, S>(src, n, block_elems);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -32,6 +32,7 @@
 #include "kernels/group_stats-inl.h"
 #include "kernels/moments-inl.h"
 #include "kernels/row_kernels.h"
+#include "kernels/storage-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
@@ -44,8 +45,9 @@ HWY_INLINE bool NarrowRowsFit(const RowBatch& b) {
   return N > 1 && b.cols < N;
 }
 
-template <bool kCentered, bool kGamma, bool kBeta>
+template <class S, bool kCentered, bool kGamma, bool kBeta>
 int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
+  using T = typename S::T;
   const RowBatch b = batch;
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -59,15 +61,17 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
     // Every column gathered once, before anything is written (y may be x).
     // Scalar copies: hardware gathers are slow on many x86 cores (and
     // slower still under the gather data sampling mitigation).
-    const float* x = b.x + r0 * b.x_stride;
-    HWY_ALIGN float columns[kMaxLanes * kMaxLanes];
+    const T* x = static_cast<const T*>(b.x) + r0 * b.x_stride;
+    HWY_ALIGN T columns[kMaxLanes * kMaxLanes];
     for (int64_t r = 0; r < N; ++r) {
       // Lanes past the last row read the last row again (same values);
       // they are computed but never stored.
-      const float* row = x + HWY_MIN(r, rows - 1) * b.x_stride;
+      const T* row = x + HWY_MIN(r, rows - 1) * b.x_stride;
       for (int64_t j = 0; j < cols; ++j) columns[j * N + r] = row[j];
     }
-    const auto column = [&](int64_t j) { return hn::Load(d, columns + j * N); };
+    const auto column = [&](int64_t j) HWY_ATTR {
+      return LoadF32<S>(d, columns + j * N);
+    };
     auto p = hn::Zero(d);
     if (kCentered) {  // MedianOf3 lane-wise: max(min(a, b), min(max(a, b), c))
       const auto a = column(0), m = column(cols / 2), c = column(cols - 1);
@@ -115,11 +119,11 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
     for (int64_t r = good; r < N; ++r) shift[r] = inv_std[r] = 0.0f;
     const auto vp = hn::Load(d, pivot), vm = hn::Load(d, shift),
                vi = hn::Load(d, inv_std);
-    float* y = b.y + r0 * b.y_stride;
+    T* y = static_cast<T*>(b.y) + r0 * b.y_stride;
     // The values go back through the buffer (the columns are consumed) and
     // scalar stores, row by row: no lane past `good` writes (a row left to
     // the caller may be x itself), and no scatter (slow, as gathers).
-    float* values = columns;
+    T* values = columns;
     for (int64_t j = 0; j < cols; ++j) {
       auto v = hn::Mul(hn::Sub(hn::Sub(column(j), vp), vm), vi);
       if (kGamma && kBeta) {
@@ -129,10 +133,10 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
       } else if (kBeta) {
         v = hn::Add(v, hn::Set(d, b.beta[j]));
       }
-      hn::Store(v, d, values + j * N);
+      StoreF32<S>(v, d, values + j * N);
     }
     for (int64_t r = 0; r < good; ++r) {
-      float* row = y + r * b.y_stride;
+      T* row = y + r * b.y_stride;
       for (int64_t j = 0; j < cols; ++j) row[j] = values[j * N + r];
     }
     if (good < rows) return r0 + good;
@@ -140,19 +144,22 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
   return end;
 }
 
-template <bool kCentered>
+template <class S, bool kCentered>
 int64_t NarrowRowsAffine(const RowBatch& b, int64_t begin, int64_t end) {
   if (b.gamma != nullptr) {
-    return b.beta != nullptr ? NarrowRowsT<kCentered, true, true>(b, begin, end)
-                             : NarrowRowsT<kCentered, true, false>(b, begin, end);
+    return b.beta != nullptr
+               ? NarrowRowsT<S, kCentered, true, true>(b, begin, end)
+               : NarrowRowsT<S, kCentered, true, false>(b, begin, end);
   }
-  return b.beta != nullptr ? NarrowRowsT<kCentered, false, true>(b, begin, end)
-                           : NarrowRowsT<kCentered, false, false>(b, begin, end);
+  return b.beta != nullptr
+             ? NarrowRowsT<S, kCentered, false, true>(b, begin, end)
+             : NarrowRowsT<S, kCentered, false, false>(b, begin, end);
 }
 
-inline int64_t NarrowRows(const RowBatch& b, int64_t begin, int64_t end) {
-  return b.centered ? NarrowRowsAffine<true>(b, begin, end)
-                    : NarrowRowsAffine<false>(b, begin, end);
+template <class S>
+int64_t NarrowRows(const RowBatch& b, int64_t begin, int64_t end) {
+  return b.centered ? NarrowRowsAffine<S, true>(b, begin, end)
+                    : NarrowRowsAffine<S, false>(b, begin, end);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -1,37 +1,31 @@
-// Compiles the row-norm primitives once per ISA target and exports them as
-// one RowKernels table per target.
+// The row kernel tables of every storage type (row_kernels_<type>.cc).
 #include "kernels/row_kernels.h"
 
-#undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "kernels/row_kernels.cc"
-#include "hwy/foreach_target.h"  // IWYU pragma: keep
-#include "hwy/highway.h"
-#include "kernels/lanes-inl.h"
-#include "kernels/moments-inl.h"
-#include "kernels/row_normalize-inl.h"
+#include "common/storage.h"
 
-HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
-namespace HWY_NAMESPACE {
 
-const RowKernels* GetRowKernels() {
-  static constexpr RowKernels kKernels = {HWY_TARGET, &F32Lanes, &SpanMoments,
-                                          &RowNormalize, &RowsNormalize};
-  return &kKernels;
+#define SIMDNORM_DECLARE_ROW_KERNELS(name, dtype_value, bytes) \
+  const RowKernels* FindRowKernels##name(int64_t target);      \
+  int64_t RowKernelTargets##name();
+SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_DECLARE_ROW_KERNELS)
+#undef SIMDNORM_DECLARE_ROW_KERNELS
+
+const RowKernels* FindRowKernels(int64_t target, simdnorm_dtype dtype) {
+#define SIMDNORM_FIND_ROW_KERNELS(name, dtype_value, bytes) \
+  if (dtype == dtype_value) return FindRowKernels##name(target);
+  SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_FIND_ROW_KERNELS)
+#undef SIMDNORM_FIND_ROW_KERNELS
+  return nullptr;
 }
 
-// NOLINTNEXTLINE(google-readability-namespace-comments)
-}  // namespace HWY_NAMESPACE
-}  // namespace simdnorm::internal
-HWY_AFTER_NAMESPACE();
-
-#if HWY_ONCE
-#include "kernels/dispatch_table.h"
-
-namespace simdnorm::internal {
-
-SIMDNORM_EXPORT_KERNEL_TABLE(RowKernels, GetRowKernels, FindRowKernels,
-                             RowKernelTargets)
+int64_t RowKernelTargets() {
+  int64_t targets = ~int64_t{0};
+#define SIMDNORM_ROW_KERNEL_TARGETS(name, dtype_value, bytes) \
+  targets &= RowKernelTargets##name();
+  SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_ROW_KERNEL_TARGETS)
+#undef SIMDNORM_ROW_KERNEL_TARGETS
+  return targets;
+}
 
 }  // namespace simdnorm::internal
-#endif  // HWY_ONCE

@@ -10,15 +10,19 @@
 
 #include "common/contract.h"
 #include "common/moments.h"
+#include "simdnorm/simdnorm.h"
 
 namespace simdnorm::internal {
+
+// Tensor pointers are elements of the table's storage type (dtype);
+// parameters (gamma, beta), statistics and coefficients are fp32.
 
 // What a moments pass reads: v = (x [+ residual]) * scale - scaled_pivot.
 // With sum_out, x + residual is also stored there (same pass).
 struct MomentsSource {
-  const float* x = nullptr;
-  const float* residual = nullptr;  // optional
-  float* sum_out = nullptr;         // optional, needs residual
+  const void* x = nullptr;
+  const void* residual = nullptr;  // optional
+  void* sum_out = nullptr;         // optional, needs residual
   float scale = 1.0f;  // power of two: 1 unless the data is huge/tiny
   float scaled_pivot = 0.0f;
 };
@@ -33,6 +37,9 @@ struct RowAffine {
   float inv_std = 1.0f;
   const float* gamma = nullptr;
   const float* beta = nullptr;
+  // Optional, with a residual: x + residual is stored there too, in the
+  // same pass (before rounding to the storage type, y is formed from it).
+  void* sum_out = nullptr;
   bool stream = false;  // non-temporal stores of y (same values)
 };
 
@@ -40,9 +47,9 @@ struct RowAffine {
 // chunk, values that need no rescaling. Strides in elements; mean/rstd
 // optional, indexed by row.
 struct RowBatch {
-  const float* x = nullptr;
+  const void* x = nullptr;
   int64_t x_stride = 0;
-  float* y = nullptr;
+  void* y = nullptr;
   int64_t y_stride = 0;
   int64_t cols = 0;
   const float* gamma = nullptr;
@@ -57,6 +64,7 @@ struct RowBatch {
 
 struct RowKernels {
   int64_t target;         // HWY_* bit of the target these were compiled for
+  simdnorm_dtype dtype;   // storage type of x, residual, y and sum_out
   size_t (*f32_lanes)();  // a function: SVE knows it only at run time
   // Moments of n values in blocks of block_elems (fp32 lane sums per block,
   // merged in double). centered = false gives the sum of squares about 0
@@ -64,8 +72,9 @@ struct RowKernels {
   // sum_out, which may alias x).
   Moments (*moments)(const MomentsSource& src, int64_t n, int64_t block_elems,
                      bool centered);
-  // Writes y[0, n). y may equal x or residual (element-wise in place).
-  void (*normalize)(const float* x, const float* residual, float* y, int64_t n,
+  // Writes y[0, n) (and affine.sum_out). y and sum_out may each equal x or
+  // residual (element-wise in place).
+  void (*normalize)(const void* x, const void* residual, void* y, int64_t n,
                     const RowAffine& affine);
   // Moments, statistics and normalize of rows [begin, end), with the same
   // results as moments + normalize per row. Returns the first row not done:
@@ -88,9 +97,11 @@ inline Moments UnscaledMoments(const RowKernels& k, MomentsSource src,
   return UnscaleMoments(k.moments(src, n, block_elems, centered), scale);
 }
 
-// Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.
-const RowKernels* FindRowKernels(int64_t target);
-// Bit mask of the targets compiled into the row kernels.
+// Kernels of one compiled target (HWY_* bit) for one storage type, or
+// nullptr if not compiled.
+const RowKernels* FindRowKernels(int64_t target, simdnorm_dtype dtype);
+// Bit mask of the targets compiled into the row kernels (every storage
+// type).
 int64_t RowKernelTargets();
 
 }  // namespace simdnorm::internal

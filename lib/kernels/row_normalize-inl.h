@@ -29,7 +29,7 @@
 #include "kernels/moments-inl.h"
 #include "kernels/narrow_rows-inl.h"
 #include "kernels/row_kernels.h"
-#include "kernels/tail-inl.h"
+#include "kernels/storage-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
@@ -49,52 +49,63 @@ HWY_INLINE V NormalizeValues(V v, V g, V b, V scale, V pivot, V mean,
   return v;
 }
 
-template <bool kResidual, bool kGamma, bool kBeta, class D>
-HWY_INLINE hn::Vec<D> NormalizeAt(D d, const float* HWY_RESTRICT x,
-                                  const float* HWY_RESTRICT residual,
+// With kSumOut, x + residual is stored to sum_out[i, ...) as well.
+template <class S, bool kResidual, bool kSumOut, bool kGamma, bool kBeta,
+          class D, typename T = typename S::T>
+HWY_INLINE hn::Vec<D> NormalizeAt(D d, const T* HWY_RESTRICT x,
+                                  const T* HWY_RESTRICT residual,
+                                  T* HWY_RESTRICT sum_out,
                                   const float* HWY_RESTRICT gamma,
                                   const float* HWY_RESTRICT beta, size_t i,
                                   hn::Vec<D> scale, hn::Vec<D> pivot,
                                   hn::Vec<D> mean, hn::Vec<D> inv_std) {
-  auto v = hn::LoadU(d, x + i);
-  if (kResidual) v = hn::Add(v, hn::LoadU(d, residual + i));
+  auto v = LoadF32<S>(d, x + i);
+  if (kResidual) {
+    v = hn::Add(v, LoadF32<S>(d, residual + i));
+    if (kSumOut) StoreF32<S>(v, d, sum_out + i);
+  }
   const auto g = kGamma ? hn::LoadU(d, gamma + i) : hn::Zero(d);
   const auto b = kBeta ? hn::LoadU(d, beta + i) : hn::Zero(d);
   return NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std);
 }
 
 // Values [i, i + count), count < Lanes: masked loads and store.
-template <bool kResidual, bool kGamma, bool kBeta, class D>
-HWY_INLINE void NormalizePart(D d, const float* HWY_RESTRICT x,
-                              const float* HWY_RESTRICT residual,
+template <class S, bool kResidual, bool kSumOut, bool kGamma, bool kBeta,
+          class D, typename T = typename S::T>
+HWY_INLINE void NormalizePart(D d, const T* HWY_RESTRICT x,
+                              const T* HWY_RESTRICT residual, T* sum_out,
                               const float* HWY_RESTRICT gamma,
-                              const float* HWY_RESTRICT beta, float* y,
-                              size_t i, size_t count, hn::Vec<D> scale,
-                              hn::Vec<D> pivot, hn::Vec<D> mean,
-                              hn::Vec<D> inv_std) {
-  auto v = LoadTail(d, x + i, count);
-  if (kResidual) v = hn::Add(v, LoadTail(d, residual + i, count));
+                              const float* HWY_RESTRICT beta, T* y, size_t i,
+                              size_t count, hn::Vec<D> scale, hn::Vec<D> pivot,
+                              hn::Vec<D> mean, hn::Vec<D> inv_std) {
+  auto v = LoadF32Tail<S>(d, x + i, count);
+  if (kResidual) {
+    v = hn::Add(v, LoadF32Tail<S>(d, residual + i, count));
+    if (kSumOut) StoreF32Tail<S>(v, d, sum_out + i, count);
+  }
   const auto g = kGamma ? LoadTail(d, gamma + i, count) : hn::Zero(d);
   const auto b = kBeta ? LoadTail(d, beta + i, count) : hn::Zero(d);
-  StoreTail(
+  StoreF32Tail<S>(
       NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std), d,
       y + i, count);
 }
 
-template <bool kStream, class D>
-HWY_INLINE void StoreOut(hn::Vec<D> v, D d, float* HWY_RESTRICT p) {
+template <class S, bool kStream, class D, typename T = typename S::T>
+HWY_INLINE void StoreOut(hn::Vec<D> v, D d, T* HWY_RESTRICT p) {
   if (kStream) {
-    hn::Stream(v, d, p);
+    StreamF32<S>(v, d, p);
   } else {
-    hn::StoreU(v, d, p);
+    StoreF32<S>(v, d, p);
   }
 }
 
-template <bool kResidual, bool kGamma, bool kBeta, bool kStream>
-HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
+template <class S, bool kResidual, bool kSumOut, bool kGamma, bool kBeta,
+          bool kStream, typename T = typename S::T>
+HWY_INLINE void RowNormalizeT(const T* x, const T* residual, T* y,
                               size_t count, const RowAffine& a) {
   using D = hn::ScalableTag<float>;
   const D d;
+  T* const sum_out = static_cast<T*>(a.sum_out);
   const size_t N = hn::Lanes(d);
   const auto scale = hn::Set(d, a.scale);
   const auto pivot = hn::Set(d, a.scaled_pivot);
@@ -110,87 +121,93 @@ HWY_INLINE void RowNormalizeT(const float* x, const float* residual, float* y,
   // rows skip the peel: they stay in L1, where it does not pay.
   if (kStream || count >= 8 * N) {
     const size_t misaligned =
-        (reinterpret_cast<uintptr_t>(y) / sizeof(float)) & (N - 1);
+        (reinterpret_cast<uintptr_t>(y) / sizeof(T)) & (N - 1);
     if (misaligned != 0) {
       const size_t peel = HWY_MIN(count, N - misaligned);
-      NormalizePart<kResidual, kGamma, kBeta>(
-          d, x, residual, gamma, beta, y, 0, peel, scale, pivot, mean, inv_std);
+      NormalizePart<S, kResidual, kSumOut, kGamma, kBeta>(
+          d, x, residual, sum_out, gamma, beta, y, 0, peel, scale, pivot, mean,
+          inv_std);
       i = peel;
     }
-    // (y not even float-aligned: no peel reaches alignment, plain stores.)
+    // (y not even element-aligned: no peel reaches alignment, plain stores.)
     SIMDNORM_DASSERT(i == count ||
-                     reinterpret_cast<uintptr_t>(y) % sizeof(float) != 0 ||
-                     reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(float)) ==
-                         0);
+                     reinterpret_cast<uintptr_t>(y) % sizeof(T) != 0 ||
+                     reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(T)) == 0);
   }
+  const auto at = [&](size_t j) HWY_ATTR {
+    return NormalizeAt<S, kResidual, kSumOut, kGamma, kBeta>(
+        d, x, residual, sum_out, gamma, beta, j, scale, pivot, mean, inv_std);
+  };
   for (; i + 4 * N <= count; i += 4 * N) {
-    const auto v0 = NormalizeAt<kResidual, kGamma, kBeta>(
-        d, x, residual, gamma, beta, i, scale, pivot, mean, inv_std);
-    const auto v1 = NormalizeAt<kResidual, kGamma, kBeta>(
-        d, x, residual, gamma, beta, i + N, scale, pivot, mean, inv_std);
-    const auto v2 = NormalizeAt<kResidual, kGamma, kBeta>(
-        d, x, residual, gamma, beta, i + 2 * N, scale, pivot, mean, inv_std);
-    const auto v3 = NormalizeAt<kResidual, kGamma, kBeta>(
-        d, x, residual, gamma, beta, i + 3 * N, scale, pivot, mean, inv_std);
-    StoreOut<kStream>(v0, d, y + i);
-    StoreOut<kStream>(v1, d, y + i + N);
-    StoreOut<kStream>(v2, d, y + i + 2 * N);
-    StoreOut<kStream>(v3, d, y + i + 3 * N);
+    const auto v0 = at(i);
+    const auto v1 = at(i + N);
+    const auto v2 = at(i + 2 * N);
+    const auto v3 = at(i + 3 * N);
+    StoreOut<S, kStream>(v0, d, y + i);
+    StoreOut<S, kStream>(v1, d, y + i + N);
+    StoreOut<S, kStream>(v2, d, y + i + 2 * N);
+    StoreOut<S, kStream>(v3, d, y + i + 3 * N);
   }
-  for (; i + N <= count; i += N) {
-    StoreOut<kStream>(
-        NormalizeAt<kResidual, kGamma, kBeta>(d, x, residual, gamma, beta, i,
-                                              scale, pivot, mean, inv_std),
-        d, y + i);
-  }
+  for (; i + N <= count; i += N) StoreOut<S, kStream>(at(i), d, y + i);
   if (i < count) {
-    NormalizePart<kResidual, kGamma, kBeta>(d, x, residual, gamma, beta, y, i,
-                                            count - i, scale, pivot, mean,
-                                            inv_std);
+    NormalizePart<S, kResidual, kSumOut, kGamma, kBeta>(
+        d, x, residual, sum_out, gamma, beta, y, i, count - i, scale, pivot,
+        mean, inv_std);
   }
 }
 
-template <bool kResidual, bool kStream>
-void RowNormalizeAffine(const float* x, const float* residual, float* y,
-                        size_t n, const RowAffine& a) {
+template <class S, bool kResidual, bool kSumOut, bool kStream,
+          typename T = typename S::T>
+void RowNormalizeAffine(const T* x, const T* residual, T* y, size_t n,
+                        const RowAffine& a) {
   if (a.gamma != nullptr) {
     if (a.beta != nullptr) {
-      return RowNormalizeT<kResidual, true, true, kStream>(x, residual, y, n,
-                                                           a);
+      return RowNormalizeT<S, kResidual, kSumOut, true, true, kStream>(
+          x, residual, y, n, a);
     }
-    return RowNormalizeT<kResidual, true, false, kStream>(x, residual, y, n, a);
+    return RowNormalizeT<S, kResidual, kSumOut, true, false, kStream>(
+        x, residual, y, n, a);
   }
   if (a.beta != nullptr) {
-    return RowNormalizeT<kResidual, false, true, kStream>(x, residual, y, n, a);
+    return RowNormalizeT<S, kResidual, kSumOut, false, true, kStream>(
+        x, residual, y, n, a);
   }
-  return RowNormalizeT<kResidual, false, false, kStream>(x, residual, y, n, a);
+  return RowNormalizeT<S, kResidual, kSumOut, false, false, kStream>(
+      x, residual, y, n, a);
 }
 
-inline void RowNormalize(const float* x, const float* residual, float* y,
-                         int64_t n, const RowAffine& a) {
+template <class S, bool kStream, typename T = typename S::T>
+void RowNormalizeSource(const T* x, const T* residual, T* y, size_t n,
+                        const RowAffine& a) {
+  if (residual == nullptr) {
+    return RowNormalizeAffine<S, false, false, kStream>(x, residual, y, n, a);
+  }
+  if (a.sum_out != nullptr) {
+    return RowNormalizeAffine<S, true, true, kStream>(x, residual, y, n, a);
+  }
+  return RowNormalizeAffine<S, true, false, kStream>(x, residual, y, n, a);
+}
+
+template <class S>
+void RowNormalize(const void* x_in, const void* residual_in, void* y_out,
+                  int64_t n, const RowAffine& a) {
+  using T = typename S::T;
+  const T* x = static_cast<const T*>(x_in);
+  const T* residual = static_cast<const T*>(residual_in);
+  T* y = static_cast<T*>(y_out);
   const size_t count = static_cast<size_t>(n);
-  // Unaligned floats cannot be peeled to vector alignment: plain stores.
-  const bool stream =
-      a.stream && (reinterpret_cast<uintptr_t>(y) % sizeof(float)) == 0;
-  if (stream) {
-    if (residual != nullptr) {
-      RowNormalizeAffine<true, true>(x, residual, y, count, a);
-    } else {
-      RowNormalizeAffine<false, true>(x, residual, y, count, a);
-    }
+  // Unaligned elements cannot be peeled to vector alignment: plain stores.
+  if (a.stream && (reinterpret_cast<uintptr_t>(y) % sizeof(T)) == 0) {
+    RowNormalizeSource<S, true>(x, residual, y, count, a);
     // Non-temporal stores are weakly ordered: make them visible before the
     // caller signals completion to other threads.
     hwy::FlushStream();
     return;
   }
-  if (residual != nullptr) {
-    return RowNormalizeAffine<true, false>(x, residual, y, count, a);
-  }
-  return RowNormalizeAffine<false, false>(x, residual, y, count, a);
+  RowNormalizeSource<S, false>(x, residual, y, count, a);
 }
 
 // ------------------------------------------------------------ whole rows
-
 
 // Rows [begin, end) of a RowBatch, statistics and normalize in one call,
 // without a call through the kernel table per row. Rows go in small
@@ -199,8 +216,9 @@ inline void RowNormalize(const float* x, const float* residual, float* y,
 // with the other rows' work instead of serializing the rows. Returns the
 // first row that needs a rescaled pass (huge, tiny or non-finite values):
 // the caller's path.
-template <bool kCentered, bool kGamma, bool kBeta, bool kStream>
+template <class S, bool kCentered, bool kGamma, bool kBeta, bool kStream>
 int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
+  using T = typename S::T;
   // A local copy: stores to y, mean and rstd cannot alias it, so its fields
   // stay in registers instead of being reloaded for every row.
   const RowBatch b = batch;
@@ -212,7 +230,7 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   // within half of L1 so that those reads hit it.
   constexpr int64_t kGroupBytes = 16 << 10;
   const int64_t group = HWY_MAX(
-      1, HWY_MIN(kGroup, kGroupBytes / (b.cols * int64_t{sizeof(float)})));
+      1, HWY_MIN(kGroup, kGroupBytes / (b.cols * int64_t{sizeof(T)})));
   for (int64_t r0 = begin; r0 < end; r0 += group) {
     const int64_t rows = HWY_MIN(group, end - r0);
     float pivot[kGroup];
@@ -223,18 +241,21 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
     // Padding: benign values for vector lanes past `rows`.
     double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
     for (int64_t j = 0; j < rows; ++j) {
-      const float* x = b.x + (r0 + j) * b.x_stride;
-      pivot[j] = kCentered ? MedianOf3(x[0], x[cols / 2], x[cols - 1]) : 0.0f;
+      const T* x = static_cast<const T*>(b.x) + (r0 + j) * b.x_stride;
+      pivot[j] = kCentered ? MedianOf3(ToF32<S>(x[0]), ToF32<S>(x[cols / 2]),
+                                       ToF32<S>(x[cols - 1]))
+                           : 0.0f;
       MomentsSource src;
       src.x = x;
       src.scaled_pivot = pivot[j];
       if (one_block) {  // as SpanMomentsT with a single block
-        BlockSums<kCentered, false, false>(d, src, 0, cols, hn::Set(d, 1.0f),
+        BlockSums<kCentered, false, false>(d, TypedSource<S>(src), 0, cols,
+                                           hn::Set(d, 1.0f),
                                            hn::Set(d, pivot[j]), &sum[j],
                                            &sum_sq[j]);
       } else {
-        moments[j] =
-            SpanMomentsT<kCentered, false, false>(src, b.cols, b.block_elems);
+        moments[j] = SpanMomentsT<kCentered, false, false, S>(src, b.cols,
+                                                              b.block_elems);
       }
     }
     bool finished = false;  // stats of all rows done, none needs a rescale
@@ -265,8 +286,10 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       a.inv_std = stats[j].inv_std;
       a.gamma = b.gamma;
       a.beta = b.beta;
-      RowNormalizeT<false, kGamma, kBeta, kStream>(
-          b.x + r * b.x_stride, nullptr, b.y + r * b.y_stride, cols, a);
+      RowNormalizeT<S, false, false, kGamma, kBeta, kStream>(
+          static_cast<const T*>(b.x) + r * b.x_stride,
+          static_cast<const T*>(nullptr),
+          static_cast<T*>(b.y) + r * b.y_stride, cols, a);
     }
     if (good < rows) {
       if (kStream) hwy::FlushStream();
@@ -277,30 +300,31 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   return end;
 }
 
-template <bool kCentered, bool kStream>
+template <class S, bool kCentered, bool kStream>
 int64_t RowsNormalizeAffine(const RowBatch& b, int64_t begin, int64_t end) {
   if (b.gamma != nullptr) {
     if (b.beta != nullptr) {
-      return RowsNormalizeT<kCentered, true, true, kStream>(b, begin, end);
+      return RowsNormalizeT<S, kCentered, true, true, kStream>(b, begin, end);
     }
-    return RowsNormalizeT<kCentered, true, false, kStream>(b, begin, end);
+    return RowsNormalizeT<S, kCentered, true, false, kStream>(b, begin, end);
   }
   if (b.beta != nullptr) {
-    return RowsNormalizeT<kCentered, false, true, kStream>(b, begin, end);
+    return RowsNormalizeT<S, kCentered, false, true, kStream>(b, begin, end);
   }
-  return RowsNormalizeT<kCentered, false, false, kStream>(b, begin, end);
+  return RowsNormalizeT<S, kCentered, false, false, kStream>(b, begin, end);
 }
 
-inline int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
-  if (NarrowRowsFit(b)) return NarrowRows(b, begin, end);
-  const bool stream =
-      b.stream && (reinterpret_cast<uintptr_t>(b.y) % sizeof(float)) == 0;
+template <class S>
+int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
+  if (NarrowRowsFit(b)) return NarrowRows<S>(b, begin, end);
+  const bool stream = b.stream && (reinterpret_cast<uintptr_t>(b.y) %
+                                   sizeof(typename S::T)) == 0;
   if (b.centered) {
-    return stream ? RowsNormalizeAffine<true, true>(b, begin, end)
-                  : RowsNormalizeAffine<true, false>(b, begin, end);
+    return stream ? RowsNormalizeAffine<S, true, true>(b, begin, end)
+                  : RowsNormalizeAffine<S, true, false>(b, begin, end);
   }
-  return stream ? RowsNormalizeAffine<false, true>(b, begin, end)
-                : RowsNormalizeAffine<false, false>(b, begin, end);
+  return stream ? RowsNormalizeAffine<S, false, true>(b, begin, end)
+                : RowsNormalizeAffine<S, false, false>(b, begin, end);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

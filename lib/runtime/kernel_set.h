@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "common/storage.h"
 #include "kernels/channel_kernels.h"
 #include "kernels/row_kernels.h"
 
@@ -11,8 +12,13 @@ namespace simdnorm::internal {
 
 struct KernelSet {
   int64_t target = 0;
-  const RowKernels* row = nullptr;
+  const RowKernels* row = nullptr;  // fp32 (the channel ops' moments)
   const ChannelKernels* channel = nullptr;
+  // Row kernels by storage type (simdnorm_dtype value).
+  const RowKernels* row_by_dtype[kStorageTypes] = {};
+  const RowKernels& RowFor(simdnorm_dtype dtype) const {
+    return *row_by_dtype[dtype];
+  }
 };
 
 // False if some family was not compiled for `target`.

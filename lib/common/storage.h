@@ -1,0 +1,53 @@
+// Storage types of tensors (x, residual, y, sum_out): the one list of
+// them, their sizes, and single values read as fp32 outside the kernels.
+#ifndef SIMDNORM_COMMON_STORAGE_H_
+#define SIMDNORM_COMMON_STORAGE_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/half.h"
+#include "simdnorm/simdnorm.h"
+
+namespace simdnorm::internal {
+
+// X(NAME, dtype enumerator, bytes per element) for every storage type. A
+// new type: a line here, its conversions in kernels/storage-inl.h and one
+// translation unit per kernel family (kernels/row_kernels_<name>.cc).
+#define SIMDNORM_FOR_EACH_STORAGE(X) \
+  X(F32, SIMDNORM_F32, 4)            \
+  X(BF16, SIMDNORM_BF16, 2)          \
+  X(F16, SIMDNORM_F16, 2)
+
+// Storage types are the simdnorm_dtype values [0, kStorageTypes).
+#define SIMDNORM_COUNT_STORAGE(name, dtype_value, bytes) +1
+constexpr int kStorageTypes = 0 SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_COUNT_STORAGE);
+#undef SIMDNORM_COUNT_STORAGE
+
+// Bytes per element, or 0 if `dtype` is not a storage type.
+inline size_t StorageBytes(int dtype) {
+#define SIMDNORM_STORAGE_BYTES(name, dtype_value, bytes) \
+  if (dtype == dtype_value) return bytes;
+  SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_STORAGE_BYTES)
+#undef SIMDNORM_STORAGE_BYTES
+  return 0;
+}
+
+// Element i of a tensor of storage type `dtype`, as fp32 (exact).
+inline float LoadAsF32(const void* base, int64_t i, simdnorm_dtype dtype) {
+  if (dtype == SIMDNORM_F32) return static_cast<const float*>(base)[i];
+  const uint16_t bits = static_cast<const uint16_t*>(base)[i];
+  return dtype == SIMDNORM_BF16 ? F32FromBF16Bits(bits) : F32FromF16Bits(bits);
+}
+
+// base advanced by i elements of `bytes` each.
+inline const void* ElementAt(const void* base, int64_t i, size_t bytes) {
+  return static_cast<const char*>(base) + i * static_cast<int64_t>(bytes);
+}
+inline void* ElementAt(void* base, int64_t i, size_t bytes) {
+  return static_cast<char*>(base) + i * static_cast<int64_t>(bytes);
+}
+
+}  // namespace simdnorm::internal
+
+#endif  // SIMDNORM_COMMON_STORAGE_H_

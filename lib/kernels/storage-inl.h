@@ -1,0 +1,234 @@
+// The kernels' only view of tensor memory: loads that widen a storage type
+// to fp32 lanes and stores that narrow fp32 lanes to it. All arithmetic is
+// fp32 (and double); only these functions know the element type, so a
+// kernel written once over a storage tag S serves every type.
+//
+//   S::T           the element as stored (float, or uint16_t bits)
+//   LoadF32<S>     full vector of fp32 lanes from Lanes(d) elements
+//   LoadF32Tail<S> count < Lanes(d) elements, lanes past them zero; never
+//                  touches memory past p + count
+//   StoreF32<S>, StoreF32Tail<S>, StreamF32<S> (aligned non-temporal)
+//
+// Narrowing rounds to nearest even, keeps NaN a (quiet) NaN and turns
+// values beyond the type's range into Inf: the same bits as common/half.h.
+// Highway 1.0.3's DemoteTo to bf16 truncates, and its fp16 conversions
+// without F16C (SSE4 and older, EMU128, SCALAR) neither round nor handle
+// Inf/NaN, so those are done here with integer operations.
+// Adding a storage type: a tag with T and kDtype, and the four primitive
+// conversions below (Widen / Narrow).
+
+#if defined(SIMDNORM_KERNELS_STORAGE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SIMDNORM_KERNELS_STORAGE_INL_H_
+#undef SIMDNORM_KERNELS_STORAGE_INL_H_
+#else
+#define SIMDNORM_KERNELS_STORAGE_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/half.h"
+#include "hwy/highway.h"
+#include "kernels/tail-inl.h"
+#include "simdnorm/simdnorm.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdnorm::internal {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+struct StorageF32 {
+  using T = float;
+  static constexpr simdnorm_dtype kDtype = SIMDNORM_F32;
+};
+struct StorageBF16 {
+  using T = uint16_t;
+  static constexpr simdnorm_dtype kDtype = SIMDNORM_BF16;
+};
+struct StorageF16 {
+  using T = uint16_t;
+  static constexpr simdnorm_dtype kDtype = SIMDNORM_F16;
+};
+
+#undef SIMDNORM_NATIVE_F16
+#if (HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2 && !defined(HWY_DISABLE_F16C)) || \
+    (HWY_ARCH_ARM_A64 && HWY_TARGET != HWY_EMU128 && HWY_TARGET != HWY_SCALAR)
+#define SIMDNORM_NATIVE_F16 1  // F16C, NEON and SVE convert in hardware
+#else
+#define SIMDNORM_NATIVE_F16 0
+#endif
+
+// Storage lanes matching fp32 tag D (same count, narrower type).
+template <class S, class D>
+using StorageTag = hn::Rebind<typename S::T, D>;
+
+// ------------------------------------------------ widen / narrow in lanes
+
+template <class D>
+HWY_INLINE hn::Vec<D> Widen(StorageF32, D, hn::Vec<D> v) {
+  return v;
+}
+
+template <class D, class V16>
+HWY_INLINE hn::Vec<D> Widen(StorageBF16, D d, V16 bits) {
+  const hn::RebindToUnsigned<D> du;
+  return hn::BitCast(d, hn::ShiftLeft<16>(hn::PromoteTo(du, bits)));
+}
+
+template <class D, class V16>
+HWY_INLINE hn::Vec<D> Widen(StorageF16, D d, V16 bits) {
+#if SIMDNORM_NATIVE_F16
+  const hn::Rebind<hwy::float16_t, D> df16;
+  return hn::PromoteTo(d, hn::BitCast(df16, bits));
+#else
+  const hn::RebindToUnsigned<D> du;
+  const auto h = hn::PromoteTo(du, bits);
+  const auto sign = hn::ShiftLeft<16>(hn::And(h, hn::Set(du, 0x8000u)));
+  const auto magnitude = hn::And(h, hn::Set(du, 0x7FFFu));
+  // The fp16 bits shifted into fp32 are the value times 2^-112 (normal and
+  // subnormal alike): scaling by 2^112 is exact. Inf/NaN: all-ones exponent.
+  const auto shifted = hn::ShiftLeft<13>(magnitude);
+  const auto finite = hn::BitCast(
+      du, hn::Mul(hn::BitCast(d, shifted), hn::Set(d, 0x1p112f)));
+  const auto special = hn::Or(shifted, hn::Set(du, 0x7F800000u));
+  const auto is_special =
+      hn::Gt(hn::BitCast(hn::RebindToSigned<D>(), magnitude),
+             hn::Set(hn::RebindToSigned<D>(), 0x7BFF));  // >= 0x7C00
+  return hn::BitCast(
+      d, hn::Or(sign, hn::IfThenElse(hn::RebindMask(du, is_special), special,
+                                     finite)));
+#endif
+}
+
+// Narrow to the bits of 16-bit storage, one u32 lane per value; callers
+// demote to u16 lanes.
+template <class D>
+HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> NarrowBits(StorageBF16, D d,
+                                                       hn::Vec<D> v) {
+  const hn::RebindToUnsigned<D> du;
+  const auto bits = hn::BitCast(du, v);
+  const auto odd = hn::And(hn::ShiftRight<16>(bits), hn::Set(du, 1u));
+  const auto rounded =
+      hn::ShiftRight<16>(hn::Add(hn::Add(bits, hn::Set(du, 0x7FFFu)), odd));
+  const auto quiet_nan =
+      hn::Or(hn::ShiftRight<16>(bits), hn::Set(du, 0x40u));
+  const auto nan = hn::RebindMask(du, hn::Ne(v, v));
+  return hn::IfThenElse(nan, quiet_nan, rounded);
+}
+
+template <class D>
+HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> NarrowBits(StorageF16, D d,
+                                                       hn::Vec<D> v) {
+  const hn::RebindToUnsigned<D> du;
+  const hn::RebindToSigned<D> di;
+  const auto bits = hn::BitCast(du, v);
+  const auto sign = hn::And(hn::ShiftRight<16>(bits), hn::Set(du, 0x8000u));
+  const auto a = hn::And(bits, hn::Set(du, 0x7FFFFFFFu));
+  const auto ai = hn::BitCast(di, a);  // < 2^31: signed compares are fine
+  // Normal: rebias the exponent (127 -> 15), round 13 bits to nearest even.
+  const auto odd = hn::And(hn::ShiftRight<13>(a), hn::Set(du, 1u));
+  const auto normal = hn::ShiftRight<13>(hn::Add(
+      hn::Sub(a, hn::Set(du, 0x38000000u)), hn::Add(hn::Set(du, 0xFFFu), odd)));
+  // Subnormal: after adding 0.5 the fp32 ulp is fp16's subnormal step, so
+  // the addition rounds to nearest even.
+  const auto sub = hn::Sub(
+      hn::BitCast(du, hn::Add(hn::BitCast(d, a), hn::Set(d, 0.5f))),
+      hn::Set(du, 0x3F000000u));
+  auto h = hn::IfThenElse(
+      hn::RebindMask(du, hn::Lt(ai, hn::Set(di, 0x38800000))), sub, normal);
+  h = hn::IfThenElse(
+      hn::RebindMask(du, hn::Gt(ai, hn::Set(di, 0x477FEFFF))),  // >= 65520
+      hn::Set(du, 0x7C00u), h);
+  h = hn::IfThenElse(
+      hn::RebindMask(du, hn::Gt(ai, hn::Set(di, 0x7F800000))),
+      hn::Set(du, 0x7E00u), h);
+  return hn::Or(sign, h);
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> Narrow(StorageF32, D, hn::Vec<D> v) {
+  return v;
+}
+
+template <class S, class D>
+HWY_INLINE hn::Vec<StorageTag<S, D>> Narrow(S s, D d, hn::Vec<D> v) {
+  const StorageTag<S, D> d16;
+#if SIMDNORM_NATIVE_F16
+  if constexpr (S::kDtype == SIMDNORM_F16) {
+    const hn::Rebind<hwy::float16_t, D> df16;
+    return hn::BitCast(d16, hn::DemoteTo(df16, v));
+  }
+#endif
+  const hn::RebindToSigned<D> di;
+  // Values are at most 0xFFFF: the saturating demotion keeps them.
+  return hn::DemoteTo(d16, hn::BitCast(di, NarrowBits(s, d, v)));
+}
+
+// One stored value as fp32 (pivots), bit-exact with the vector widening.
+template <class S>
+HWY_INLINE float ToF32(typename S::T v) {
+  if constexpr (S::kDtype == SIMDNORM_F32) {
+    return v;
+  } else if constexpr (S::kDtype == SIMDNORM_BF16) {
+    return F32FromBF16Bits(v);
+  } else {
+    return F32FromF16Bits(v);
+  }
+}
+
+// ------------------------------------------------------------ memory
+
+template <class S, class D>
+HWY_INLINE hn::Vec<D> LoadF32(D d, const typename S::T* HWY_RESTRICT p) {
+  if constexpr (S::kDtype == SIMDNORM_F32) {
+    return hn::LoadU(d, p);
+  } else {
+    return Widen(S(), d, hn::LoadU(StorageTag<S, D>(), p));
+  }
+}
+
+template <class S, class D>
+HWY_INLINE hn::Vec<D> LoadF32Tail(D d, const typename S::T* HWY_RESTRICT p,
+                                  size_t count) {
+  if constexpr (S::kDtype == SIMDNORM_F32) {
+    return LoadTail(d, p, count);
+  } else {
+    return Widen(S(), d, LoadTail(StorageTag<S, D>(), p, count));
+  }
+}
+
+template <class S, class D>
+HWY_INLINE void StoreF32(hn::Vec<D> v, D d, typename S::T* HWY_RESTRICT p) {
+  if constexpr (S::kDtype == SIMDNORM_F32) {
+    hn::StoreU(v, d, p);
+  } else {
+    hn::StoreU(Narrow(S(), d, v), StorageTag<S, D>(), p);
+  }
+}
+
+template <class S, class D>
+HWY_INLINE void StoreF32Tail(hn::Vec<D> v, D d, typename S::T* HWY_RESTRICT p,
+                             size_t count) {
+  if constexpr (S::kDtype == SIMDNORM_F32) {
+    StoreTail(v, d, p, count);
+  } else {
+    StoreTail(Narrow(S(), d, v), StorageTag<S, D>(), p, count);
+  }
+}
+
+// p aligned to Lanes(d) elements.
+template <class S, class D>
+HWY_INLINE void StreamF32(hn::Vec<D> v, D d, typename S::T* HWY_RESTRICT p) {
+  if constexpr (S::kDtype == SIMDNORM_F32) {
+    hn::Stream(v, d, p);
+  } else {
+    hn::Stream(Narrow(S(), d, v), StorageTag<S, D>(), p);
+  }
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace simdnorm::internal
+HWY_AFTER_NAMESPACE();
+
+#endif  // SIMDNORM_KERNELS_STORAGE_INL_H_
