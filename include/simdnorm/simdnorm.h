@@ -55,10 +55,16 @@ typedef enum simdnorm_status {
   SIMDNORM_TUNING_ERROR = 5 /* malformed or incompatible tuning file */
 } simdnorm_status;
 
+/* Storage type of the tensors (x, residual, y, sum_out). Statistics are
+ * computed in fp32 lanes whatever the type, and each output is rounded
+ * once, to nearest even (NaN stays NaN, overflow becomes Inf). mean, rstd
+ * and running statistics are always fp32. BF16 and F16 are implemented for
+ * LayerNorm and RMSNorm (except with residual_bias); the other ops return
+ * SIMDNORM_UNSUPPORTED for them. */
 typedef enum simdnorm_dtype {
   SIMDNORM_F32 = 0,
-  SIMDNORM_BF16 = 1, /* reserved: not implemented yet */
-  SIMDNORM_F16 = 2   /* reserved: not implemented yet */
+  SIMDNORM_BF16 = 1, /* bfloat16 */
+  SIMDNORM_F16 = 2   /* IEEE half precision */
 } simdnorm_dtype;
 
 typedef enum simdnorm_layout {
@@ -198,7 +204,10 @@ typedef struct simdnorm_row_norm_args {
   float* rstd;                 /* optional [rows] */
   /* Appended after 0.1.0 (older callers get the defaults): */
   const void* residual_bias; /* optional [cols], added to every row of s;
-                                default NULL */
+                                default NULL; fp32 storage only for now */
+  simdnorm_dtype param_dtype; /* gamma and beta: SIMDNORM_F32 (default) or
+                                 dtype (as a bf16/fp16 module keeps them) */
+  int32_t reserved;           /* must be 0 */
 } simdnorm_row_norm_args;
 
 SIMDNORM_API void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args);

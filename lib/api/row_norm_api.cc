@@ -1,7 +1,10 @@
 // C API of LayerNorm and RMSNorm: argument validation, then ops/row_norm.
+#include <vector>
+
 #include "api/error.h"
 #include "api/op_call.h"
 #include "api/validate.h"
+#include "common/storage.h"
 #include "ops/row_bias.h"
 #include "ops/row_norm.h"
 #include "simdnorm/simdnorm.h"
@@ -10,13 +13,54 @@ namespace simdnorm::internal {
 namespace {
 
 // Fills *p from args; on error records why and returns the status.
+// gamma and beta widened to fp32, for the duration of a call.
+class WidenedParams {
+ public:
+  void Widen(const void* gamma, const void* beta, int64_t n,
+             simdnorm_dtype dtype) {
+    if (gamma != nullptr) WidenInto(gamma, n, dtype, &gamma_);
+    if (beta != nullptr) WidenInto(beta, n, dtype, &beta_);
+  }
+  const float* gamma() const { return gamma_.empty() ? nullptr : gamma_.data(); }
+  const float* beta() const { return beta_.empty() ? nullptr : beta_.data(); }
+
+ private:
+  static void WidenInto(const void* src, int64_t n, simdnorm_dtype dtype,
+                        std::vector<float>* out) {
+    out->resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) (*out)[i] = LoadAsF32(src, i, dtype);
+  }
+  std::vector<float> gamma_, beta_;
+};
+
 simdnorm_status ValidateRowNorm(const char* op, bool rms,
                                 const simdnorm_row_norm_args* args,
-                                RowNormProblem* p) {
+                                RowNormProblem* p, WidenedParams* params) {
   simdnorm_row_norm_args filled;
   SIMDNORM_CHECK(ReadArgs(op, kRowNormArgsSize_0_1_0,
                           &simdnorm_row_norm_args_init, &args, &filled));
-  SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
+  const int dtype = RawEnumValue(args->dtype);
+  SIMDNORM_CHECK(CheckStorageDtype(op, dtype));
+  const int param_dtype = RawEnumValue(args->param_dtype);
+  if (param_dtype != SIMDNORM_F32 && param_dtype != dtype) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: param_dtype (%d) must be SIMDNORM_F32 or dtype (%d)", op,
+                param_dtype, dtype);
+  }
+  if (args->reserved != 0) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: reserved must be 0 (initialize the arguments with "
+                "simdnorm_row_norm_args_init)",
+                op);
+  }
+  if (dtype != SIMDNORM_F32 && args->residual_bias != nullptr) {
+    return Fail(SIMDNORM_UNSUPPORTED,
+                "%s: residual_bias is implemented for SIMDNORM_F32 only", op);
+  }
+  p->dtype = static_cast<simdnorm_dtype>(dtype);
+  p->elem_bytes = StorageBytes(dtype);
+  const size_t bytes = p->elem_bytes;
+  const size_t param_bytes = StorageBytes(param_dtype);
   if (args->rows < 0) {
     return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: rows (%lld) must be >= 0", op,
                 static_cast<long long>(args->rows));
@@ -55,29 +99,41 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   SIMDNORM_CHECK(CheckRequired(op, "y", args->y));
 
   const Operand operands[] = {
-      {"x", MatrixRange(args->x, rows, cols, p->x_stride), true, false, true},
-      {"residual", MatrixRange(args->residual, rows, cols, p->residual_stride),
-       true, false, true},
+      {"x", MatrixRange(args->x, rows, cols, p->x_stride, bytes), true, false,
+       true},
+      {"residual",
+       MatrixRange(args->residual, rows, cols, p->residual_stride, bytes), true,
+       false, true},
       {"residual_bias", VectorRange(args->residual_bias, cols), true, false,
        false},
-      {"gamma", VectorRange(args->gamma, cols), true, false, false},
-      {"beta", VectorRange(args->beta, cols), true, false, false},
-      {"y", MatrixRange(args->y, rows, cols, p->y_stride), false, true, true},
-      {"sum_out", MatrixRange(args->sum_out, rows, cols, p->sum_stride), false,
-       true, true},
+      {"gamma", VectorRange(args->gamma, cols, param_bytes), true, false,
+       false},
+      {"beta", VectorRange(args->beta, cols, param_bytes), true, false, false},
+      {"y", MatrixRange(args->y, rows, cols, p->y_stride, bytes), false, true,
+       true},
+      {"sum_out", MatrixRange(args->sum_out, rows, cols, p->sum_stride, bytes),
+       false, true, true},
       {"mean", VectorRange(args->mean, rows), false, true, false},
       {"rstd", VectorRange(args->rstd, rows), false, true, false},
   };
   SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->eps = args->eps;
-  p->x = static_cast<const float*>(args->x);
-  p->y = static_cast<float*>(args->y);
-  p->gamma = static_cast<const float*>(args->gamma);
-  p->beta = static_cast<const float*>(args->beta);
-  p->residual = static_cast<const float*>(args->residual);
+  p->x = args->x;
+  p->y = args->y;
+  p->residual = args->residual;
   p->residual_bias = static_cast<const float*>(args->residual_bias);
-  p->sum_out = static_cast<float*>(args->sum_out);
+  p->sum_out = args->sum_out;
+  if (param_dtype == SIMDNORM_F32) {
+    p->gamma = static_cast<const float*>(args->gamma);
+    p->beta = static_cast<const float*>(args->beta);
+  } else {
+    // The kernels read fp32 parameters: widen them once per call (exact).
+    params->Widen(args->gamma, args->beta, cols,
+                  static_cast<simdnorm_dtype>(param_dtype));
+    p->gamma = params->gamma();
+    p->beta = params->beta();
+  }
   p->mean = args->mean;
   p->rstd = args->rstd;
   return SIMDNORM_OK;
@@ -86,10 +142,11 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
 simdnorm_status RowNorm(const char* op, bool rms, simdnorm_context* ctx,
                         const simdnorm_row_norm_args* args, bool slice,
                         int64_t begin, int64_t end) {
+  WidenedParams params;
   return ValidateAndRun<RowNormProblem>(
       op, ctx,
       [&](RowNormProblem* p) {
-        SIMDNORM_CHECK(ValidateRowNorm(op, rms, args, p));
+        SIMDNORM_CHECK(ValidateRowNorm(op, rms, args, p, &params));
         return slice ? CheckSliceRange(op, "row", begin, end, p->rows)
                      : SIMDNORM_OK;
       },

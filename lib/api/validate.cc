@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "api/error.h"
+#include "common/storage.h"
 
 namespace simdnorm::internal {
 
@@ -83,10 +84,20 @@ simdnorm_status CheckDtypeF32(const char* op, int dtype) {
   if (dtype == SIMDNORM_F32) return SIMDNORM_OK;
   if (dtype == SIMDNORM_BF16 || dtype == SIMDNORM_F16) {
     return Fail(SIMDNORM_UNSUPPORTED,
-                "%s: dtype %s is not implemented yet (only SIMDNORM_F32)", op,
+                "%s: dtype %s is not implemented yet for this op (only "
+                "SIMDNORM_F32)",
+                op,
                 dtype == SIMDNORM_BF16 ? "SIMDNORM_BF16" : "SIMDNORM_F16");
   }
   return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: unknown dtype %d", op, dtype);
+}
+
+simdnorm_status CheckStorageDtype(const char* op, int dtype) {
+  if (StorageBytes(dtype) != 0) return SIMDNORM_OK;
+  return Fail(SIMDNORM_INVALID_ARGUMENT,
+              "%s: unknown dtype %d (SIMDNORM_F32, SIMDNORM_BF16 or "
+              "SIMDNORM_F16)",
+              op, dtype);
 }
 
 simdnorm_status CheckRequired(const char* op, const char* name,

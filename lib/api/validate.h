@@ -33,21 +33,23 @@ struct MemoryRange {
 
 // rows, cols >= 0 and (rows - 1) * stride + cols <= kMaxTensorElements
 // (checked before: see ResolveRowStride).
+// Elements of `bytes` each (fp32 unless given).
 inline MemoryRange MatrixRange(const void* base, int64_t rows, int64_t cols,
-                               int64_t stride) {
+                               int64_t stride, size_t bytes = sizeof(float)) {
   MemoryRange r;
   r.begin = reinterpret_cast<uintptr_t>(base);
   r.end = r.begin;
   r.stride = stride;
   if (base != nullptr && rows > 0 && cols > 0) {
     r.end += static_cast<uintptr_t>(((rows - 1) * stride + cols) *
-                                    int64_t{sizeof(float)});
+                                    static_cast<int64_t>(bytes));
   }
   return r;
 }
 
-inline MemoryRange VectorRange(const void* base, int64_t n) {
-  return MatrixRange(base, 1, n, n);
+inline MemoryRange VectorRange(const void* base, int64_t n,
+                               size_t bytes = sizeof(float)) {
+  return MatrixRange(base, 1, n, n, bytes);
 }
 
 inline bool Intersect(const MemoryRange& a, const MemoryRange& b) {
@@ -130,6 +132,8 @@ int RawEnumValue(const Enum& field) {
 }
 
 simdnorm_status CheckDtypeF32(const char* op, int dtype);
+// A storage type (common/storage.h).
+simdnorm_status CheckStorageDtype(const char* op, int dtype);
 // A slice call's [begin, end) must lie within [0, count] ("row", "unit").
 simdnorm_status CheckSliceRange(const char* op, const char* unit,
                                 int64_t begin, int64_t end, int64_t count);

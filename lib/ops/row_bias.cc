@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/contract.h"
 #include "ops/partition.h"
 #include "runtime/parallel.h"
 
@@ -32,6 +33,9 @@ void FormSum(const float* x, const float* residual, const float* bias, float* s,
 
 void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
                         int64_t begin, int64_t end, bool parallel) {
+  SIMDNORM_DASSERT(p.dtype == SIMDNORM_F32);  // fp32 storage only
+  const float* const x = static_cast<const float*>(p.x);
+  const float* const residual = static_cast<const float*>(p.residual);
   const int64_t cols = p.cols;
   const int64_t threads = parallel ? ctx.concurrency : 1;
   const int64_t block_rows = std::clamp<int64_t>(
@@ -47,14 +51,15 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
   const int64_t piece_bytes = std::min(cols, kPieceElems) * kFormBytes;
   for (int64_t b0 = begin; b0 < end; b0 += block_rows) {
     const int64_t rows = std::min(block_rows, end - b0);
-    float* s = p.sum_out ? p.sum_out + b0 * p.sum_stride : scratch.data();
+    float* s = p.sum_out ? static_cast<float*>(p.sum_out) + b0 * p.sum_stride
+                         : scratch.data();
     const auto form = [&](int64_t first, int64_t last) {
       for (int64_t i = first; i < last; ++i) {
         const int64_t r = i / pieces_per_row;
         const int64_t c = i % pieces_per_row * kPieceElems;
         const int64_t row = b0 + r;
-        FormSum(p.x + row * p.x_stride + c,
-                p.residual ? p.residual + row * p.residual_stride + c : nullptr,
+        FormSum(x + row * p.x_stride + c,
+                residual ? residual + row * p.residual_stride + c : nullptr,
                 p.residual_bias + c, s + r * s_stride + c,
                 std::min(kPieceElems, cols - c));
       }
@@ -74,7 +79,7 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
     q.residual = nullptr;
     q.residual_bias = nullptr;
     q.sum_out = nullptr;
-    q.y = p.y + b0 * p.y_stride;
+    q.y = static_cast<float*>(p.y) + b0 * p.y_stride;
     q.mean = p.mean ? p.mean + b0 : nullptr;
     q.rstd = p.rstd ? p.rstd + b0 : nullptr;
     if (parallel) {

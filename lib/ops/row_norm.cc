@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/contract.h"
+#include "common/storage.h"
 #include "common/unit_stats.h"
 #include "ops/partition.h"
 #include "runtime/parallel.h"
@@ -11,36 +12,49 @@
 namespace simdnorm::internal {
 namespace {
 
-// Where one row's values come from: x (+ residual) before the sum is
-// stored, the stored sum afterwards.
+// Where one row's values come from: x (+ residual), and where the sum
+// goes. With fp32 storage the first moments pass stores the sum and later
+// passes read it back (one stream instead of two); with narrower storage
+// the stored sum is rounded, so every pass reads x + residual and the
+// normalize pass stores the sum.
 struct RowSource {
-  const float* x;
-  const float* residual;
-  float* sum_out;
+  const void* x;
+  const void* residual;
+  void* sum_out;
+  size_t bytes;  // per element
 };
 
 RowSource SourceOfRow(const RowNormProblem& p, int64_t row) {
+  const size_t bytes = p.elem_bytes;
   RowSource s;
-  s.x = p.x + row * p.x_stride;
-  s.residual = p.residual ? p.residual + row * p.residual_stride : nullptr;
-  s.sum_out = p.sum_out ? p.sum_out + row * p.sum_stride : nullptr;
+  s.x = ElementAt(p.x, row * p.x_stride, bytes);
+  s.residual = p.residual ? ElementAt(p.residual, row * p.residual_stride, bytes)
+                          : nullptr;
+  s.sum_out =
+      p.sum_out ? ElementAt(p.sum_out, row * p.sum_stride, bytes) : nullptr;
+  s.bytes = bytes;
   return s;
 }
 
-// After the first moments pass has stored x + residual, read that instead.
-RowSource AfterSumStored(const RowSource& s) {
-  if (s.sum_out == nullptr) return s;
-  return RowSource{s.sum_out, nullptr, nullptr};
+bool SumStoredByMoments(const RowNormProblem& p) {
+  return p.dtype == SIMDNORM_F32;
 }
 
-float ValueAt(const RowSource& s, int64_t i) {
-  return s.residual ? s.x[i] + s.residual[i] : s.x[i];
+// After the first moments pass has stored x + residual, read that instead.
+RowSource AfterSumStored(const RowNormProblem& p, const RowSource& s) {
+  if (s.sum_out == nullptr || !SumStoredByMoments(p)) return s;
+  return RowSource{s.sum_out, nullptr, nullptr, s.bytes};
+}
+
+float ValueAt(const RowNormProblem& p, const RowSource& s, int64_t i) {
+  const float v = LoadAsF32(s.x, i, p.dtype);
+  return s.residual ? v + LoadAsF32(s.residual, i, p.dtype) : v;
 }
 
 float PickPivot(const RowNormProblem& p, const RowSource& s) {
   if (p.rms) return 0.0f;
-  return MedianOf3(ValueAt(s, 0), ValueAt(s, p.cols / 2),
-                   ValueAt(s, p.cols - 1));
+  return MedianOf3(ValueAt(p, s, 0), ValueAt(p, s, p.cols / 2),
+                   ValueAt(p, s, p.cols - 1));
 }
 
 // Moments of values [begin, begin + count) of a row, unscaled.
@@ -48,9 +62,9 @@ Moments ChunkMoments(const RowKernels& k, const RowSource& s, int64_t begin,
                      int64_t count, float pivot, float scale,
                      const TileParams& t, bool centered) {
   MomentsSource src;
-  src.x = s.x + begin;
-  src.residual = s.residual ? s.residual + begin : nullptr;
-  src.sum_out = s.sum_out ? s.sum_out + begin : nullptr;
+  src.x = ElementAt(s.x, begin, s.bytes);
+  src.residual = s.residual ? ElementAt(s.residual, begin, s.bytes) : nullptr;
+  src.sum_out = s.sum_out ? ElementAt(s.sum_out, begin, s.bytes) : nullptr;
   return UnscaledMoments(k, src, count, pivot, scale, t.block_elems, centered);
 }
 
@@ -81,18 +95,21 @@ Moments RowMoments(const RowNormProblem& p, const RowKernels& k,
 }
 
 bool StreamOutput(const RowNormProblem& p, const TileParams& t) {
-  return p.rows * p.cols * int64_t{sizeof(float)} >= t.stream_bytes;
+  return p.rows * p.cols * static_cast<int64_t>(p.elem_bytes) >=
+         t.stream_bytes;
 }
 
 template <class ForChunks>
 void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
                   int64_t row, const TileParams& t,
                   const ForChunks& for_chunks) {
-  const RowKernels& k = *ctx.kernels.row;
+  const RowKernels& k = ctx.kernels.RowFor(p.dtype);
   RowSource s = SourceOfRow(p, row);
   const float pivot = PickPivot(p, s);
+  void* const sum_out = s.sum_out;
+  if (!SumStoredByMoments(p)) s.sum_out = nullptr;  // the normalize pass's
   Moments m = RowMoments(p, k, s, pivot, 1.0f, t, for_chunks);
-  s = AfterSumStored(s);
+  s = AfterSumStored(p, s);
   const float scale = RetryScale(m, pivot, p.eps);
   if (scale != 1.0f) m = RowMoments(p, k, s, pivot, scale, t, for_chunks);
 
@@ -106,15 +123,19 @@ void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
   affine.shifted_mean = st.shifted_mean;
   affine.inv_std = st.inv_std;
   affine.stream = StreamOutput(p, t);
-  float* y = p.y + row * p.y_stride;
+  void* y = ElementAt(p.y, row * p.y_stride, s.bytes);
+  const bool store_sum = !SumStoredByMoments(p) && sum_out != nullptr;
   const int64_t chunks = ChunkCount(p.cols, t);
   for_chunks(chunks, [&](int64_t c) {
     const int64_t begin = c * t.chunk_elems;
     RowAffine a = affine;
     a.gamma = p.gamma ? p.gamma + begin : nullptr;
     a.beta = p.beta ? p.beta + begin : nullptr;
-    k.normalize(s.x + begin, s.residual ? s.residual + begin : nullptr,
-                y + begin, std::min(t.chunk_elems, p.cols - begin), a);
+    a.sum_out = store_sum ? ElementAt(sum_out, begin, s.bytes) : nullptr;
+    k.normalize(ElementAt(s.x, begin, s.bytes),
+                s.residual ? ElementAt(s.residual, begin, s.bytes) : nullptr,
+                ElementAt(y, begin, s.bytes),
+                std::min(t.chunk_elems, p.cols - begin), a);
   });
 }
 
@@ -150,7 +171,7 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
     b.centered = !p.rms;
     b.stream = StreamOutput(p, t);
     b.block_elems = t.block_elems;
-    const RowKernels& k = *ctx.kernels.row;
+    const RowKernels& k = ctx.kernels.RowFor(p.dtype);
     while (begin < end) {
       const int64_t done_to = k.rows(b, begin, end);
       SIMDNORM_DASSERT(done_to >= begin && done_to <= end);
@@ -176,7 +197,7 @@ void RunRowNormSlice(const simdnorm_context& ctx, const RowNormProblem& p,
 
 void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
   const TileParams& t = ParamsFor(ctx, p);
-  const int64_t row_bytes = p.cols * int64_t{2 * sizeof(float)};
+  const int64_t row_bytes = p.cols * 2 * static_cast<int64_t>(p.elem_bytes);
   if (!WorthParallel(ctx, p.rows * row_bytes, t.inline_bytes)) {
     return RunRows(ctx, p, t, 0, p.rows);
   }

@@ -2,15 +2,19 @@
 #ifndef SIMDNORM_OPS_ROW_NORM_H_
 #define SIMDNORM_OPS_ROW_NORM_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "runtime/context.h"
 
 namespace simdnorm::internal {
 
-// A validated fp32 problem; strides in elements.
+// A validated problem; strides in elements. Tensors (x, y, residual,
+// sum_out) hold `dtype` elements; parameters and statistics are fp32.
 struct RowNormProblem {
   bool rms = false;
+  simdnorm_dtype dtype = SIMDNORM_F32;
+  size_t elem_bytes = sizeof(float);
   int64_t rows = 0;
   int64_t cols = 0;
   int64_t x_stride = 0;
@@ -18,15 +22,15 @@ struct RowNormProblem {
   int64_t residual_stride = 0;
   int64_t sum_stride = 0;
   float eps = 0.0f;
-  const float* x = nullptr;
-  float* y = nullptr;
+  const void* x = nullptr;
+  void* y = nullptr;
   const float* gamma = nullptr;
   const float* beta = nullptr;
-  const float* residual = nullptr;
-  float* sum_out = nullptr;
+  const void* residual = nullptr;
+  void* sum_out = nullptr;
   float* mean = nullptr;
   float* rstd = nullptr;
-  const float* residual_bias = nullptr;  // [cols]; see ops/row_bias.h
+  const float* residual_bias = nullptr;  // [cols], fp32 storage only
 };
 
 // All rows, on the context's threads.

@@ -1,0 +1,479 @@
+// LayerNorm and RMSNorm with bf16 and fp16 storage, on every ISA target,
+// against a float64 reference computed from the stored (converted) inputs.
+//
+// Bound: each output within half an ulp of its type at the reference
+// value (rounded once, to nearest), plus the fp32 contract's absolute
+// tolerance (statistics and the normalize are fp32: their error can move a
+// value across a rounding boundary, and an output much smaller than its
+// row's scale carries fp32's absolute error, which can exceed the 16-bit
+// type's ulp at that tiny magnitude). Conversions here are independent of the library's: fp16 by
+// the compiler's _Float16, bf16 by comparing the two neighbours in double.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "reference.h"
+#include "simdnorm/simdnorm.h"
+#include "target_harness.h"
+
+namespace simdnorm_test {
+namespace {
+
+constexpr double kAbsTol = 2e-5;  // the fp32 contract (row_norm_test.cc)
+constexpr double kStatTol = 2e-5;
+
+uint32_t Bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+float FromBits(uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+
+float Widen(uint16_t h, simdnorm_dtype dtype) {
+  if (dtype == SIMDNORM_BF16) return FromBits(uint32_t{h} << 16);
+  _Float16 v;
+  std::memcpy(&v, &h, 2);
+  return static_cast<float>(v);
+}
+
+uint16_t Narrow(float f, simdnorm_dtype dtype) {
+  if (dtype == SIMDNORM_F16) {
+    const _Float16 v = static_cast<_Float16>(f);
+    uint16_t h;
+    std::memcpy(&h, &v, 2);
+    return h;
+  }
+  if (std::isnan(f)) return static_cast<uint16_t>((Bits(f) >> 16) | 0x40);
+  const uint32_t lo = Bits(f) & 0xFFFF0000u;
+  const uint32_t hi = lo + 0x10000u;  // next toward larger magnitude
+  const double dl = std::fabs(double{f} - double{FromBits(lo)});
+  const double dh = std::fabs(double{FromBits(hi)} - double{f});
+  const bool up = dh < dl || (dh == dl && ((lo >> 16) & 1u));
+  return static_cast<uint16_t>((up ? hi : lo) >> 16);
+}
+
+// Spacing of the type's values at |v| (its ulp there).
+double UlpAt(double v, simdnorm_dtype dtype) {
+  const int mantissa = dtype == SIMDNORM_BF16 ? 7 : 10;
+  const int min_exp = dtype == SIMDNORM_BF16 ? -126 : -14;
+  int e;
+  std::frexp(std::fabs(v), &e);  // |v| in [2^(e-1), 2^e)
+  return std::ldexp(1.0, std::max(e - 1, min_exp) - mantissa);
+}
+
+const char* Name(simdnorm_dtype dtype) {
+  return dtype == SIMDNORM_BF16 ? "bf16" : "f16";
+}
+
+// 16-bit storage whose data() is `misalign` elements past a 64-byte
+// boundary, with sentinel guards after the end.
+class HalfBuffer {
+ public:
+  HalfBuffer(size_t n, size_t misalign) : storage_(n + misalign + 32 + kGuard, kSentinel), n_(n) {
+    const auto addr = reinterpret_cast<uintptr_t>(storage_.data());
+    const size_t skip = ((64 - addr % 64) % 64) / 2 + misalign;
+    data_ = storage_.data() + skip;
+  }
+  uint16_t* data() { return data_; }
+  bool GuardIntact() const {
+    for (size_t i = 0; i < kGuard; ++i) {
+      if (data_[n_ + i] != kSentinel) return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr size_t kGuard = 32;
+  static constexpr uint16_t kSentinel = 0x7E5A;  // an fp16/bf16 NaN
+  std::vector<uint16_t> storage_;
+  uint16_t* data_;
+  size_t n_;
+};
+
+enum class Data { kNormal, kOffset, kConstantRow, kHuge, kTiny, kNonFinite };
+
+const char* DataName(Data d) {
+  switch (d) {
+    case Data::kNormal: return "normal";
+    case Data::kOffset: return "offset";
+    case Data::kConstantRow: return "constant_row";
+    case Data::kHuge: return "huge";
+    case Data::kTiny: return "tiny";
+    default: return "nonfinite";
+  }
+}
+
+// Values as fp32, before they are stored (and rounded) as `dtype`.
+std::vector<float> MakeData(Data kind, simdnorm_dtype dtype, int64_t rows,
+                            int64_t cols, uint32_t seed) {
+  const size_t n = static_cast<size_t>(rows * cols);
+  const bool bf16 = dtype == SIMDNORM_BF16;
+  switch (kind) {
+    case Data::kNormal: return RandomNormal(n, 0.0, 1.0, seed);
+    case Data::kOffset:  // a large mean: the pivot keeps it exact
+      return RandomNormal(n, bf16 ? 1e4 : 1000.0, bf16 ? 100.0 : 4.0, seed);
+    case Data::kConstantRow: {
+      auto v = RandomNormal(n, 0.5, 1.0, seed);
+      std::fill(v.begin(), v.begin() + cols, 3.25f);  // row 0 constant
+      return v;
+    }
+    case Data::kHuge: {
+      // Squares overflow fp32 (bf16) or come near fp16's largest value:
+      // the sum of squares must not overflow.
+      auto v = RandomNormal(n, 0.0, 1.0, seed);
+      for (float& f : v) f = std::clamp(f, -3.0f, 3.0f) * (bf16 ? 1e37f : 20000.0f);
+      return v;
+    }
+    case Data::kTiny: {
+      auto v = RandomNormal(n, 0.0, 1.0, seed);
+      // bf16: around 1e-36; fp16: subnormals (below 6.1e-5).
+      for (float& f : v) f *= bf16 ? 1e-36f : 2e-6f;
+      return v;
+    }
+    default: {
+      auto v = RandomNormal(n, 0.0, 1.0, seed);
+      v[static_cast<size_t>(cols / 2)] = std::numeric_limits<float>::quiet_NaN();
+      if (rows > 2) v[static_cast<size_t>(2 * cols)] = std::numeric_limits<float>::infinity();
+      return v;
+    }
+  }
+}
+
+struct Case {
+  simdnorm_dtype dtype;
+  bool rms;
+  int64_t rows;
+  int64_t cols;
+  Data data;
+  size_t x_misalign = 0;
+  size_t y_misalign = 0;
+  bool in_place = false;
+  simdnorm_dtype param_dtype = SIMDNORM_F32;  // gamma/beta given in this type
+  bool params = true;
+  bool residual = false;  // with sum_out
+  bool sum_in_place = false;  // sum_out == x, y == residual
+  float eps = 1e-5f;
+
+  std::string Describe() const {
+    return std::string(Name(dtype)) + (rms ? " RMSNorm " : " LayerNorm ") +
+           std::to_string(rows) + "x" + std::to_string(cols) + " " + DataName(data) +
+           " misalign " + std::to_string(x_misalign) + "/" + std::to_string(y_misalign) +
+           (in_place ? " in place" : "") + (params ? " params " : " no params") +
+           (params ? (param_dtype == SIMDNORM_F32 ? "f32" : "stored") : "") +
+           (residual ? (sum_in_place ? " residual, sum_out = x" : " residual") : "");
+  }
+};
+
+// Worst error seen per (dtype) over the whole suite, in ulps of the type
+// (outputs of at least 2^-6 in magnitude), printed at the end.
+struct UlpRecord {
+  double max_ulps[3] = {0, 0, 0};
+};
+UlpRecord& Record() {
+  static UlpRecord r;
+  return r;
+}
+
+class StorageTest : public TargetTest {
+ protected:
+  void Run(const Case& c) {
+    SCOPED_TRACE(c.Describe() + " on " + GetParam());
+    const int64_t n = c.rows * c.cols;
+    const auto values = MakeData(c.data, c.dtype, c.rows, c.cols, 7u + static_cast<uint32_t>(c.cols));
+    HalfBuffer x(static_cast<size_t>(n), c.x_misalign);
+    HalfBuffer y(static_cast<size_t>(n), c.y_misalign);
+    HalfBuffer residual(static_cast<size_t>(n), 5);
+    HalfBuffer sum(static_cast<size_t>(n), 3);
+    std::vector<float> stored(static_cast<size_t>(n)), res_stored(static_cast<size_t>(n));
+    const auto res_values = RandomNormal(static_cast<size_t>(n), 0.0, 0.5, 99);
+    for (int64_t i = 0; i < n; ++i) {
+      x.data()[i] = Narrow(values[i], c.dtype);
+      stored[i] = Widen(x.data()[i], c.dtype);
+      residual.data()[i] = Narrow(res_values[i], c.dtype);
+      res_stored[i] = Widen(residual.data()[i], c.dtype);
+    }
+    // Parameters: fp32, or stored as dtype (the reference uses the stored
+    // values either way).
+    const auto g_values = RandomNormal(static_cast<size_t>(c.cols), 1.0, 0.25, 3);
+    const auto b_values = RandomNormal(static_cast<size_t>(c.cols), 0.0, 0.5, 4);
+    std::vector<float> g32(g_values.size()), b32(b_values.size());
+    std::vector<uint16_t> g16(g_values.size()), b16(b_values.size());
+    for (size_t i = 0; i < g_values.size(); ++i) {
+      g16[i] = Narrow(g_values[i], c.dtype);
+      b16[i] = Narrow(b_values[i], c.dtype);
+      const bool narrow = c.param_dtype != SIMDNORM_F32;
+      g32[i] = narrow ? Widen(g16[i], c.dtype) : g_values[i];
+      b32[i] = narrow ? Widen(b16[i], c.dtype) : b_values[i];
+    }
+    // Reference input: s = x (+ residual) in fp32, as the library adds.
+    std::vector<float> s(stored);
+    if (c.residual) {
+      for (int64_t i = 0; i < n; ++i) s[i] = stored[i] + res_stored[i];
+    }
+    std::vector<double> ref, ref_mean, ref_rstd;
+    const float* gamma = c.params ? g32.data() : nullptr;
+    const float* beta = c.params && !c.rms ? b32.data() : nullptr;
+    if (c.rms) {
+      ReferenceRmsNorm(s.data(), c.rows, c.cols, c.cols, gamma, c.eps, &ref, &ref_rstd);
+    } else {
+      ReferenceLayerNorm(s.data(), c.rows, c.cols, c.cols, gamma, beta, c.eps, &ref, &ref_mean,
+                         &ref_rstd);
+    }
+
+    simdnorm_row_norm_args args;
+    simdnorm_row_norm_args_init(&args);
+    args.dtype = c.dtype;
+    args.rows = c.rows;
+    args.cols = c.cols;
+    args.eps = c.eps;
+    args.x = x.data();
+    uint16_t* y_ptr = c.in_place ? x.data() : y.data();
+    args.y = y_ptr;
+    if (c.params) {
+      args.param_dtype = c.param_dtype;
+      const bool narrow = c.param_dtype != SIMDNORM_F32;
+      args.gamma = narrow ? static_cast<const void*>(g16.data()) : g32.data();
+      if (!c.rms) args.beta = narrow ? static_cast<const void*>(b16.data()) : b32.data();
+    }
+    uint16_t* sum_ptr = sum.data();
+    if (c.residual) {
+      args.residual = residual.data();
+      if (c.sum_in_place) {
+        sum_ptr = x.data();
+        y_ptr = residual.data();
+        args.y = y_ptr;
+      }
+      args.sum_out = sum_ptr;
+    }
+    std::vector<float> mean(static_cast<size_t>(c.rows)), rstd(static_cast<size_t>(c.rows));
+    if (!c.rms) args.mean = mean.data();
+    args.rstd = rstd.data();
+    const simdnorm_status status =
+        c.rms ? simdnorm_rms_norm(raw(), &args) : simdnorm_layer_norm(raw(), &args);
+    ASSERT_EQ(status, SIMDNORM_OK) << simdnorm_last_error();
+    EXPECT_TRUE(x.GuardIntact() && y.GuardIntact() && residual.GuardIntact() &&
+                sum.GuardIntact())
+        << "write past the end";
+
+    // The contract for non-finite inputs: such a row is NaN throughout
+    // (the reference would give 0 * Inf or 0 for some of it).
+    for (int64_t r = 0; r < c.rows; ++r) {
+      bool finite = true;
+      for (int64_t j = 0; j < c.cols; ++j) finite = finite && std::isfinite(s[r * c.cols + j]);
+      if (finite) continue;
+      ref_rstd[r] = std::numeric_limits<double>::quiet_NaN();
+      for (int64_t j = 0; j < c.cols; ++j) ref[r * c.cols + j] = ref_rstd[r];
+    }
+    double& record = Record().max_ulps[c.dtype];
+    int reported = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double want = ref[i];
+      const float got = Widen(y_ptr[i], c.dtype);
+      if (std::isnan(want)) {
+        if (!std::isnan(got) && reported++ < 5) ADD_FAILURE() << "y[" << i << "] = " << got << ", want NaN";
+        continue;
+      }
+      const double err = std::fabs(double{got} - want);
+      const double ulp = UlpAt(want, c.dtype);
+      if (std::fabs(want) >= 0x1p-6) record = std::max(record, err / ulp);
+      if (!(err <= 0.5 * ulp + kAbsTol) && reported++ < 5) {
+        ADD_FAILURE() << "y[" << i << "] = " << got << ", want " << want << " (" << err / ulp
+                      << " ulps)";
+      }
+    }
+    if (c.residual) {  // the sum, rounded once
+      for (int64_t i = 0; i < n; ++i) {
+        const uint16_t want = Narrow(stored[i] + res_stored[i], c.dtype);
+        if (sum_ptr[i] != want && reported++ < 5) {
+          ADD_FAILURE() << "sum_out[" << i << "] bits " << sum_ptr[i] << ", want " << want;
+        }
+      }
+    }
+    for (int64_t r = 0; r < c.rows; ++r) {
+      const double want_rstd = ref_rstd[r];
+      if (std::isnan(want_rstd)) {
+        EXPECT_TRUE(std::isnan(rstd[r])) << "row " << r;
+        continue;
+      }
+      EXPECT_NEAR(rstd[r], want_rstd, kStatTol * std::fabs(want_rstd)) << "rstd of row " << r;
+      if (!c.rms && std::isfinite(ref_mean[r])) {
+        EXPECT_NEAR(mean[r], ref_mean[r], kStatTol * (std::fabs(ref_mean[r]) + 1.0 / want_rstd))
+            << "mean of row " << r;
+      }
+    }
+    RecordTargetRun(GetParam());
+  }
+};
+
+constexpr simdnorm_dtype kTypes[] = {SIMDNORM_BF16, SIMDNORM_F16};
+
+TEST_P(StorageTest, OddSizesAndAlignments) {
+  const int64_t sizes[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65,
+                           127, 129, 1000, 4095, 4097};
+  const size_t misaligns[][2] = {{0, 0}, {1, 3}, {8, 8}, {3, 0}};
+  for (const simdnorm_dtype dtype : kTypes) {
+    for (const bool rms : {false, true}) {
+      for (const int64_t cols : sizes) {
+        for (const auto& m : misaligns) {
+          Case c{dtype, rms, 5, cols, Data::kNormal};
+          c.x_misalign = m[0];
+          c.y_misalign = m[1];
+          Run(c);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(StorageTest, LongRowsAndChunks) {
+  for (const simdnorm_dtype dtype : kTypes) {
+    for (const bool rms : {false, true}) {
+      Case c{dtype, rms, 2, 65537, Data::kNormal};
+      c.x_misalign = 1;
+      Run(c);
+    }
+  }
+}
+
+TEST_P(StorageTest, AdversarialValues) {
+  const Data kinds[] = {Data::kOffset, Data::kConstantRow, Data::kHuge, Data::kTiny,
+                        Data::kNonFinite};
+  for (const simdnorm_dtype dtype : kTypes) {
+    for (const bool rms : {false, true}) {
+      for (const Data kind : kinds) {
+        for (const int64_t cols : {int64_t{7}, int64_t{64}, int64_t{1000}}) {
+          Case c{dtype, rms, 4, cols, kind};
+          if (kind == Data::kTiny) c.eps = 0.0f;
+          Run(c);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(StorageTest, InPlaceParamsAndResidual) {
+  for (const simdnorm_dtype dtype : kTypes) {
+    for (const bool rms : {false, true}) {
+      for (const int64_t cols : {int64_t{5}, int64_t{48}, int64_t{769}}) {
+        Case in_place{dtype, rms, 3, cols, Data::kNormal};
+        in_place.in_place = true;
+        in_place.x_misalign = 1;
+        Run(in_place);
+        Case stored_params{dtype, rms, 3, cols, Data::kOffset};
+        stored_params.param_dtype = dtype;
+        Run(stored_params);
+        Case no_params{dtype, rms, 3, cols, Data::kNormal};
+        no_params.params = false;
+        Run(no_params);
+        Case residual{dtype, rms, 3, cols, Data::kNormal};
+        residual.residual = true;
+        Run(residual);
+        Case sum_in_place = residual;
+        sum_in_place.sum_in_place = true;
+        Run(sum_in_place);
+      }
+    }
+  }
+}
+
+// The sum of x and residual is rounded to the storage type only in
+// sum_out: y is formed from the exact fp32 sum (checked by Run against a
+// reference of the unrounded sum), with or without sum_out.
+TEST_P(StorageTest, ResidualSumIsRoundedOnce) {
+  for (const simdnorm_dtype dtype : kTypes) {
+    Case c{dtype, false, 3, 4095, Data::kOffset};
+    c.residual = true;
+    Run(c);
+  }
+}
+
+TEST_P(StorageTest, TwoThreadsGiveTheSameBits) {
+  for (const simdnorm_dtype dtype : kTypes) {
+    const int64_t rows = 64, cols = 3000;
+    const auto values = RandomNormal(static_cast<size_t>(rows * cols), 2.0, 3.0, 11);
+    std::vector<uint16_t> x(values.size()), y1(values.size()), y2(values.size());
+    for (size_t i = 0; i < values.size(); ++i) x[i] = Narrow(values[i], dtype);
+    simdnorm_row_norm_args args;
+    simdnorm_row_norm_args_init(&args);
+    args.dtype = dtype;
+    args.rows = rows;
+    args.cols = cols;
+    args.x = x.data();
+    args.y = y1.data();
+    const simdnorm::Context one = ctx_threads(1), two = ctx_threads(2);
+    ASSERT_EQ(simdnorm_layer_norm(one.get(), &args), SIMDNORM_OK) << simdnorm_last_error();
+    args.y = y2.data();
+    ASSERT_EQ(simdnorm_layer_norm(two.get(), &args), SIMDNORM_OK) << simdnorm_last_error();
+    EXPECT_EQ(y1, y2) << Name(dtype);
+  }
+}
+
+SIMDNORM_INSTANTIATE_FOR_TARGETS(StorageTest);
+
+// A caller built against the struct before param_dtype existed: its
+// struct_size ends before the field, whatever lies there is ignored and
+// gamma/beta are read as fp32.
+TEST(StorageAbiTest, OlderArgsReadParametersAsF32) {
+  const int64_t cols = 16;
+  std::vector<uint16_t> x(cols), y(cols);
+  for (int64_t i = 0; i < cols; ++i) x[i] = Narrow(static_cast<float>(i), SIMDNORM_BF16);
+  std::vector<float> gamma(cols, 2.0f);
+  simdnorm_row_norm_args args;
+  simdnorm_row_norm_args_init(&args);
+  args.struct_size = offsetof(simdnorm_row_norm_args, param_dtype);
+  args.param_dtype = static_cast<simdnorm_dtype>(77);  // beyond struct_size
+  args.reserved = 5;
+  args.dtype = SIMDNORM_BF16;
+  args.rows = 1;
+  args.cols = cols;
+  args.x = x.data();
+  args.y = y.data();
+  args.gamma = gamma.data();
+  ASSERT_EQ(simdnorm_layer_norm(nullptr, &args), SIMDNORM_OK) << simdnorm_last_error();
+  // Values 0..15: mean 7.5, std sqrt(21.25); y = 2 (x - mean) rstd.
+  const double rstd = 1.0 / std::sqrt(21.25 + 1e-5);
+  for (int64_t i = 0; i < cols; ++i) {
+    const double want = 2.0 * (i - 7.5) * rstd;
+    EXPECT_NEAR(Widen(y[i], SIMDNORM_BF16), want, UlpAt(want, SIMDNORM_BF16)) << i;
+  }
+}
+
+// Ops without 16-bit storage yet say so.
+TEST(StorageAbiTest, ChannelOpsRejectNarrowStorage) {
+  simdnorm_group_norm_args g;
+  simdnorm_group_norm_args_init(&g);
+  g.dtype = SIMDNORM_F16;
+  EXPECT_TRUE(FailedWith(simdnorm_group_norm(nullptr, &g), SIMDNORM_UNSUPPORTED, "SIMDNORM_F16"));
+  simdnorm_batch_norm_args b;
+  simdnorm_batch_norm_args_init(&b);
+  b.dtype = SIMDNORM_BF16;
+  EXPECT_TRUE(
+      FailedWith(simdnorm_batch_norm_inference(nullptr, &b), SIMDNORM_UNSUPPORTED, "SIMDNORM_BF16"));
+}
+
+class StorageReport : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    const UlpRecord& r = Record();
+    if (r.max_ulps[SIMDNORM_BF16] > 0 || r.max_ulps[SIMDNORM_F16] > 0) {
+      std::printf("storage: max error of y (|y| >= 2^-6) bf16 %.3f ulp, f16 %.3f ulp\n",
+                  r.max_ulps[SIMDNORM_BF16], r.max_ulps[SIMDNORM_F16]);
+    }
+  }
+};
+const auto* const kStorageReport = ::testing::AddGlobalTestEnvironment(new StorageReport);
+
+}  // namespace
+}  // namespace simdnorm_test
