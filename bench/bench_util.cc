@@ -41,6 +41,23 @@ void Buffer::FillRandom(uint32_t seed, float offset) {
 
 void Buffer::Fill(float value) { std::fill_n(data_.get(), count_, value); }
 
+void NarrowInPlace(float* p, size_t count, simdnorm_dtype dtype) {
+  uint16_t* out = reinterpret_cast<uint16_t*>(p);
+  for (size_t i = 0; i < count; ++i) {
+    const float f = p[i];  // read before out[i] (bytes 2i..2i+1) is written
+    uint16_t h;
+    if (dtype == SIMDNORM_F16) {
+      const _Float16 v = static_cast<_Float16>(f);
+      std::memcpy(&h, &v, sizeof(h));
+    } else {
+      uint32_t bits;
+      std::memcpy(&bits, &f, sizeof(bits));
+      h = static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+    }
+    out[i] = h;
+  }
+}
+
 const char* TuningFile() {
   const char* path = std::getenv("SIMDNORM_TUNING");
   return path != nullptr && path[0] != '\0' ? path : nullptr;

@@ -38,6 +38,10 @@ class Buffer {
   size_t count_ = 0;
 };
 
+// Replaces the first `count` floats' worth of p[0, count) by their 16-bit
+// values (bf16 or fp16, rounded to nearest even), packed from the start.
+void NarrowInPlace(float* p, size_t count, simdnorm_dtype dtype);
+
 // The tuning file named by SIMDNORM_TUNING, or null.
 const char* TuningFile();
 

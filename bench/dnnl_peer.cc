@@ -64,8 +64,15 @@ Runner MakeDnnlRunner(const Problem& p, int threads, std::string* why) {
   auto e = std::make_shared<Executable>();
   const dnnl::memory::desc vec({p.channels}, dt::f32, tag::a);
   try {
+    if (p.dtype != SIMDNORM_F32 && p.op != Op::kLayerNorm) {
+      *why = "16-bit storage is benchmarked for LayerNorm only";
+      return {};
+    }
     if (p.op == Op::kLayerNorm) {
-      const dnnl::memory::desc data({p.batch, p.channels}, dt::f32, tag::ab);
+      const dt type = p.dtype == SIMDNORM_BF16   ? dt::bf16
+                      : p.dtype == SIMDNORM_F16 ? dt::f16
+                                                : dt::f32;
+      const dnnl::memory::desc data({p.batch, p.channels}, type, tag::ab);
       dnnl::layer_normalization_forward::desc d(
           dnnl::prop_kind::forward_inference, data, p.eps, flags_affine);
       dnnl::layer_normalization_forward::primitive_desc pd(d, Engine());

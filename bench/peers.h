@@ -5,9 +5,12 @@
 #ifndef SIMDNORM_BENCH_PEERS_H_
 #define SIMDNORM_BENCH_PEERS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
+
+#include "simdnorm/simdnorm.h"
 
 namespace simdnorm_bench {
 
@@ -33,13 +36,17 @@ struct Problem {
   int64_t width = 1;
   int64_t groups = 1;
   float eps = 1e-5f;
-  const float* x = nullptr;
-  float* y = nullptr;
+  // Storage type of x and y (row norms may be bf16/fp16; gamma, beta and
+  // running statistics stay fp32).
+  simdnorm_dtype dtype = SIMDNORM_F32;
+  const void* x = nullptr;
+  void* y = nullptr;
   const float* gamma = nullptr;
   const float* beta = nullptr;  // null for RMSNorm
   float* running_mean = nullptr;
   float* running_var = nullptr;
   int64_t elements() const { return batch * channels * spatial; }
+  size_t element_bytes() const { return dtype == SIMDNORM_F32 ? 4 : 2; }
 };
 
 using Runner = std::function<void()>;

@@ -41,8 +41,8 @@ void RowNorm(const Problem& p) {
   const bool rms = p.op == Op::kRmsNorm;
   const int64_t cols = p.channels;
   for (int64_t r = 0; r < p.batch; ++r) {
-    const float* x = p.x + r * cols;
-    float* y = p.y + r * cols;
+    const float* x = static_cast<const float*>(p.x) + r * cols;
+    float* y = static_cast<float*>(p.y) + r * cols;
     const Stats s = StatsOf(
         [&](const auto& visit) { ForEachValue(x, 1, 0, cols, 1, visit); },
         cols, p.eps, !rms);
@@ -57,8 +57,8 @@ void RowNorm(const Problem& p) {
 void GroupNorm(const Problem& p) {
   const int64_t C = p.channels, S = p.spatial, per_group = C / p.groups;
   for (int64_t n = 0; n < p.batch; ++n) {
-    const float* x = p.x + n * C * S;
-    float* y = p.y + n * C * S;
+    const float* x = static_cast<const float*>(p.x) + n * C * S;
+    float* y = static_cast<float*>(p.y) + n * C * S;
     for (int64_t g = 0; g < p.groups; ++g) {
       const int64_t c0 = g * per_group;
       Stats s;
@@ -103,7 +103,7 @@ void BatchNorm(const Problem& p, bool batch_stats) {
     if (batch_stats) {
       const Stats s = StatsOf(
           [&](const auto& visit) {
-            ForEachValue(p.x + offset, N, run_stride, S, elem_stride, visit);
+            ForEachValue(static_cast<const float*>(p.x) + offset, N, run_stride, S, elem_stride, visit);
           },
           N * S, p.eps, true);
       mean = s.mean;
@@ -115,8 +115,8 @@ void BatchNorm(const Problem& p, bool batch_stats) {
     const float a = rstd * (p.gamma ? p.gamma[c] : 1.0f);
     const float b = (p.beta ? p.beta[c] : 0.0f) - mean * a;
     for (int64_t n = 0; n < N; ++n) {
-      const float* x = p.x + n * run_stride + offset;
-      float* y = p.y + n * run_stride + offset;
+      const float* x = static_cast<const float*>(p.x) + n * run_stride + offset;
+      float* y = static_cast<float*>(p.y) + n * run_stride + offset;
       for (int64_t i = 0; i < S; ++i) {
         y[i * elem_stride] = x[i * elem_stride] * a + b;
       }

@@ -32,7 +32,16 @@ struct Case {
   // Bytes past a 64-byte boundary of x and y (malloc and numpy give 16).
   int x_offset = 0;
   int y_offset = 0;
+  simdnorm_dtype dtype = SIMDNORM_F32;  // storage of x and y
 };
+
+const char* DtypeName(simdnorm_dtype dtype) {
+  switch (dtype) {
+    case SIMDNORM_BF16: return "bf16";
+    case SIMDNORM_F16: return "f16";
+    default: return "f32";
+  }
+}
 
 const char* OpName(Op op) {
   switch (op) {
@@ -57,7 +66,8 @@ std::string AlignmentName(const Case& k) {
 
 // The benchmark name up to the implementation.
 std::string CaseName(const Case& k) {
-  std::string name = std::string(OpName(k.op)) + "/f32/";
+  std::string name =
+      std::string(OpName(k.op)) + "/" + DtypeName(k.dtype) + "/";
   if (IsRowNorm(k.op)) return name + Dims({k.n, k.c}) + AlignmentName(k);
   if (k.one_d) return name + "NC/" + Dims({k.n, k.c}) + AlignmentName(k);
   name += k.channels_last ? "NHWC/" : "NCHW/";
@@ -144,16 +154,40 @@ std::vector<Case> AlignmentSweep() {
   return sweep;
 }
 
+// Row norms in bf16 and fp16 storage: large problems (the memory-bound
+// goal) and the latency-bound ones.
+std::vector<Case> StorageCases() {
+  const Op LN = Op::kLayerNorm, RMS = Op::kRmsNorm;
+  std::vector<Case> cases;
+  for (const simdnorm_dtype dtype : {SIMDNORM_BF16, SIMDNORM_F16}) {
+    for (Case k : std::vector<Case>{{LN, false, 4096, 768, 1, 1, 1, false},
+                                    {LN, false, 2048, 4096, 1, 1, 1, false},
+                                    {RMS, false, 2048, 4096, 1, 1, 1, false},
+                                    {LN, false, 1, 4096, 1, 1, 1, false},
+                                    {RMS, false, 1, 4096, 1, 1, 1, false}}) {
+      k.dtype = dtype;
+      cases.push_back(k);
+      k.x_offset = k.y_offset = 16;  // as from malloc or numpy
+      if (k.n > 1) cases.push_back(k);
+    }
+  }
+  return cases;
+}
+
 // Buffers reused across the cases of one shape (every ISA, thread count and
 // peer), so that they are allocated and filled once.
 struct Workspace {
   std::map<int, Buffer> slots;
-  float* Get(int slot, size_t count, uint32_t seed, float offset) {
-    Buffer& b = slots[slot];
+  // The buffer of `slot`, refilled when its size changes; 16-bit storage
+  // types hold the same values narrowed (in their own slots).
+  float* Get(int slot, size_t count, uint32_t seed, float offset,
+             simdnorm_dtype dtype = SIMDNORM_F32) {
+    Buffer& b = slots[slot * 4 + dtype];
     if (b.size() != count) {
       b = Buffer();
       b = Buffer(count);
       b.FillRandom(seed, offset);
+      if (dtype != SIMDNORM_F32) NarrowInPlace(b.data(), count, dtype);
     }
     return b.data();
   }
@@ -174,12 +208,15 @@ Problem MakeProblem(const Case& k) {
   p.height = k.h;
   p.width = k.w;
   p.groups = k.op == Op::kInstanceNorm ? k.c : k.groups;
+  p.dtype = k.dtype;
   Workspace& w = SharedWorkspace();
   const size_t count = static_cast<size_t>(p.elements());
   const size_t params = static_cast<size_t>(k.c);
   // One vector of slack for the offsets.
-  p.x = w.Get(0, count + 16, 1, 0.5f) + k.x_offset / sizeof(float);
-  p.y = w.Get(1, count + 16, 2, 0.0f) + k.y_offset / sizeof(float);
+  float* x = w.Get(0, count + 16, 1, 0.5f, k.dtype);
+  float* y = w.Get(1, count + 16, 2, 0.0f, k.dtype);
+  p.x = reinterpret_cast<const char*>(x) + k.x_offset;
+  p.y = reinterpret_cast<char*>(y) + k.y_offset;
   p.gamma = w.Get(2, params, 3, 1.0f);
   p.beta = k.op == Op::kRmsNorm ? nullptr : w.Get(3, params, 4, 0.0f);
   p.running_mean = w.Get(4, params, 5, 0.5f);
@@ -194,6 +231,7 @@ LibraryCall MakeLibraryCall(const Problem& p, simdnorm_context* ctx) {
   if (IsRowNorm(p.op)) {
     simdnorm_row_norm_args a;
     simdnorm_row_norm_args_init(&a);
+    a.dtype = p.dtype;
     a.rows = p.batch;
     a.cols = p.channels;
     a.eps = p.eps;
@@ -244,8 +282,8 @@ LibraryCall MakeLibraryCall(const Problem& p, simdnorm_context* ctx) {
 
 void TimeLoop(benchmark::State& state, const Problem& p, int threads,
               const std::function<void()>& run) {
-  TimeCase(state, static_cast<size_t>(p.elements()) * sizeof(float), threads,
-           run);
+  TimeCase(state, static_cast<size_t>(p.elements()) * p.element_bytes(),
+           threads, run);
 }
 
 void LibraryCase(benchmark::State& state, const Case& k,
@@ -309,6 +347,8 @@ void RegisterSuite() {
   const size_t suite_size = cases.size();
   std::set<std::string> names;
   for (const Case& k : cases) names.insert(CaseName(k));
+  for (const Case& k : StorageCases()) cases.push_back(k);
+  const size_t with_storage = cases.size();
   for (const Case& k : AlignmentSweep()) {
     if (names.insert(CaseName(k)).second) cases.push_back(k);
   }
@@ -316,8 +356,8 @@ void RegisterSuite() {
     const Case& k = cases[i];
     // The sweep runs on the best target only (and oneDNN and PyTorch).
     const std::vector<std::string> targets =
-        i < suite_size ? all_targets
-                       : std::vector<std::string>{all_targets.front()};
+        i < with_storage ? all_targets
+                         : std::vector<std::string>{all_targets.front()};
     const std::string base = CaseName(k);
     const auto add = [&](const std::string& impl, int threads, auto fn) {
       const std::string name =

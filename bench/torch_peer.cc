@@ -37,21 +37,25 @@ namespace {
 // The op on tensors over the problem's buffers; returns the output.
 using TorchCall = std::function<at::Tensor()>;
 
-at::Tensor Wrap(const float* data, std::vector<int64_t> sizes,
-                std::vector<int64_t> strides = {}) {
-  const auto f32 = at::TensorOptions().dtype(at::kFloat);
-  void* p = const_cast<float*>(data);  // ATen only reads the inputs
-  return strides.empty() ? at::from_blob(p, sizes, f32)
-                         : at::from_blob(p, sizes, strides, f32);
+at::Tensor Wrap(const void* data, std::vector<int64_t> sizes,
+                std::vector<int64_t> strides = {},
+                simdnorm_dtype dtype = SIMDNORM_F32) {
+  const auto type = at::TensorOptions().dtype(
+      dtype == SIMDNORM_BF16  ? at::kBFloat16
+      : dtype == SIMDNORM_F16 ? at::kHalf
+                              : at::kFloat);
+  void* p = const_cast<void*>(data);  // ATen only reads the inputs
+  return strides.empty() ? at::from_blob(p, sizes, type)
+                         : at::from_blob(p, sizes, strides, type);
 }
 
 // A tensor over `data` with the shape and memory layout of the problem's x:
 // [rows, cols] for the row norms and [N, C] when there is no spatial
 // extent, else [N, C, H, W] contiguous (NCHW) or channels_last (NHWC).
-at::Tensor WrapLikeX(const Problem& p, const float* data) {
+at::Tensor WrapLikeX(const Problem& p, const void* data) {
   const int64_t N = p.batch, C = p.channels, H = p.height, W = p.width;
   if (p.op == Op::kLayerNorm || p.op == Op::kRmsNorm || p.spatial == 1) {
-    return Wrap(data, {N, C});
+    return Wrap(data, {N, C}, {}, p.dtype);
   }
   if (!p.channels_last) return Wrap(data, {N, C, H, W});
   return Wrap(data, {N, C, H, W}, {H * W * C, 1, W * C, C});
@@ -60,8 +64,14 @@ at::Tensor WrapLikeX(const Problem& p, const float* data) {
 TorchCall MakeCall(const Problem& p) {
   const at::Tensor x = WrapLikeX(p, p.x);
   const int64_t C = p.channels;
-  const at::Tensor gamma = p.gamma ? Wrap(p.gamma, {C}) : at::Tensor();
-  const at::Tensor beta = p.beta ? Wrap(p.beta, {C}) : at::Tensor();
+  // PyTorch 1.13 wants the parameters in x's type (a bf16/fp16 module's
+  // weights are): converted once here, outside the timings.
+  const auto like_x = [&](const float* v) {
+    const at::Tensor t = Wrap(v, {C});
+    return p.dtype == SIMDNORM_F32 ? t : t.to(x.scalar_type());
+  };
+  const at::Tensor gamma = p.gamma ? like_x(p.gamma) : at::Tensor();
+  const at::Tensor beta = p.beta ? like_x(p.beta) : at::Tensor();
   const double eps = p.eps;
   constexpr double kMomentum = 0.1;
   constexpr bool kCudnn = false;
@@ -102,6 +112,12 @@ TorchCall MakeCall(const Problem& p) {
   return {};
 }
 
+// PyTorch's messages go on with a C++ backtrace: the first line says it.
+std::string FirstLine(const char* message) {
+  const std::string m(message);
+  return m.substr(0, m.find('\n'));
+}
+
 // at::get_num_threads() reads OpenMP's setting, which the oneDNN peer also
 // sets: size the pool again before a call only when it changed (resizing
 // is not free).
@@ -119,13 +135,17 @@ Runner MakeTorchRunner(const Problem& p, int threads, std::string* why) {
       *why = "PyTorch: no such op";
       return {};
     }
+    {
+      c10::InferenceMode inference;
+      call();  // throws here, not in the timed loop, if PyTorch cannot
+    }
     return [call, threads] {
       UseThreads(threads);
       c10::InferenceMode inference;
       call();  // the output is freed here
     };
   } catch (const std::exception& err) {
-    *why = std::string("PyTorch: ") + err.what();
+    *why = "PyTorch: " + FirstLine(err.what());
     return {};
   }
 }
@@ -146,7 +166,7 @@ bool TorchResultToY(const Problem& p, int threads, std::string* why) {
     WrapLikeX(p, p.y).copy_(result);
     return true;
   } catch (const std::exception& err) {
-    *why = std::string("PyTorch: ") + err.what();
+    *why = "PyTorch: " + FirstLine(err.what());
     return false;
   }
 }

@@ -48,6 +48,7 @@ SWEEP_SUFFIX = re.compile(r"/x\+\d+,y\+\d+$")
 # The goals: key -> what is checked.
 GOALS = {
     "mem1": "threads:1, x ≥ 1 MiB: ≤ 1.25x memcpy",
+    "mem1_16bit": "threads:1, bf16/fp16 x ≥ 1 MiB: ≤ 1.2x memcpy of its own bytes",
     "row4096": "threads:1, one row of 4096 (LayerNorm, RMSNorm): ≤ 2.5x",
     "small": "threads:1, LayerNorm and BatchNorm inference [32, 64]: ≤ 3x",
     "bnt_small": "threads:1, BatchNorm batch statistics [32, 64]: ≤ 5x",
@@ -108,7 +109,8 @@ def unit_seconds(run):
 
 
 # ------------------------------------------------------------ case names
-# <Op>/f32[/<layout>]/<shape>[/G<groups>][/x+A,y+B]
+# <Op>/<dtype>[/<layout>]/<shape>[/G<groups>][/x+A,y+B]
+DTYPE_BYTES = {"f32": 4, "bf16": 2, "f16": 2}
 
 
 def case_dims(case):
@@ -118,10 +120,15 @@ def case_dims(case):
     return []
 
 
+def dtype_of(case):
+    parts = case.split("/")
+    return parts[1] if len(parts) > 1 and parts[1] in DTYPE_BYTES else "f32"
+
+
 def tensor_bytes(case):
-    """fp32 bytes of x, from the shape in the case name."""
+    """Bytes of x, from the shape and storage type in the case name."""
     dims = case_dims(case)
-    return 4 * math.prod(dims) if dims else 0
+    return DTYPE_BYTES[dtype_of(case)] * math.prod(dims) if dims else 0
 
 
 def op_of(case):
@@ -134,15 +141,19 @@ def layout_of(case):
 
 
 def op_group(case):
-    """"LayerNorm", "GroupNorm NHWC", "BatchNormInference NC", ..."""
+    """"LayerNorm", "LayerNorm bf16", "GroupNorm NHWC", ..."""
+    group = op_of(case)
+    if dtype_of(case) != "f32":
+        group += " " + dtype_of(case)
     layout = layout_of(case)
-    return f"{op_of(case)} {layout}" if layout else op_of(case)
+    return f"{group} {layout}" if layout else group
 
 
 def short_case(case):
     """The case name without op, dtype and layout (given by its group)."""
     parts = case.split("/")[1:]
-    return "/".join(p for p in parts if p != "f32" and p not in LAYOUTS)
+    return "/".join(p for p in parts
+                    if p not in DTYPE_BYTES and p not in LAYOUTS)
 
 
 def is_sweep(case):
@@ -212,7 +223,11 @@ def memcpy_goal(case, threads):
     if threads > 1:
         return ("memn", 1.3) if tensor_bytes(case) >= MIB else None
     if tensor_bytes(case) >= MIB:
+        if dtype_of(case) != "f32":
+            return ("mem1_16bit", 1.2)
         return ("mem1", 1.25)
+    if dtype_of(case) != "f32":  # the latency goals are fp32's
+        return None
     if op in ROW_OPS and dims == [1, 4096]:
         return ("row4096", 2.5)
     if dims == [32, 64] and (op == "LayerNorm" or
