@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <limits>
@@ -185,6 +186,36 @@ TEST_P(BatchNormTest, RunningStatsByHand) {
     a.update_running_stats = 0;
     ASSERT_EQ(simdnorm_batch_norm_training(raw(), &a), SIMDNORM_OK);
     EXPECT_FLOAT_EQ(rm, 0.25f);
+  }
+}
+
+// The same data under ONNX's convention: momentum weighs the running
+// value and the variance is biased. momentum 0.9 from (0, 1):
+// running (0.1 * 2.5, 0.9 + 0.1 * 1.25). y does not change.
+TEST_P(BatchNormTest, OnnxRunningStatsByHand) {
+  for (simdnorm_layout layout : kLayouts) {
+    const float x[4] = {1, 2, 3, 4};
+    float y[4], rm = 0.0f, rv = 1.0f;
+    auto a = MakeArgs(2, 1, 2, layout, x, y);
+    a.running_mean = &rm;
+    a.running_var = &rv;
+    a.update_running_stats = 1;
+    a.running_stats = SIMDNORM_RUNNING_STATS_ONNX;
+    a.momentum = 0.9f;
+    a.eps = 0.0f;
+    ASSERT_EQ(simdnorm_batch_norm_training(raw(), &a), SIMDNORM_OK);
+    EXPECT_FLOAT_EQ(rm, static_cast<float>(0.1 * 2.5));
+    EXPECT_FLOAT_EQ(rv, static_cast<float>(0.9 + 0.1 * 1.25));
+    EXPECT_FLOAT_EQ(y[0], static_cast<float>(-1.5 / std::sqrt(1.25)));
+    // A caller built before the field existed gets PyTorch's update.
+    rm = 0.0f;
+    rv = 1.0f;
+    a.momentum = 0.1f;
+    a.struct_size = offsetof(simdnorm_batch_norm_args, running_stats);
+    ASSERT_EQ(simdnorm_batch_norm_training(raw(), &a), SIMDNORM_OK)
+        << simdnorm_last_error();
+    EXPECT_FLOAT_EQ(rm, 0.25f);
+    EXPECT_FLOAT_EQ(rv, 0.9f + 0.1f * 5.0f / 3.0f);
   }
 }
 
@@ -376,6 +407,10 @@ TEST(BatchNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
          a.spatial = 1;
        },
        "more than 1 value per channel"},
+      {"unknown running_stats convention", true,
+       [](auto& a) { a.running_stats = static_cast<simdnorm_running_stats>(2); },
+       "unknown running_stats convention 2"},
+      {"reserved", true, [](auto& a) { a.reserved = 3; }, "reserved must be 0"},
       {"update without running stats", true,
        [](auto& a) { a.running_var = nullptr; }, "running_var is null"},
       {"inference without running mean", false,

@@ -41,16 +41,23 @@ float FromBits(uint32_t b) {
   return f;
 }
 
+// The compiler's half type: its conversions round to nearest even.
+#if defined(__aarch64__)
+using Half = __fp16;
+#else
+using Half = _Float16;
+#endif
+
 float Widen(uint16_t h, simdnorm_dtype dtype) {
   if (dtype == SIMDNORM_BF16) return FromBits(uint32_t{h} << 16);
-  _Float16 v;
+  Half v;
   std::memcpy(&v, &h, 2);
   return static_cast<float>(v);
 }
 
 uint16_t Narrow(float f, simdnorm_dtype dtype) {
   if (dtype == SIMDNORM_F16) {
-    const _Float16 v = static_cast<_Float16>(f);
+    const Half v = static_cast<Half>(f);
     uint16_t h;
     std::memcpy(&h, &v, 2);
     return h;

@@ -285,6 +285,20 @@ SIMDNORM_API simdnorm_status simdnorm_group_norm_slice(
  * Batch statistics: mean and biased variance per channel over N * S values;
  * if update_running_stats, running = (1 - momentum) * running + momentum *
  * batch, with the unbiased variance for running_var (as PyTorch). */
+/* How batch statistics update the running statistics (the runtimes
+ * differ):
+ *   SIMDNORM_RUNNING_STATS_PYTORCH (default), torch.nn.BatchNorm:
+ *     running = (1 - momentum) * running + momentum * batch,
+ *     with the unbiased batch variance (divided by N * S - 1);
+ *   SIMDNORM_RUNNING_STATS_ONNX, ONNX BatchNormalization (training_mode):
+ *     running = momentum * running + (1 - momentum) * batch,
+ *     with the biased batch variance (divided by N * S).
+ * y is normalized with the biased batch variance either way. */
+typedef enum simdnorm_running_stats {
+  SIMDNORM_RUNNING_STATS_PYTORCH = 0,
+  SIMDNORM_RUNNING_STATS_ONNX = 1
+} simdnorm_running_stats;
+
 typedef struct simdnorm_batch_norm_args {
   size_t struct_size;
   simdnorm_dtype dtype;
@@ -309,6 +323,9 @@ typedef struct simdnorm_batch_norm_args {
   /* Appended after 0.1.0 (older callers get the defaults): */
   int64_t x_batch_stride; /* >= C * S, or 0 (default) for C * S */
   int64_t y_batch_stride; /* >= C * S, or 0 (default) for C * S */
+  simdnorm_running_stats running_stats; /* batch statistics: how the
+                                           running statistics are updated */
+  int32_t reserved;       /* must be 0 */
 } simdnorm_batch_norm_args;
 
 SIMDNORM_API void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args);

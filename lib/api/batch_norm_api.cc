@@ -27,6 +27,20 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   SIMDNORM_CHECK(CheckEps(op, args->eps));
   SIMDNORM_CHECK(
       ResolveBatchStrides(op, *args, &p->x_batch_stride, &p->y_batch_stride));
+  const int running_stats = RawEnumValue(args->running_stats);
+  if (running_stats != SIMDNORM_RUNNING_STATS_PYTORCH &&
+      running_stats != SIMDNORM_RUNNING_STATS_ONNX) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: unknown running_stats convention %d "
+                "(SIMDNORM_RUNNING_STATS_PYTORCH or _ONNX)",
+                op, running_stats);
+  }
+  if (args->reserved != 0) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: reserved must be 0 (initialize the arguments with "
+                "simdnorm_batch_norm_args_init)",
+                op);
+  }
   const bool update = training && args->update_running_stats != 0;
   if (training) {
     if (!(args->momentum >= 0.0f && args->momentum <= 1.0f)) {  // NaN too
@@ -76,6 +90,8 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   p->spatial = args->spatial;
   p->eps = args->eps;
   p->momentum = args->momentum;
+  p->onnx_running_stats =
+      RawEnumValue(args->running_stats) == SIMDNORM_RUNNING_STATS_ONNX;
   p->update_running_stats = update;
   if (args->batch == 0) return SIMDNORM_OK;  // nothing to read or write
   SIMDNORM_CHECK(CheckRequired(op, "x", args->x));

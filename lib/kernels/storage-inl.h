@@ -103,7 +103,7 @@ HWY_INLINE hn::Vec<D> Widen(StorageF16, D d, V16 bits) {
 // Narrow to the bits of 16-bit storage, one u32 lane per value; callers
 // demote to u16 lanes.
 template <class D>
-HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> NarrowBits(StorageBF16, D d,
+HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> NarrowBits(StorageBF16, D,
                                                        hn::Vec<D> v) {
   const hn::RebindToUnsigned<D> du;
   const auto bits = hn::BitCast(du, v);

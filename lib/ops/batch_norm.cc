@@ -340,7 +340,12 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   }
 
   const double count = static_cast<double>(p.batch * p.spatial);
+  // running = keep * running + take * batch, with the variance divided by
+  // var_divisor (see simdnorm_running_stats).
   const double m = p.momentum;
+  const double keep = p.onnx_running_stats ? m : 1.0 - m;
+  const double take = p.onnx_running_stats ? 1.0 - m : m;
+  const double var_divisor = p.onnx_running_stats ? count : count - 1.0;
   // Locals: the float stores below could alias p's fields.
   float* const batch_mean = p.batch_mean;
   float* const batch_rstd = p.batch_rstd;
@@ -354,13 +359,11 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     if (update) {
       const Moments& mo = stats[c].moments;
       // NaN/Inf data poisons the running statistics, as in PyTorch.
-      const double var = IsFinite(mo) ? mo.m2 / (count - 1.0)
-                                      : std::nan("");
+      const double var = IsFinite(mo) ? mo.m2 / var_divisor : std::nan("");
       const double mean = IsFinite(mo) ? st.mean : std::nan("");
       running_mean[c] =
-          static_cast<float>((1.0 - m) * running_mean[c] + m * mean);
-      running_var[c] =
-          static_cast<float>((1.0 - m) * running_var[c] + m * var);
+          static_cast<float>(keep * running_mean[c] + take * mean);
+      running_var[c] = static_cast<float>(keep * running_var[c] + take * var);
     }
   }
   if (!fused_channels) NormalizeAll(ctx, p, t, k);

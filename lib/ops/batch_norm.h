@@ -21,6 +21,9 @@ struct BatchNormProblem {
   float eps = 0.0f;
   float momentum = 0.0f;
   bool update_running_stats = false;
+  // ONNX's update (momentum weighs the running value, biased variance)
+  // instead of PyTorch's.
+  bool onnx_running_stats = false;
   const float* x = nullptr;
   float* y = nullptr;
   const float* gamma = nullptr;
