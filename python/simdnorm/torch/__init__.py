@@ -1,0 +1,3 @@
+from . import _library
+
+_library.load()
