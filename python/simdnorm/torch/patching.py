@@ -40,9 +40,6 @@ class PatchReport:
         self.fused = []
         self.skipped = []
 
-    def __bool__(self):
-        return bool(self.replaced)
-
     def __repr__(self):
         return "PatchReport(replaced=%d, fused=%d, skipped=%d)" % (
             len(self.replaced), len(self.fused), len(self.skipped))
