@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Config.h>
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 
@@ -9,6 +10,10 @@
 #include <mutex>
 #include <sstream>
 #include <vector>
+
+#if AT_PARALLEL_OPENMP && !defined(_OPENMP)
+#error "ATen uses OpenMP: compile with OpenMP, or at::parallel_for runs serially"
+#endif
 
 namespace simdnorm_torch {
 

@@ -2,6 +2,8 @@
 memory formats, strided views, optional operands; layouts kept; bad
 arguments raise; results follow torch.set_num_threads bit-identically."""
 
+import os
+import threading
 import unittest
 
 import torch
@@ -460,6 +462,42 @@ class ThreadsTest(Base):
                     self.assertTrue(torch.equal(got, want),
                                     "op %d with %d threads differs by %g" %
                                     (i, threads, max_abs_diff(got, want)))
+
+
+def thread_cpu_ticks():
+    """CPU time (clock ticks) of each thread of this process, by thread id."""
+    ticks = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/stat" % tid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended
+        ticks[tid] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+class PoolTest(Base):
+    @unittest.skipUnless(os.path.isdir("/proc/self/task"), "needs Linux /proc")
+    def test_tasks_run_on_pytorch_pool(self):
+        """With 2 threads, the tasks run on PyTorch's intra-op pool: a thread
+        other than the caller's does part of the work."""
+        saved = torch.get_num_threads()
+        torch.set_num_threads(2)
+        try:
+            x = rand(1, 256, 128, 128).contiguous(
+                memory_format=torch.channels_last)
+            ops.group_norm(x, 32, None, None, 1e-5, "silu")
+            caller = str(threading.get_native_id())
+            before = thread_cpu_ticks()
+            for _ in range(40):
+                ops.group_norm(x, 32, None, None, 1e-5, "silu")
+            after = thread_cpu_ticks()
+        finally:
+            torch.set_num_threads(saved)
+        workers = {t: after[t] - before.get(t, 0) for t in after
+                   if t != caller and after[t] > before.get(t, 0)}
+        self.assertTrue(workers, "no pool thread ran any task")
 
 
 class NumericsShowcaseTest(Base):
