@@ -156,10 +156,12 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, T* y,
   }
 }
 
+// Not inlined into the whole-rows kernel: one copy of each variant per
+// target (compile time), at the cost of a call per row.
 template <class S, bool kResidual, bool kSumOut, bool kStream,
           typename T = typename S::T>
-void RowNormalizeAffine(const T* x, const T* residual, T* y, size_t n,
-                        const RowAffine& a) {
+HWY_NOINLINE void RowNormalizeAffine(const T* x, const T* residual, T* y,
+                                     size_t n, const RowAffine& a) {
   if (a.gamma != nullptr) {
     if (a.beta != nullptr) {
       return RowNormalizeT<S, kResidual, kSumOut, true, true, kStream>(
@@ -216,7 +218,7 @@ void RowNormalize(const void* x_in, const void* residual_in, void* y_out,
 // with the other rows' work instead of serializing the rows. Returns the
 // first row that needs a rescaled pass (huge, tiny or non-finite values):
 // the caller's path.
-template <class S, bool kCentered, bool kGamma, bool kBeta, bool kStream>
+template <class S, bool kCentered, bool kStream>
 int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   using T = typename S::T;
   // A local copy: stores to y, mean and rstd cannot alias it, so its fields
@@ -286,7 +288,7 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       a.inv_std = stats[j].inv_std;
       a.gamma = b.gamma;
       a.beta = b.beta;
-      RowNormalizeT<S, false, false, kGamma, kBeta, kStream>(
+      RowNormalizeAffine<S, false, false, kStream>(
           static_cast<const T*>(b.x) + r * b.x_stride,
           static_cast<const T*>(nullptr),
           static_cast<T*>(b.y) + r * b.y_stride, cols, a);
@@ -300,31 +302,17 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   return end;
 }
 
-template <class S, bool kCentered, bool kStream>
-int64_t RowsNormalizeAffine(const RowBatch& b, int64_t begin, int64_t end) {
-  if (b.gamma != nullptr) {
-    if (b.beta != nullptr) {
-      return RowsNormalizeT<S, kCentered, true, true, kStream>(b, begin, end);
-    }
-    return RowsNormalizeT<S, kCentered, true, false, kStream>(b, begin, end);
-  }
-  if (b.beta != nullptr) {
-    return RowsNormalizeT<S, kCentered, false, true, kStream>(b, begin, end);
-  }
-  return RowsNormalizeT<S, kCentered, false, false, kStream>(b, begin, end);
-}
-
 template <class S>
 int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
   if (NarrowRowsFit(b)) return NarrowRows<S>(b, begin, end);
   const bool stream = b.stream && (reinterpret_cast<uintptr_t>(b.y) %
                                    sizeof(typename S::T)) == 0;
   if (b.centered) {
-    return stream ? RowsNormalizeAffine<S, true, true>(b, begin, end)
-                  : RowsNormalizeAffine<S, true, false>(b, begin, end);
+    return stream ? RowsNormalizeT<S, true, true>(b, begin, end)
+                  : RowsNormalizeT<S, true, false>(b, begin, end);
   }
-  return stream ? RowsNormalizeAffine<S, false, true>(b, begin, end)
-                : RowsNormalizeAffine<S, false, false>(b, begin, end);
+  return stream ? RowsNormalizeT<S, false, true>(b, begin, end)
+                : RowsNormalizeT<S, false, false>(b, begin, end);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
