@@ -328,7 +328,10 @@ TEST(ApiTest, ContextTargets) {
           << t << ": " << message;
     }
 #if defined(__x86_64__)
-    EXPECT_NE(message.find("AVX3 (or AVX512)"), std::string::npos) << message;
+    const auto compiled = SplitList(simdnorm_compiled_targets());
+    if (std::find(compiled.begin(), compiled.end(), "AVX3") != compiled.end()) {
+      EXPECT_NE(message.find("AVX3 (or AVX512)"), std::string::npos) << message;
+    }
 #endif
   }
   // A target of the other architecture is never compiled in.
@@ -407,11 +410,15 @@ TEST(ApiTest, LibraryQueries) {
   // elsewhere (clang): accept either, but exactly one, and last.
   const std::string fallback = compiled.back();
   EXPECT_TRUE(fallback == "SCALAR" || fallback == "EMU128") << fallback;
+  // (Unless the build leaves some out on purpose: tools/run's sanitizer
+  // builds compile fewer targets.)
+#if !defined(HWY_DISABLED_TARGETS)
   for (const std::string t : {"AVX3", "AVX2", "SSE4", "SSSE3"}) {
     bool found = false;
     for (const std::string& c : compiled) found |= c == t;
     EXPECT_TRUE(found) << t << " missing from " << simdnorm_compiled_targets();
   }
+#endif
 #elif defined(__aarch64__)
   EXPECT_EQ(compiled.back(), "NEON");
   for (const char* t : {"NEON", "SVE", "SVE2"}) {
