@@ -110,8 +110,8 @@ TEST(QuietTest, NothingOnStderrFromAnyCall) {
   const char* const kRuns[] = {
       "SIMDNORM_QUIET_CHILD=all_cores",
       "SIMDNORM_QUIET_CHILD=one_core",
-      "SIMDNORM_QUIET_CHILD=all_cores SIMDNORM_TARGET=NOT_A_TARGET "
-      "SIMDNORM_TUNING=/nonexistent/tuning.json",
+      ("SIMDNORM_QUIET_CHILD=all_cores SIMDNORM_TARGET=NOT_A_TARGET "
+       "SIMDNORM_TUNING=/nonexistent/tuning.json"),
   };
   for (const char* run : kRuns) {
     SCOPED_TRACE(run);

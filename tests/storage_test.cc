@@ -6,8 +6,10 @@
 // tolerance (statistics and the normalize are fp32: their error can move a
 // value across a rounding boundary, and an output much smaller than its
 // row's scale carries fp32's absolute error, which can exceed the 16-bit
-// type's ulp at that tiny magnitude). Conversions here are independent of the library's: fp16 by
-// the compiler's _Float16, bf16 by comparing the two neighbours in double.
+// type's ulp at that tiny magnitude). Conversions here are independent of
+// the library's (which work on the bits with integer or hardware ops): both
+// round in double arithmetic, fp16 by nearbyint on its mantissa, bf16 by
+// comparing the two neighbours.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -41,27 +43,46 @@ float FromBits(uint32_t b) {
   return f;
 }
 
-// The compiler's half type: its conversions round to nearest even.
-#if defined(__aarch64__)
-using Half = __fp16;
-#else
-using Half = _Float16;
-#endif
+// fp16 in double arithmetic (exact for every value involved): the bits
+// are assembled from the exponent and the mantissa rounded by nearbyint
+// (ties to even, the default rounding mode).
+float WidenHalf(uint16_t h) {
+  const uint32_t sign = uint32_t{h & 0x8000u} << 16;
+  const int exponent = (h >> 10) & 31;
+  const int mantissa = h & 1023;
+  if (exponent == 31) {  // Inf, or NaN made quiet as hardware does
+    return FromBits(sign | 0x7F800000u | (mantissa ? 0x400000u : 0u) |
+                    (uint32_t(mantissa) << 13));
+  }
+  const double magnitude = exponent == 0 ? std::ldexp(mantissa, -24)
+                                         : std::ldexp(1024 + mantissa, exponent - 25);
+  return static_cast<float>(sign ? -magnitude : magnitude);
+}
+
+uint16_t NarrowHalf(float f) {
+  const uint16_t sign = static_cast<uint16_t>((Bits(f) >> 16) & 0x8000u);
+  if (std::isnan(f)) return static_cast<uint16_t>(sign | 0x7E00u | ((Bits(f) >> 13) & 1023u));
+  const double a = std::fabs(double{f});
+  if (a >= 65520.0) return static_cast<uint16_t>(sign | 0x7C00u);  // ties go to Inf
+  if (a == 0.0) return sign;
+  int e;
+  std::frexp(a, &e);                    // a in [2^(e-1), 2^e)
+  const int exponent = std::max(e - 1, -14);  // subnormals share 2^-14's spacing
+  const double units = std::nearbyint(std::ldexp(a, 10 - exponent));
+  // Normal: units in [1024, 2048] (2048 carries into the exponent field);
+  // subnormal: units in [0, 1024] with the exponent field 1, which the
+  // formula's -1024 cancels (1024 being the smallest normal).
+  const long bits = (long{exponent + 15} << 10) + static_cast<long>(units) - 1024;
+  return static_cast<uint16_t>(sign | bits);
+}
 
 float Widen(uint16_t h, simdnorm_dtype dtype) {
   if (dtype == SIMDNORM_BF16) return FromBits(uint32_t{h} << 16);
-  Half v;
-  std::memcpy(&v, &h, 2);
-  return static_cast<float>(v);
+  return WidenHalf(h);
 }
 
 uint16_t Narrow(float f, simdnorm_dtype dtype) {
-  if (dtype == SIMDNORM_F16) {
-    const Half v = static_cast<Half>(f);
-    uint16_t h;
-    std::memcpy(&h, &v, 2);
-    return h;
-  }
+  if (dtype == SIMDNORM_F16) return NarrowHalf(f);
   if (std::isnan(f)) return static_cast<uint16_t>((Bits(f) >> 16) | 0x40);
   const uint32_t lo = Bits(f) & 0xFFFF0000u;
   const uint32_t hi = lo + 0x10000u;  // next toward larger magnitude
