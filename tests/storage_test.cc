@@ -6,10 +6,7 @@
 // tolerance (statistics and the normalize are fp32: their error can move a
 // value across a rounding boundary, and an output much smaller than its
 // row's scale carries fp32's absolute error, which can exceed the 16-bit
-// type's ulp at that tiny magnitude). Conversions here are independent of
-// the library's (which work on the bits with integer or hardware ops): both
-// round in double arithmetic, fp16 by nearbyint on its mantissa, bf16 by
-// comparing the two neighbours.
+// type's ulp at that tiny magnitude). Conversions: half_reference.h.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "half_reference.h"
 #include "reference.h"
 #include "simdnorm/simdnorm.h"
 #include "target_harness.h"
@@ -31,104 +29,6 @@ namespace {
 
 constexpr double kAbsTol = 2e-5;  // the fp32 contract (row_norm_test.cc)
 constexpr double kStatTol = 2e-5;
-
-uint32_t Bits(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-float FromBits(uint32_t b) {
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
-}
-
-// fp16 in double arithmetic (exact for every value involved): the bits
-// are assembled from the exponent and the mantissa rounded by nearbyint
-// (ties to even, the default rounding mode).
-float WidenHalf(uint16_t h) {
-  const uint32_t sign = uint32_t{h & 0x8000u} << 16;
-  const int exponent = (h >> 10) & 31;
-  const int mantissa = h & 1023;
-  if (exponent == 31) {  // Inf, or NaN made quiet as hardware does
-    return FromBits(sign | 0x7F800000u | (mantissa ? 0x400000u : 0u) |
-                    (uint32_t(mantissa) << 13));
-  }
-  const double magnitude = exponent == 0 ? std::ldexp(mantissa, -24)
-                                         : std::ldexp(1024 + mantissa, exponent - 25);
-  return static_cast<float>(sign ? -magnitude : magnitude);
-}
-
-uint16_t NarrowHalf(float f) {
-  const uint16_t sign = static_cast<uint16_t>((Bits(f) >> 16) & 0x8000u);
-  if (std::isnan(f)) return static_cast<uint16_t>(sign | 0x7E00u | ((Bits(f) >> 13) & 1023u));
-  const double a = std::fabs(double{f});
-  if (a >= 65520.0) return static_cast<uint16_t>(sign | 0x7C00u);  // ties go to Inf
-  if (a == 0.0) return sign;
-  int e;
-  std::frexp(a, &e);                    // a in [2^(e-1), 2^e)
-  const int exponent = std::max(e - 1, -14);  // subnormals share 2^-14's spacing
-  const double units = std::nearbyint(std::ldexp(a, 10 - exponent));
-  // Normal: units in [1024, 2048] (2048 carries into the exponent field);
-  // subnormal: units in [0, 1024] with the exponent field 1, which the
-  // formula's -1024 cancels (1024 being the smallest normal).
-  const long bits = (long{exponent + 15} << 10) + static_cast<long>(units) - 1024;
-  return static_cast<uint16_t>(sign | bits);
-}
-
-float Widen(uint16_t h, simdnorm_dtype dtype) {
-  if (dtype == SIMDNORM_BF16) return FromBits(uint32_t{h} << 16);
-  return WidenHalf(h);
-}
-
-uint16_t Narrow(float f, simdnorm_dtype dtype) {
-  if (dtype == SIMDNORM_F16) return NarrowHalf(f);
-  if (std::isnan(f)) return static_cast<uint16_t>((Bits(f) >> 16) | 0x40);
-  const uint32_t lo = Bits(f) & 0xFFFF0000u;
-  const uint32_t hi = lo + 0x10000u;  // next toward larger magnitude
-  const double dl = std::fabs(double{f} - double{FromBits(lo)});
-  const double dh = std::fabs(double{FromBits(hi)} - double{f});
-  const bool up = dh < dl || (dh == dl && ((lo >> 16) & 1u));
-  return static_cast<uint16_t>((up ? hi : lo) >> 16);
-}
-
-// Spacing of the type's values at |v| (its ulp there).
-double UlpAt(double v, simdnorm_dtype dtype) {
-  const int mantissa = dtype == SIMDNORM_BF16 ? 7 : 10;
-  const int min_exp = dtype == SIMDNORM_BF16 ? -126 : -14;
-  int e;
-  std::frexp(std::fabs(v), &e);  // |v| in [2^(e-1), 2^e)
-  return std::ldexp(1.0, std::max(e - 1, min_exp) - mantissa);
-}
-
-const char* Name(simdnorm_dtype dtype) {
-  return dtype == SIMDNORM_BF16 ? "bf16" : "f16";
-}
-
-// 16-bit storage whose data() is `misalign` elements past a 64-byte
-// boundary, with sentinel guards after the end.
-class HalfBuffer {
- public:
-  HalfBuffer(size_t n, size_t misalign) : storage_(n + misalign + 32 + kGuard, kSentinel), n_(n) {
-    const auto addr = reinterpret_cast<uintptr_t>(storage_.data());
-    const size_t skip = ((64 - addr % 64) % 64) / 2 + misalign;
-    data_ = storage_.data() + skip;
-  }
-  uint16_t* data() { return data_; }
-  bool GuardIntact() const {
-    for (size_t i = 0; i < kGuard; ++i) {
-      if (data_[n_ + i] != kSentinel) return false;
-    }
-    return true;
-  }
-
- private:
-  static constexpr size_t kGuard = 32;
-  static constexpr uint16_t kSentinel = 0x7E5A;  // an fp16/bf16 NaN
-  std::vector<uint16_t> storage_;
-  uint16_t* data_;
-  size_t n_;
-};
 
 enum class Data { kNormal, kOffset, kConstantRow, kHuge, kTiny, kNonFinite };
 
@@ -195,7 +95,7 @@ struct Case {
   float eps = 1e-5f;
 
   std::string Describe() const {
-    return std::string(Name(dtype)) + (rms ? " RMSNorm " : " LayerNorm ") +
+    return std::string(DtypeName(dtype)) + (rms ? " RMSNorm " : " LayerNorm ") +
            std::to_string(rows) + "x" + std::to_string(cols) + " " + DataName(data) +
            " misalign " + std::to_string(x_misalign) + "/" + std::to_string(y_misalign) +
            (in_place ? " in place" : "") + (params ? " params " : " no params") +
@@ -444,7 +344,7 @@ TEST_P(StorageTest, TwoThreadsGiveTheSameBits) {
     ASSERT_EQ(simdnorm_layer_norm(one.get(), &args), SIMDNORM_OK) << simdnorm_last_error();
     args.y = y2.data();
     ASSERT_EQ(simdnorm_layer_norm(two.get(), &args), SIMDNORM_OK) << simdnorm_last_error();
-    EXPECT_EQ(y1, y2) << Name(dtype);
+    EXPECT_EQ(y1, y2) << DtypeName(dtype);
   }
 }
 
@@ -476,19 +376,6 @@ TEST(StorageAbiTest, OlderArgsReadParametersAsF32) {
     const double want = 2.0 * (i - 7.5) * rstd;
     EXPECT_NEAR(Widen(y[i], SIMDNORM_BF16), want, UlpAt(want, SIMDNORM_BF16)) << i;
   }
-}
-
-// Ops without 16-bit storage yet say so.
-TEST(StorageAbiTest, ChannelOpsRejectNarrowStorage) {
-  simdnorm_group_norm_args g;
-  simdnorm_group_norm_args_init(&g);
-  g.dtype = SIMDNORM_F16;
-  EXPECT_TRUE(FailedWith(simdnorm_group_norm(nullptr, &g), SIMDNORM_UNSUPPORTED, "SIMDNORM_F16"));
-  simdnorm_batch_norm_args b;
-  simdnorm_batch_norm_args_init(&b);
-  b.dtype = SIMDNORM_BF16;
-  EXPECT_TRUE(
-      FailedWith(simdnorm_batch_norm_inference(nullptr, &b), SIMDNORM_UNSUPPORTED, "SIMDNORM_BF16"));
 }
 
 class StorageReport : public ::testing::Environment {

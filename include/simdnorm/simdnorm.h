@@ -58,9 +58,10 @@ typedef enum simdnorm_status {
 /* Storage type of the tensors (x, residual, y, sum_out). Statistics are
  * computed in fp32 lanes whatever the type, and each output is rounded
  * once, to nearest even (NaN stays NaN, overflow becomes Inf). mean, rstd
- * and running statistics are always fp32. BF16 and F16 are implemented for
- * LayerNorm and RMSNorm (except with residual_bias); the other ops return
- * SIMDNORM_UNSUPPORTED for them. */
+ * and running statistics are always fp32, and so are gamma and beta of
+ * GroupNorm, InstanceNorm and BatchNorm (LayerNorm and RMSNorm: see
+ * param_dtype). Every op takes every type, except LayerNorm and RMSNorm
+ * with residual_bias (SIMDNORM_F32 only; SIMDNORM_UNSUPPORTED otherwise). */
 typedef enum simdnorm_dtype {
   SIMDNORM_F32 = 0,
   SIMDNORM_BF16 = 1, /* bfloat16 */

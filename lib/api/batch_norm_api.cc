@@ -19,7 +19,8 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   simdnorm_batch_norm_args filled;
   SIMDNORM_CHECK(ReadArgs(op, kBatchNormArgsSize_0_1_0,
                           &simdnorm_batch_norm_args_init, &args, &filled));
-  SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
+  SIMDNORM_CHECK(CheckStorageDtype(op, RawEnumValue(args->dtype)));
+  const size_t bytes = StorageBytes(args->dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
   SIMDNORM_CHECK(
@@ -99,8 +100,8 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
 
   const int64_t N = args->batch, sample = C * args->spatial;
   const Operand operands[] = {
-      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride), true, false,
-       true},
+      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride, bytes), true,
+       false, true},
       {"gamma", VectorRange(args->gamma, C), true, false, false},
       {"beta", VectorRange(args->beta, C), true, false, false},
       // Read in inference, read and updated with update_running_stats.
@@ -110,15 +111,15 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
       {"running_var",
        VectorRange(reads_running ? args->running_var : nullptr, C), true,
        update, false},
-      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride), false, true,
-       true},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, bytes), false,
+       true, true},
       {"batch_mean", VectorRange(args->batch_mean, C), false, true, false},
       {"batch_rstd", VectorRange(args->batch_rstd, C), false, true, false},
   };
   SIMDNORM_CHECK(CheckAliasing(op, operands));
 
-  p->x = static_cast<const float*>(args->x);
-  p->y = static_cast<float*>(args->y);
+  p->x = ConstTypedPtr(args->x, args->dtype);
+  p->y = TypedPtr(args->y, args->dtype);
   p->gamma = static_cast<const float*>(args->gamma);
   p->beta = static_cast<const float*>(args->beta);
   p->running_mean = reads_running ? args->running_mean : nullptr;

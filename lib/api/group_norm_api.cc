@@ -17,7 +17,8 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   simdnorm_group_norm_args filled;
   SIMDNORM_CHECK(ReadArgs(op, kGroupNormArgsSize_0_1_0,
                           &simdnorm_group_norm_args_init, &args, &filled));
-  SIMDNORM_CHECK(CheckDtypeF32(op, RawEnumValue(args->dtype)));
+  SIMDNORM_CHECK(CheckStorageDtype(op, RawEnumValue(args->dtype)));
+  const size_t bytes = StorageBytes(args->dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
   SIMDNORM_CHECK(
@@ -57,19 +58,19 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   const int64_t N = args->batch, sample = C * args->spatial;
   const int64_t units = N * groups;
   const Operand operands[] = {
-      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride), true, false,
-       true},
+      {"x", MatrixRange(args->x, N, sample, p->x_batch_stride, bytes), true,
+       false, true},
       {"gamma", VectorRange(args->gamma, C), true, false, false},
       {"beta", VectorRange(args->beta, C), true, false, false},
-      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride), false, true,
-       true},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, bytes), false,
+       true, true},
       {"mean", VectorRange(args->mean, units), false, true, false},
       {"rstd", VectorRange(args->rstd, units), false, true, false},
   };
   SIMDNORM_CHECK(CheckAliasing(op, operands));
 
-  p->x = static_cast<const float*>(args->x);
-  p->y = static_cast<float*>(args->y);
+  p->x = ConstTypedPtr(args->x, args->dtype);
+  p->y = TypedPtr(args->y, args->dtype);
   p->gamma = static_cast<const float*>(args->gamma);
   p->beta = static_cast<const float*>(args->beta);
   p->mean = args->mean;

@@ -80,18 +80,6 @@ simdnorm_status CheckStructSize(const char* op, size_t got, size_t oldest,
               op, got, oldest, newest);
 }
 
-simdnorm_status CheckDtypeF32(const char* op, int dtype) {
-  if (dtype == SIMDNORM_F32) return SIMDNORM_OK;
-  if (dtype == SIMDNORM_BF16 || dtype == SIMDNORM_F16) {
-    return Fail(SIMDNORM_UNSUPPORTED,
-                "%s: dtype %s is not implemented yet for this op (only "
-                "SIMDNORM_F32)",
-                op,
-                dtype == SIMDNORM_BF16 ? "SIMDNORM_BF16" : "SIMDNORM_F16");
-  }
-  return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: unknown dtype %d", op, dtype);
-}
-
 simdnorm_status CheckStorageDtype(const char* op, int dtype) {
   if (StorageBytes(dtype) != 0) return SIMDNORM_OK;
   return Fail(SIMDNORM_INVALID_ARGUMENT,

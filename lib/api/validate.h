@@ -131,7 +131,6 @@ int RawEnumValue(const Enum& field) {
   return static_cast<int>(value);
 }
 
-simdnorm_status CheckDtypeF32(const char* op, int dtype);
 // A storage type (common/storage.h).
 simdnorm_status CheckStorageDtype(const char* op, int dtype);
 // A slice call's [begin, end) must lie within [0, count] ("row", "unit").

@@ -48,6 +48,33 @@ inline void* ElementAt(void* base, int64_t i, size_t bytes) {
   return static_cast<char*>(base) + i * static_cast<int64_t>(bytes);
 }
 
+// A pointer to elements of a storage type, for the code outside the
+// kernels (which never reads tensor values through a float*): arithmetic
+// in elements, single values read as fp32 (exact), and the address the
+// kernels take (`p`, with the kernel table of `dtype`).
+template <class Void>
+struct BasicTypedPtr {
+  Void* p = nullptr;
+  simdnorm_dtype dtype = SIMDNORM_F32;
+
+  BasicTypedPtr() = default;
+  BasicTypedPtr(Void* p_in, simdnorm_dtype dtype_in)
+      : p(p_in), dtype(dtype_in) {}
+  // Mutable to const.
+  template <class Other>
+  BasicTypedPtr(const BasicTypedPtr<Other>& other)  // NOLINT: implicit
+      : p(other.p), dtype(other.dtype) {}
+
+  BasicTypedPtr operator+(int64_t i) const {
+    return {static_cast<Void*>(ElementAt(p, i, StorageBytes(dtype))), dtype};
+  }
+  BasicTypedPtr& operator+=(int64_t i) { return *this = *this + i; }
+  float operator[](int64_t i) const { return LoadAsF32(p, i, dtype); }
+  explicit operator bool() const { return p != nullptr; }
+};
+using TypedPtr = BasicTypedPtr<void>;
+using ConstTypedPtr = BasicTypedPtr<const void>;
+
 }  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_COMMON_STORAGE_H_

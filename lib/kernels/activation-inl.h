@@ -22,6 +22,7 @@
 
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "kernels/storage-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
@@ -146,10 +147,11 @@ struct ActGeluTanh {
   }
 };
 
-// Applies an fp64 activation to y[0, n) in place (fp32 storage). Tail:
-// through a stack buffer, so nothing outside [y, y + n) is touched.
-template <class Act>
-HWY_INLINE void ActivateF64InPlace(float* HWY_RESTRICT y, size_t n) {
+// y[0, n) = act(src[0, n)) in fp64, rounded once to storage S (src: fp32
+// values; y may be src when S is fp32). Tail: through a stack buffer, so
+// nothing outside [y, y + n) is touched.
+template <class Act, class S>
+HWY_INLINE void ActivateF64(const float* src, typename S::T* y, size_t n) {
   const hn::ScalableTag<double> dd;
   const hn::Rebind<float, decltype(dd)> df;
   const size_t N = hn::Lanes(dd);
@@ -162,13 +164,12 @@ HWY_INLINE void ActivateF64InPlace(float* HWY_RESTRICT y, size_t n) {
     return hn::IfThenElse(hn::Eq(v, inf), v, r);
   };
   for (; i + N <= n; i += N) {
-    hn::StoreU(apply(hn::LoadU(df, y + i)), df, y + i);
+    StoreF32<S>(apply(hn::LoadU(df, src + i)), df, y + i);
   }
   if (i < n) {
     HWY_ALIGN float buffer[hn::MaxLanes(dd)] = {};
-    std::memcpy(buffer, y + i, (n - i) * sizeof(float));
-    hn::Store(apply(hn::Load(df, buffer)), df, buffer);
-    std::memcpy(y + i, buffer, (n - i) * sizeof(float));
+    std::memcpy(buffer, src + i, (n - i) * sizeof(float));
+    StoreF32Tail<S>(apply(hn::Load(df, buffer)), df, y + i, n - i);
   }
 }
 

@@ -1,38 +1,33 @@
-// Compiles the channel-norm primitives once per ISA target and exports them
-// as one ChannelKernels table per target.
+// The channel kernel tables of every storage type
+// (channel_kernels_<type>.cc).
 #include "kernels/channel_kernels.h"
 
-#undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "kernels/channel_kernels.cc"
-#include "hwy/foreach_target.h"  // IWYU pragma: keep
-#include "hwy/highway.h"
-#include "kernels/channel_normalize-inl.h"
-#include "kernels/column_moments-inl.h"
-#include "kernels/span_lane_sums-inl.h"
+#include "common/storage.h"
 
-HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
-namespace HWY_NAMESPACE {
 
-const ChannelKernels* GetChannelKernels() {
-  static constexpr ChannelKernels kKernels = {
-      HWY_TARGET, &ColumnSums, &SpanLaneSums, &NormalizeChannelsFirst,
-      &NormalizeChannelsLast};
-  return &kKernels;
+#define SIMDNORM_DECLARE_CHANNEL_KERNELS(name, dtype_value, bytes) \
+  const ChannelKernels* FindChannelKernels##name(int64_t target);  \
+  int64_t ChannelKernelTargets##name();
+SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_DECLARE_CHANNEL_KERNELS)
+#undef SIMDNORM_DECLARE_CHANNEL_KERNELS
+
+const ChannelKernels* FindChannelKernels(int64_t target,
+                                         simdnorm_dtype dtype) {
+#define SIMDNORM_FIND_CHANNEL_KERNELS(name, dtype_value, bytes) \
+  if (dtype == dtype_value) return FindChannelKernels##name(target);
+  SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_FIND_CHANNEL_KERNELS)
+#undef SIMDNORM_FIND_CHANNEL_KERNELS
+  return nullptr;
 }
 
-// NOLINTNEXTLINE(google-readability-namespace-comments)
-}  // namespace HWY_NAMESPACE
-}  // namespace simdnorm::internal
-HWY_AFTER_NAMESPACE();
-
-#if HWY_ONCE
-#include "kernels/dispatch_table.h"
-
-namespace simdnorm::internal {
-
-SIMDNORM_EXPORT_KERNEL_TABLE(ChannelKernels, GetChannelKernels,
-                             FindChannelKernels, ChannelKernelTargets)
+int64_t ChannelKernelTargets() {
+  int64_t targets = ~int64_t{0};
+#define SIMDNORM_CHANNEL_KERNEL_TARGETS(name, dtype_value, bytes) \
+  targets &= ChannelKernelTargets##name();
+  SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_CHANNEL_KERNEL_TARGETS)
+#undef SIMDNORM_CHANNEL_KERNEL_TARGETS
+  return targets;
+}
 
 }  // namespace simdnorm::internal
-#endif  // HWY_ONCE

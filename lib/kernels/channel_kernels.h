@@ -1,7 +1,10 @@
-// Per-target table of the SIMD primitives behind GroupNorm, InstanceNorm
-// and BatchNorm. Plain C++ (no Highway): ops/group_norm and ops/batch_norm
-// call through these pointers. Contiguous moments (NCHW groups, channels)
-// come from RowKernels::moments; these add the per-channel parts.
+// Per-(target, storage type) table of the SIMD primitives behind GroupNorm,
+// InstanceNorm and BatchNorm. Plain C++ (no Highway): ops/group_norm and
+// ops/batch_norm call through these pointers. Contiguous moments (NCHW
+// groups, channels) come from RowKernels::moments of the same storage type;
+// these add the per-channel parts. Tensor pointers (x, y, prefetch) point
+// to elements of the table's storage type (`dtype`); strides, lengths and
+// offsets count elements; coefficients and sums are fp32 / double.
 #ifndef SIMDNORM_KERNELS_CHANNEL_KERNELS_H_
 #define SIMDNORM_KERNELS_CHANNEL_KERNELS_H_
 
@@ -35,19 +38,20 @@ constexpr int64_t kCoefficientWrap = 64;
 
 struct ChannelKernels {
   int64_t target;  // HWY_* bit of the target these were compiled for
+  simdnorm_dtype dtype;  // storage type of x and y
   // Sum and sum of squares of column c of a row-major [rows, >= channels]
   // block (row stride `stride`), one per channel, of v = x * scale[c] -
   // scaled_pivot[c]. Sums run in fp32 lanes down the rows (keep rows to a
   // spatial tile), then go to double. A channel's result does not depend on
   // `channels` or on where its column sits in the block. Reads only.
-  void (*column_sums)(const float* x, int64_t rows, int64_t stride,
+  void (*column_sums)(const void* x, int64_t rows, int64_t stride,
                       int64_t channels, const float* scale,
                       const float* scaled_pivot, double* sum, double* sum_sq);
   // Adds x - pivot[c] and its square, lane by lane (value i of a span to
   // lane i mod Lanes), into sum / sum_sq [c * Lanes, (c + 1) * Lanes) for
   // each of `spans` adjacent spans of `len` values (span c at x + c * len).
   // Lanes = RowKernels::f32_lanes() of the same target. Reads x only.
-  void (*span_lane_sums)(const float* x, int64_t spans, int64_t len,
+  void (*span_lane_sums)(const void* x, int64_t spans, int64_t len,
                          const float* pivot, float* sum, float* sum_sq);
   // Channels-first: channel c is the span [c * spatial, (c + 1) * spatial)
   // of x and y, normalized with coefficient c. y may equal x. `stream`:
@@ -56,11 +60,11 @@ struct ChannelKernels {
   // the same number of values starting there (the next unit's x) are
   // prefetched along the way, so that their reads from memory overlap
   // these stores instead of following them.
-  void (*normalize_channels_first)(const float* x, float* y, int64_t channels,
+  void (*normalize_channels_first)(const void* x, void* y, int64_t channels,
                                    int64_t spatial,
                                    const ChannelCoefficients& k,
                                    simdnorm_activation act, bool stream,
-                                   const float* prefetch);
+                                   const void* prefetch);
   // Channels-last: rows of `channels` values (row stride `stride`), value c
   // of each row normalized with coefficient c. y may equal x. Contiguous
   // rows (stride == channels) with wrapped coefficients (k.wrap) run as one
@@ -68,16 +72,19 @@ struct ChannelKernels {
   // otherwise only to rows of whole aligned vectors. `prefetch` (optional): rows of
   // `channels` values at the same stride starting there are prefetched
   // along the way.
-  void (*normalize_channels_last)(const float* x, float* y, int64_t rows,
+  void (*normalize_channels_last)(const void* x, void* y, int64_t rows,
                                   int64_t stride, int64_t channels,
                                   const ChannelCoefficients& k,
                                   simdnorm_activation act, bool stream,
-                                  const float* prefetch);
+                                  const void* prefetch);
 };
 
-// Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.
-const ChannelKernels* FindChannelKernels(int64_t target);
-// Bit mask of the targets compiled into the channel kernels.
+// Kernels of one compiled target (HWY_* bit) and storage type, or nullptr
+// if not compiled.
+const ChannelKernels* FindChannelKernels(int64_t target,
+                                         simdnorm_dtype dtype);
+// Bit mask of the targets compiled into the channel kernels of every
+// storage type.
 int64_t ChannelKernelTargets();
 
 }  // namespace simdnorm::internal

@@ -12,9 +12,12 @@
 // (same values; for outputs far beyond the last-level cache), followed by
 // a fence before returning. Only where every cache line of y is written
 // whole by the call (contiguous y); otherwise ordinary stores.
-// fp64 activations (GELU) run over blocks of y just written (still in L1),
-// with ordinary stores.
+// fp64 activations (GELU) run over blocks of fp32 values in a stack buffer
+// (L1), then round once to y's type, with ordinary stores.
 // Lanes: any count, SCALAR included.
+// Storage: written once over the storage tag S (kernels/storage-inl.h):
+// x and y are S::T, loads widen to fp32 lanes and stores round once to S;
+// coefficients are fp32.
 
 #if defined(SIMDNORM_KERNELS_CHANNEL_NORMALIZE_INL_H_) == \
     defined(HWY_TARGET_TOGGLE)
@@ -33,6 +36,7 @@
 #include "hwy/highway.h"
 #include "kernels/activation-inl.h"
 #include "kernels/channel_kernels.h"
+#include "kernels/storage-inl.h"
 #include "kernels/tail-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -58,34 +62,39 @@ HWY_INLINE hn::Vec<D> NormalizeUnit(D d, const Act& act, hn::Vec<D> v,
   return act(d, hn::MulAdd(hn::Sub(v, pivot), mul, add));
 }
 
-template <bool kStream, class D>
-HWY_INLINE void StoreOut(hn::Vec<D> v, D d, float* p) {
+template <class S, bool kStream, class D>
+HWY_INLINE void StoreOut(hn::Vec<D> v, D d, typename S::T* p) {
   if (kStream) {
-    hn::Stream(v, d, p);
+    StreamF32<S>(v, d, p);
   } else {
-    hn::StoreU(v, d, p);
+    StoreF32<S>(v, d, p);
   }
 }
 
 // Elements before the first vector-aligned element of y (vectors of
-// `lanes` floats); 0 if y is not even float-aligned (then no streaming).
-HWY_INLINE size_t MisalignedHead(const float* y, size_t lanes) {
+// `lanes` elements); 0 if y is not even element-aligned (then no
+// streaming).
+template <typename T>
+HWY_INLINE size_t MisalignedHead(const T* y, size_t lanes) {
   const uintptr_t bits = reinterpret_cast<uintptr_t>(y);
-  if (bits % sizeof(float) != 0) return 0;
-  const size_t off = (bits / sizeof(float)) % lanes;
+  if (bits % sizeof(T) != 0) return 0;
+  const size_t off = (bits / sizeof(T)) % lanes;
   return off == 0 ? 0 : lanes - off;
 }
 
-HWY_INLINE bool FloatAligned(const float* y) {
-  return reinterpret_cast<uintptr_t>(y) % sizeof(float) == 0;
+template <typename T>
+HWY_INLINE bool ElementAligned(const T* y) {
+  return reinterpret_cast<uintptr_t>(y) % sizeof(T) == 0;
 }
 
 // ------------------------------------------------------------ channels first
 
-// One channel: y[0, n) from x[0, n) with scalar coefficients.
-template <class Act>
-HWY_INLINE void NormalizeSpan(const float* x, float* y, size_t n, float scale,
-                              float pivot, float mul, float add) {
+// One channel: y[0, n) from x[0, n) with scalar coefficients. SX / SY:
+// the storage of x and of y (y is fp32 where an fp64 activation follows).
+template <class SX, class SY, class Act>
+HWY_INLINE void NormalizeSpan(const typename SX::T* x, typename SY::T* y,
+                              size_t n, float scale, float pivot, float mul,
+                              float add) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const Act act;
@@ -93,19 +102,28 @@ HWY_INLINE void NormalizeSpan(const float* x, float* y, size_t n, float scale,
              vm = hn::Set(d, mul), va = hn::Set(d, add);
   size_t i = 0;
   for (; i + 2 * N <= n; i += 2 * N) {
-    const auto v0 = hn::LoadU(d, x + i);
-    const auto v1 = hn::LoadU(d, x + i + N);
-    hn::StoreU(NormalizeValue(d, act, v0, vs, vp, vm, va), d, y + i);
-    hn::StoreU(NormalizeValue(d, act, v1, vs, vp, vm, va), d, y + i + N);
+    const auto v0 = LoadF32<SX>(d, x + i);
+    const auto v1 = LoadF32<SX>(d, x + i + N);
+    StoreF32<SY>(NormalizeValue(d, act, v0, vs, vp, vm, va), d, y + i);
+    StoreF32<SY>(NormalizeValue(d, act, v1, vs, vp, vm, va), d, y + i + N);
   }
   for (; i + N <= n; i += N) {
-    hn::StoreU(NormalizeValue(d, act, hn::LoadU(d, x + i), vs, vp, vm, va), d,
-               y + i);
+    StoreF32<SY>(
+        NormalizeValue(d, act, LoadF32<SX>(d, x + i), vs, vp, vm, va), d,
+        y + i);
   }
   if (i < n) {
-    const auto v = LoadTail(d, x + i, n - i);
-    StoreTail(NormalizeValue(d, act, v, vs, vp, vm, va), d, y + i, n - i);
+    const auto v = LoadF32Tail<SX>(d, x + i, n - i);
+    StoreF32Tail<SY>(NormalizeValue(d, act, v, vs, vp, vm, va), d, y + i,
+                     n - i);
   }
+}
+
+// Prefetches the lines of [p, p + count) (count: a whole unrolled step).
+template <typename T>
+HWY_INLINE void PrefetchStep(const T* p, size_t count) {
+  constexpr size_t kLineElems = 64 / sizeof(T);
+  for (size_t j = 0; j < count; j += kLineElems) hwy::Prefetch(p + j);
 }
 
 // Channels [0, channels) of `spatial` values each, walked as one contiguous
@@ -114,23 +132,19 @@ HWY_INLINE void NormalizeSpan(const float* x, float* y, size_t n, float scale,
 // per-channel tails, and vectors can stay aligned to y for streaming.
 // Needs spatial >= Lanes: a vector then crosses at most one boundary.
 // Values are those of the per-channel form, lane by lane.
-// Prefetches the lines of [p, p + count) (count: a whole unrolled step).
-HWY_INLINE void PrefetchStep(const float* p, size_t count) {
-  constexpr size_t kLineFloats = 64 / sizeof(float);
-  for (size_t j = 0; j < count; j += kLineFloats) hwy::Prefetch(p + j);
-}
-
-template <class Act, bool kStream>
-void ChannelsFirstRun(const float* x, float* y, size_t channels, size_t S,
-                      const ChannelCoefficients& k, const float* prefetch) {
+template <class S, class Act, bool kStream>
+void ChannelsFirstRun(const typename S::T* x, typename S::T* y,
+                      size_t channels, size_t S_len,
+                      const ChannelCoefficients& k,
+                      const typename S::T* prefetch) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const Act act;
-  const size_t total = channels * S;
-  SIMDNORM_DASSERT(S >= N);  // a vector crosses at most one channel end
+  const size_t total = channels * S_len;
+  SIMDNORM_DASSERT(S_len >= N);  // a vector crosses at most one channel end
   const auto scale_of = [&k](size_t c) { return k.scale ? k.scale[c] : 1.0f; };
   size_t c = 0;
-  size_t c_end = S;  // end of channel c
+  size_t c_end = S_len;  // end of channel c
   auto vs = hn::Set(d, scale_of(0)), vp = hn::Set(d, k.scaled_pivot[0]),
        vm = hn::Set(d, k.mul[0]), va = hn::Set(d, k.add[0]);
   size_t i = 0;
@@ -138,34 +152,36 @@ void ChannelsFirstRun(const float* x, float* y, size_t channels, size_t S,
   // streaming or not: vector stores across two cache lines cost two.
   const size_t head = std::min(total, MisalignedHead(y, N));
   if (head != 0) {
-    const auto v = LoadTail(d, x, head);
-    StoreTail(NormalizeValue(d, act, v, vs, vp, vm, va), d, y, head);
+    const auto v = LoadF32Tail<S>(d, x, head);
+    StoreF32Tail<S>(NormalizeValue(d, act, v, vs, vp, vm, va), d, y, head);
     i = head;
   }
   for (;;) {
     for (; i + 4 * N <= c_end; i += 4 * N) {
       if (prefetch != nullptr) PrefetchStep(prefetch + i, 4 * N);
-      const auto v0 = hn::LoadU(d, x + i), v1 = hn::LoadU(d, x + i + N),
-                 v2 = hn::LoadU(d, x + i + 2 * N),
-                 v3 = hn::LoadU(d, x + i + 3 * N);
-      StoreOut<kStream>(NormalizeValue(d, act, v0, vs, vp, vm, va), d, y + i);
-      StoreOut<kStream>(NormalizeValue(d, act, v1, vs, vp, vm, va), d,
-                        y + i + N);
-      StoreOut<kStream>(NormalizeValue(d, act, v2, vs, vp, vm, va), d,
-                        y + i + 2 * N);
-      StoreOut<kStream>(NormalizeValue(d, act, v3, vs, vp, vm, va), d,
-                        y + i + 3 * N);
+      const auto v0 = LoadF32<S>(d, x + i), v1 = LoadF32<S>(d, x + i + N),
+                 v2 = LoadF32<S>(d, x + i + 2 * N),
+                 v3 = LoadF32<S>(d, x + i + 3 * N);
+      StoreOut<S, kStream>(NormalizeValue(d, act, v0, vs, vp, vm, va), d,
+                           y + i);
+      StoreOut<S, kStream>(NormalizeValue(d, act, v1, vs, vp, vm, va), d,
+                           y + i + N);
+      StoreOut<S, kStream>(NormalizeValue(d, act, v2, vs, vp, vm, va), d,
+                           y + i + 2 * N);
+      StoreOut<S, kStream>(NormalizeValue(d, act, v3, vs, vp, vm, va), d,
+                           y + i + 3 * N);
     }
     for (; i + N <= c_end; i += N) {
-      StoreOut<kStream>(
-          NormalizeValue(d, act, hn::LoadU(d, x + i), vs, vp, vm, va), d,
+      StoreOut<S, kStream>(
+          NormalizeValue(d, act, LoadF32<S>(d, x + i), vs, vp, vm, va), d,
           y + i);
     }
     if (i == total) break;
     if (c + 1 == channels) {  // partial last vector of the last channel
       const size_t rest = total - i;
-      const auto v = LoadTail(d, x + i, rest);
-      StoreTail(NormalizeValue(d, act, v, vs, vp, vm, va), d, y + i, rest);
+      const auto v = LoadF32Tail<S>(d, x + i, rest);
+      StoreF32Tail<S>(NormalizeValue(d, act, v, vs, vp, vm, va), d, y + i,
+                      rest);
       break;
     }
     ++c;
@@ -175,8 +191,8 @@ void ChannelsFirstRun(const float* x, float* y, size_t channels, size_t S,
       // Lanes [0, c_end - i) belong to the previous channel; the vector
       // is whole since the next channel has S >= N values.
       const auto first = hn::FirstN(d, c_end - i);
-      const auto v = hn::LoadU(d, x + i);
-      StoreOut<kStream>(
+      const auto v = LoadF32<S>(d, x + i);
+      StoreOut<S, kStream>(
           NormalizeValue(d, act, v, hn::IfThenElse(first, vs, ns),
                          hn::IfThenElse(first, vp, np),
                          hn::IfThenElse(first, vm, nm),
@@ -188,74 +204,98 @@ void ChannelsFirstRun(const float* x, float* y, size_t channels, size_t S,
     vp = np;
     vm = nm;
     va = na;
-    c_end += S;
+    c_end += S_len;
   }
 }
 
-template <class Act>
-void ChannelsFirstT(const float* x, float* y, int64_t channels,
+// An fp64 activation over y[0, n) = the normalized values of x[0, n):
+// blocks of fp32 in a stack buffer (L1), activated in fp64 and rounded
+// once to S. normalize(x, block, len) writes the block's fp32 values.
+template <class S, class Act, class Normalize>
+HWY_INLINE void NormalizeThenActivateF64(const Normalize& normalize,
+                                         typename S::T* y, size_t n) {
+  HWY_ALIGN float block[kActivationBlock];
+  for (size_t i = 0; i < n; i += kActivationBlock) {
+    const size_t len = std::min(kActivationBlock, n - i);
+    normalize(i, block, len);
+    ActivateF64<Act, S>(block, y + i, len);
+  }
+}
+
+template <class S, class Act>
+void ChannelsFirstT(const void* x_bytes, void* y_bytes, int64_t channels,
                     int64_t spatial, const ChannelCoefficients& k,
-                    bool stream, const float* prefetch) {
+                    bool stream, const void* prefetch_bytes) {
+  using T = typename S::T;
+  const T* x = static_cast<const T*>(x_bytes);
+  T* y = static_cast<T*>(y_bytes);
+  const T* prefetch = static_cast<const T*>(prefetch_bytes);
   const size_t n = static_cast<size_t>(spatial);
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
   if (channels <= 0 || spatial <= 0) return;
   if (!Act::kF64 && n >= N) {
-    if (stream && FloatAligned(y)) {
-      ChannelsFirstRun<Act, true>(x, y, static_cast<size_t>(channels), n, k,
-                                  prefetch);
+    if (stream && ElementAligned(y)) {
+      ChannelsFirstRun<S, Act, true>(x, y, static_cast<size_t>(channels), n,
+                                     k, prefetch);
       // Non-temporal stores are weakly ordered: make them visible before
       // the caller signals completion to other threads.
       hwy::FlushStream();
     } else {
-      ChannelsFirstRun<Act, false>(x, y, static_cast<size_t>(channels), n, k,
-                                   prefetch);
+      ChannelsFirstRun<S, Act, false>(x, y, static_cast<size_t>(channels), n,
+                                      k, prefetch);
     }
     return;
   }
   for (int64_t c = 0; c < channels; ++c) {
-    const float* xc = x + c * spatial;
-    float* yc = y + c * spatial;
+    const T* xc = x + c * spatial;
+    T* yc = y + c * spatial;
     const float scale = k.scale ? k.scale[c] : 1.0f;
     if (!Act::kF64) {
-      NormalizeSpan<Act>(xc, yc, n, scale, k.scaled_pivot[c], k.mul[c],
-                         k.add[c]);
+      NormalizeSpan<S, S, Act>(xc, yc, n, scale, k.scaled_pivot[c], k.mul[c],
+                               k.add[c]);
       continue;
     }
-    for (size_t i = 0; i < n; i += kActivationBlock) {
-      const size_t len = std::min(kActivationBlock, n - i);
-      NormalizeSpan<ActNone>(xc + i, yc + i, len, scale, k.scaled_pivot[c],
-                             k.mul[c], k.add[c]);
-      ActivateF64InPlace<Act>(yc + i, len);
-    }
+    NormalizeThenActivateF64<S, Act>(
+        [&](size_t i, float* block, size_t len) {
+          NormalizeSpan<S, StorageF32, ActNone>(xc + i, block, len, scale,
+                                                k.scaled_pivot[c], k.mul[c],
+                                                k.add[c]);
+        },
+        yc, n);
   }
 }
 
 // ------------------------------------------------------------- channels last
 
-// One row of channels: y[c] from x[c] with coefficient vectors.
-template <class Act>
-HWY_INLINE void NormalizeRow(const float* x, float* y, size_t channels,
+// One row of channels [c0, c0 + count): y from x with coefficient vectors
+// (SY as in NormalizeSpan).
+template <class SX, class SY, class Act>
+HWY_INLINE void NormalizeRow(const typename SX::T* x, typename SY::T* y,
+                             size_t c0, size_t count,
                              const ChannelCoefficients& k) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const Act act;
-  size_t c = 0;
-  for (; c + N <= channels; c += N) {
-    const auto v = hn::LoadU(d, x + c);
+  size_t j = 0;
+  for (; j + N <= count; j += N) {
+    const size_t c = c0 + j;
+    const auto v = LoadF32<SX>(d, x + j);
     const auto s = k.scale ? hn::LoadU(d, k.scale + c) : hn::Set(d, 1.0f);
-    hn::StoreU(NormalizeValue(d, act, v, s, hn::LoadU(d, k.scaled_pivot + c),
-                              hn::LoadU(d, k.mul + c), hn::LoadU(d, k.add + c)),
-               d, y + c);
+    StoreF32<SY>(
+        NormalizeValue(d, act, v, s, hn::LoadU(d, k.scaled_pivot + c),
+                       hn::LoadU(d, k.mul + c), hn::LoadU(d, k.add + c)),
+        d, y + j);
   }
-  if (c < channels) {
-    const size_t rest = channels - c;
-    const auto v = LoadTail(d, x + c, rest);
+  if (j < count) {
+    const size_t c = c0 + j;
+    const size_t rest = count - j;
+    const auto v = LoadF32Tail<SX>(d, x + j, rest);
     const auto s = k.scale ? LoadTail(d, k.scale + c, rest) : hn::Set(d, 1.0f);
-    StoreTail(
+    StoreF32Tail<SY>(
         NormalizeValue(d, act, v, s, LoadTail(d, k.scaled_pivot + c, rest),
                        LoadTail(d, k.mul + c, rest),
                        LoadTail(d, k.add + c, rest)),
-        d, y + c, rest);
+        d, y + j, rest);
   }
 }
 
@@ -265,10 +305,11 @@ HWY_INLINE void NormalizeRow(const float* x, float* y, size_t channels,
 // saves one coefficient load per vector. kStream: every row start of y is
 // vector-aligned and rows are whole multiples of vectors (checked by the
 // caller).
-template <class Act, bool kUnitScale, bool kStream>
-void ChannelsLastRows(const float* x, float* y, int64_t rows, int64_t stride,
-                      size_t C, const ChannelCoefficients& k,
-                      const float* prefetch) {
+template <class S, class Act, bool kUnitScale, bool kStream>
+void ChannelsLastRows(const typename S::T* x, typename S::T* y, int64_t rows,
+                      int64_t stride, size_t C, const ChannelCoefficients& k,
+                      const typename S::T* prefetch) {
+  using T = typename S::T;
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const Act act;
@@ -277,33 +318,32 @@ void ChannelsLastRows(const float* x, float* y, int64_t rows, int64_t stride,
   const float* HWY_RESTRICT km = k.mul;
   const float* HWY_RESTRICT ka = k.add;
   // Streaming writes whole aligned vectors only (no partial lines).
-  SIMDNORM_DASSERT(!kStream || (C % N == 0 && stride % N == 0 &&
-                                reinterpret_cast<uintptr_t>(y) %
-                                        (N * sizeof(float)) ==
-                                    0));
+  SIMDNORM_DASSERT(!kStream ||
+                   (C % N == 0 && stride % N == 0 &&
+                    reinterpret_cast<uintptr_t>(y) % (N * sizeof(T)) == 0));
   for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * stride;
-    float* yr = y + r * stride;
+    const T* xr = x + r * stride;
+    T* yr = y + r * stride;
     if (prefetch != nullptr) PrefetchStep(prefetch + r * stride, C);
     size_t c = 0;
     for (; c + 2 * N <= C; c += 2 * N) {
-      const auto v0 = hn::LoadU(d, xr + c), v1 = hn::LoadU(d, xr + c + N);
+      const auto v0 = LoadF32<S>(d, xr + c), v1 = LoadF32<S>(d, xr + c + N);
       if (kUnitScale) {
-        StoreOut<kStream>(
+        StoreOut<S, kStream>(
             NormalizeUnit(d, act, v0, hn::LoadU(d, kp + c),
                           hn::LoadU(d, km + c), hn::LoadU(d, ka + c)),
             d, yr + c);
-        StoreOut<kStream>(
+        StoreOut<S, kStream>(
             NormalizeUnit(d, act, v1, hn::LoadU(d, kp + c + N),
                           hn::LoadU(d, km + c + N), hn::LoadU(d, ka + c + N)),
             d, yr + c + N);
       } else {
-        StoreOut<kStream>(
+        StoreOut<S, kStream>(
             NormalizeValue(d, act, v0, hn::LoadU(d, ks + c),
                            hn::LoadU(d, kp + c), hn::LoadU(d, km + c),
                            hn::LoadU(d, ka + c)),
             d, yr + c);
-        StoreOut<kStream>(
+        StoreOut<S, kStream>(
             NormalizeValue(d, act, v1, hn::LoadU(d, ks + c + N),
                            hn::LoadU(d, kp + c + N), hn::LoadU(d, km + c + N),
                            hn::LoadU(d, ka + c + N)),
@@ -311,22 +351,22 @@ void ChannelsLastRows(const float* x, float* y, int64_t rows, int64_t stride,
       }
     }
     for (; c + N <= C; c += N) {
-      const auto v = hn::LoadU(d, xr + c);
+      const auto v = LoadF32<S>(d, xr + c);
       const auto s = kUnitScale ? hn::Set(d, 1.0f) : hn::LoadU(d, ks + c);
-      StoreOut<kStream>(NormalizeValue(d, act, v, s, hn::LoadU(d, kp + c),
-                                       hn::LoadU(d, km + c),
-                                       hn::LoadU(d, ka + c)),
-                        d, yr + c);
+      StoreOut<S, kStream>(NormalizeValue(d, act, v, s, hn::LoadU(d, kp + c),
+                                          hn::LoadU(d, km + c),
+                                          hn::LoadU(d, ka + c)),
+                           d, yr + c);
     }
     if (c < C) {
       const size_t rest = C - c;
-      const auto v = LoadTail(d, xr + c, rest);
+      const auto v = LoadF32Tail<S>(d, xr + c, rest);
       const auto s =
           kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, ks + c, rest);
-      StoreTail(NormalizeValue(d, act, v, s, LoadTail(d, kp + c, rest),
-                               LoadTail(d, km + c, rest),
-                               LoadTail(d, ka + c, rest)),
-                d, yr + c, rest);
+      StoreF32Tail<S>(NormalizeValue(d, act, v, s, LoadTail(d, kp + c, rest),
+                                     LoadTail(d, km + c, rest),
+                                     LoadTail(d, ka + c, rest)),
+                      d, yr + c, rest);
     }
   }
 }
@@ -337,9 +377,11 @@ void ChannelsLastRows(const float* x, float* y, int64_t rows, int64_t stride,
 // Stores are aligned to y after a masked head (the only partial vector
 // before the tail), whatever C is. Values are those of ChannelsLastRows,
 // lane by lane.
-template <class Act, bool kUnitScale, bool kStream>
-void ChannelsLastRun(const float* x, float* y, size_t total, size_t C,
-                     const ChannelCoefficients& k, const float* prefetch) {
+template <class S, class Act, bool kUnitScale, bool kStream>
+void ChannelsLastRun(const typename S::T* x, typename S::T* y, size_t total,
+                     size_t C, const ChannelCoefficients& k,
+                     const typename S::T* prefetch) {
+  using T = typename S::T;
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   SIMDNORM_DASSERT(static_cast<size_t>(k.wrap) >= N);
@@ -348,8 +390,8 @@ void ChannelsLastRun(const float* x, float* y, size_t total, size_t C,
   const float* HWY_RESTRICT kp = k.scaled_pivot;
   const float* HWY_RESTRICT km = k.mul;
   const float* HWY_RESTRICT ka = k.add;
-  const auto at = [&](const float* HWY_RESTRICT xi, size_t phase) {
-    const auto v = hn::LoadU(d, xi);
+  const auto at = [&](const T* HWY_RESTRICT xi, size_t phase) {
+    const auto v = LoadF32<S>(d, xi);
     if (kUnitScale) {
       return NormalizeUnit(d, act, v, hn::LoadU(d, kp + phase),
                            hn::LoadU(d, km + phase), hn::LoadU(d, ka + phase));
@@ -359,12 +401,12 @@ void ChannelsLastRun(const float* x, float* y, size_t total, size_t C,
                           hn::LoadU(d, ka + phase));
   };
   const auto part = [&](size_t i, size_t phase, size_t count) {
-    const auto v = LoadTail(d, x + i, count);
+    const auto v = LoadF32Tail<S>(d, x + i, count);
     const auto s = kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, ks + phase, count);
-    StoreTail(NormalizeValue(d, act, v, s, LoadTail(d, kp + phase, count),
-                             LoadTail(d, km + phase, count),
-                             LoadTail(d, ka + phase, count)),
-              d, y + i, count);
+    StoreF32Tail<S>(NormalizeValue(d, act, v, s, LoadTail(d, kp + phase, count),
+                                   LoadTail(d, km + phase, count),
+                                   LoadTail(d, ka + phase, count)),
+                    d, y + i, count);
   };
   // phase = i mod C, kept by subtraction (C < N needs several).
   const auto advance = [C](size_t phase, size_t step) {
@@ -381,120 +423,131 @@ void ChannelsLastRun(const float* x, float* y, size_t total, size_t C,
                  p3 = advance(p2, N);
     const auto v0 = at(x + i, phase), v1 = at(x + i + N, p1),
                v2 = at(x + i + 2 * N, p2), v3 = at(x + i + 3 * N, p3);
-    StoreOut<kStream>(v0, d, y + i);
-    StoreOut<kStream>(v1, d, y + i + N);
-    StoreOut<kStream>(v2, d, y + i + 2 * N);
-    StoreOut<kStream>(v3, d, y + i + 3 * N);
+    StoreOut<S, kStream>(v0, d, y + i);
+    StoreOut<S, kStream>(v1, d, y + i + N);
+    StoreOut<S, kStream>(v2, d, y + i + 2 * N);
+    StoreOut<S, kStream>(v3, d, y + i + 3 * N);
     phase = advance(p3, N);
   }
   for (; i + N <= total; i += N) {
-    StoreOut<kStream>(at(x + i, phase), d, y + i);
+    StoreOut<S, kStream>(at(x + i, phase), d, y + i);
     phase = advance(phase, N);
   }
   if (i < total) part(i, phase, total - i);
 }
 
-template <class Act, bool kStream>
-void ChannelsLastScaleT(const float* x, float* y, int64_t rows,
-                        int64_t stride, size_t C, const ChannelCoefficients& k,
-                        const float* prefetch) {
+template <class S, class Act, bool kStream>
+void ChannelsLastScaleT(const typename S::T* x, typename S::T* y,
+                        int64_t rows, int64_t stride, size_t C,
+                        const ChannelCoefficients& k,
+                        const typename S::T* prefetch) {
   if (k.scale == nullptr) {
-    return ChannelsLastRows<Act, true, kStream>(x, y, rows, stride, C, k,
-                                                prefetch);
+    return ChannelsLastRows<S, Act, true, kStream>(x, y, rows, stride, C, k,
+                                                   prefetch);
   }
-  return ChannelsLastRows<Act, false, kStream>(x, y, rows, stride, C, k,
-                                               prefetch);
+  return ChannelsLastRows<S, Act, false, kStream>(x, y, rows, stride, C, k,
+                                                  prefetch);
 }
 
-template <class Act>
-void ChannelsLastT(const float* x, float* y, int64_t rows, int64_t stride,
-                   int64_t channels, const ChannelCoefficients& k,
-                   bool stream, const float* prefetch) {
+template <class S, class Act>
+void ChannelsLastT(const void* x_bytes, void* y_bytes, int64_t rows,
+                   int64_t stride, int64_t channels,
+                   const ChannelCoefficients& k, bool stream,
+                   const void* prefetch_bytes) {
+  using T = typename S::T;
+  const T* x = static_cast<const T*>(x_bytes);
+  T* y = static_cast<T*>(y_bytes);
+  const T* prefetch = static_cast<const T*>(prefetch_bytes);
   const size_t C = static_cast<size_t>(channels);
   if (Act::kF64) {
     for (int64_t r = 0; r < rows; ++r) {
-      NormalizeRow<ActNone>(x + r * stride, y + r * stride, C, k);
-      ActivateF64InPlace<Act>(y + r * stride, C);
+      const T* xr = x + r * stride;
+      NormalizeThenActivateF64<S, Act>(
+          [&](size_t c0, float* block, size_t len) {
+            NormalizeRow<S, StorageF32, ActNone>(xr + c0, block, c0, len, k);
+          },
+          y + r * stride, C);
     }
     return;
   }
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
   if (stride == channels && static_cast<size_t>(k.wrap) >= N &&
-      FloatAligned(y)) {
+      ElementAligned(y)) {
     const size_t total = static_cast<size_t>(rows) * C;
     // Streaming writes whole lines except at the two ends of the run.
     if (stream) {
       if (k.scale == nullptr) {
-        ChannelsLastRun<Act, true, true>(x, y, total, C, k, prefetch);
+        ChannelsLastRun<S, Act, true, true>(x, y, total, C, k, prefetch);
       } else {
-        ChannelsLastRun<Act, false, true>(x, y, total, C, k, prefetch);
+        ChannelsLastRun<S, Act, false, true>(x, y, total, C, k, prefetch);
       }
       hwy::FlushStream();
       return;
     }
     if (k.scale == nullptr) {
-      return ChannelsLastRun<Act, true, false>(x, y, total, C, k, prefetch);
+      return ChannelsLastRun<S, Act, true, false>(x, y, total, C, k, prefetch);
     }
-    return ChannelsLastRun<Act, false, false>(x, y, total, C, k, prefetch);
+    return ChannelsLastRun<S, Act, false, false>(x, y, total, C, k, prefetch);
   }
   // Streaming only when the rows tile y exactly with aligned whole vectors:
   // every line of y is then written whole by non-temporal stores.
-  if (stream && stride == channels && C % N == 0 && FloatAligned(y) &&
+  if (stream && stride == channels && C % N == 0 && ElementAligned(y) &&
       MisalignedHead(y, N) == 0) {
-    ChannelsLastScaleT<Act, true>(x, y, rows, stride, C, k, prefetch);
+    ChannelsLastScaleT<S, Act, true>(x, y, rows, stride, C, k, prefetch);
     hwy::FlushStream();
     return;
   }
-  ChannelsLastScaleT<Act, false>(x, y, rows, stride, C, k, prefetch);
+  ChannelsLastScaleT<S, Act, false>(x, y, rows, stride, C, k, prefetch);
 }
 
-inline void NormalizeChannelsFirst(const float* x, float* y, int64_t channels,
-                                   int64_t spatial,
-                                   const ChannelCoefficients& k,
-                                   simdnorm_activation act, bool stream,
-                                   const float* prefetch) {
+template <class S>
+void NormalizeChannelsFirst(const void* x, void* y, int64_t channels,
+                            int64_t spatial, const ChannelCoefficients& k,
+                            simdnorm_activation act, bool stream,
+                            const void* prefetch) {
   switch (act) {
     case SIMDNORM_ACT_RELU:
-      return ChannelsFirstT<ActRelu>(x, y, channels, spatial, k, stream,
-                                       prefetch);
+      return ChannelsFirstT<S, ActRelu>(x, y, channels, spatial, k, stream,
+                                        prefetch);
     case SIMDNORM_ACT_SILU:
-      return ChannelsFirstT<ActSilu>(x, y, channels, spatial, k, stream,
-                                       prefetch);
+      return ChannelsFirstT<S, ActSilu>(x, y, channels, spatial, k, stream,
+                                        prefetch);
     case SIMDNORM_ACT_GELU_ERF:
-      return ChannelsFirstT<ActGeluErf>(x, y, channels, spatial, k, stream,
-                                       prefetch);
+      return ChannelsFirstT<S, ActGeluErf>(x, y, channels, spatial, k, stream,
+                                           prefetch);
     case SIMDNORM_ACT_GELU_TANH:
-      return ChannelsFirstT<ActGeluTanh>(x, y, channels, spatial, k, stream,
-                                       prefetch);
+      return ChannelsFirstT<S, ActGeluTanh>(x, y, channels, spatial, k,
+                                            stream, prefetch);
     case SIMDNORM_ACT_NONE:
       break;
   }
-  return ChannelsFirstT<ActNone>(x, y, channels, spatial, k, stream,
-                                       prefetch);
+  return ChannelsFirstT<S, ActNone>(x, y, channels, spatial, k, stream,
+                                    prefetch);
 }
 
-inline void NormalizeChannelsLast(const float* x, float* y, int64_t rows,
-                                  int64_t stride, int64_t channels,
-                                  const ChannelCoefficients& k,
-                                  simdnorm_activation act, bool stream,
-                                  const float* prefetch) {
+template <class S>
+void NormalizeChannelsLast(const void* x, void* y, int64_t rows,
+                           int64_t stride, int64_t channels,
+                           const ChannelCoefficients& k,
+                           simdnorm_activation act, bool stream,
+                           const void* prefetch) {
   switch (act) {
     case SIMDNORM_ACT_RELU:
-      return ChannelsLastT<ActRelu>(x, y, rows, stride, channels, k, stream,
-                                   prefetch);
+      return ChannelsLastT<S, ActRelu>(x, y, rows, stride, channels, k,
+                                       stream, prefetch);
     case SIMDNORM_ACT_SILU:
-      return ChannelsLastT<ActSilu>(x, y, rows, stride, channels, k, stream,
-                                   prefetch);
+      return ChannelsLastT<S, ActSilu>(x, y, rows, stride, channels, k,
+                                       stream, prefetch);
     case SIMDNORM_ACT_GELU_ERF:
-      return ChannelsLastT<ActGeluErf>(x, y, rows, stride, channels, k, stream,
-                                   prefetch);
+      return ChannelsLastT<S, ActGeluErf>(x, y, rows, stride, channels, k,
+                                          stream, prefetch);
     case SIMDNORM_ACT_GELU_TANH:
-      return ChannelsLastT<ActGeluTanh>(x, y, rows, stride, channels, k, stream,
-                                   prefetch);
+      return ChannelsLastT<S, ActGeluTanh>(x, y, rows, stride, channels, k,
+                                           stream, prefetch);
     case SIMDNORM_ACT_NONE:
       break;
   }
-  return ChannelsLastT<ActNone>(x, y, rows, stride, channels, k, stream,
+  return ChannelsLastT<S, ActNone>(x, y, rows, stride, channels, k, stream,
                                    prefetch);
 }
 

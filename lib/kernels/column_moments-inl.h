@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "hwy/highway.h"
+#include "kernels/storage-inl.h"
 #include "kernels/tail-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -45,11 +46,13 @@ HWY_INLINE void StoreColumnSums(D d, hn::Vec<D> s1, hn::Vec<D> s2,
   }
 }
 
-inline void ColumnSums(const float* HWY_RESTRICT x, int64_t rows,
-                       int64_t stride, int64_t channels,
-                       const float* HWY_RESTRICT scale,
-                       const float* HWY_RESTRICT scaled_pivot,
-                       double* HWY_RESTRICT sum, double* HWY_RESTRICT sum_sq) {
+template <class S>
+void ColumnSums(const void* x_bytes, int64_t rows, int64_t stride,
+                int64_t channels, const float* HWY_RESTRICT scale,
+                const float* HWY_RESTRICT scaled_pivot,
+                double* HWY_RESTRICT sum, double* HWY_RESTRICT sum_sq) {
+  using T = typename S::T;
+  const T* HWY_RESTRICT x = static_cast<const T*>(x_bytes);
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const size_t C = static_cast<size_t>(channels);
@@ -69,11 +72,11 @@ inline void ColumnSums(const float* HWY_RESTRICT x, int64_t rows,
     auto q0 = hn::Zero(d), q1 = hn::Zero(d), q2 = hn::Zero(d),
          q3 = hn::Zero(d);
     for (int64_t r = 0; r < rows; ++r) {
-      const float* row = x + r * stride + c;
-      const auto v0 = hn::MulSub(hn::LoadU(d, row), k0, p0);
-      const auto v1 = hn::MulSub(hn::LoadU(d, row + N), k1, p1);
-      const auto v2 = hn::MulSub(hn::LoadU(d, row + 2 * N), k2, p2);
-      const auto v3 = hn::MulSub(hn::LoadU(d, row + 3 * N), k3, p3);
+      const T* row = x + r * stride + c;
+      const auto v0 = hn::MulSub(LoadF32<S>(d, row), k0, p0);
+      const auto v1 = hn::MulSub(LoadF32<S>(d, row + N), k1, p1);
+      const auto v2 = hn::MulSub(LoadF32<S>(d, row + 2 * N), k2, p2);
+      const auto v3 = hn::MulSub(LoadF32<S>(d, row + 3 * N), k3, p3);
       a0 = hn::Add(a0, v0);
       a1 = hn::Add(a1, v1);
       a2 = hn::Add(a2, v2);
@@ -93,7 +96,7 @@ inline void ColumnSums(const float* HWY_RESTRICT x, int64_t rows,
     const auto p = hn::LoadU(d, scaled_pivot + c);
     auto s1 = hn::Zero(d), s2 = hn::Zero(d);
     for (int64_t r = 0; r < rows; ++r) {
-      const auto v = hn::MulSub(hn::LoadU(d, x + r * stride + c), k, p);
+      const auto v = hn::MulSub(LoadF32<S>(d, x + r * stride + c), k, p);
       s1 = hn::Add(s1, v);
       s2 = hn::MulAdd(v, v, s2);
     }
@@ -106,7 +109,8 @@ inline void ColumnSums(const float* HWY_RESTRICT x, int64_t rows,
     const auto p = LoadTail(d, scaled_pivot + c, rest);
     auto s1 = hn::Zero(d), s2 = hn::Zero(d);
     for (int64_t r = 0; r < rows; ++r) {
-      const auto v = hn::MulSub(LoadTail(d, x + r * stride + c, rest), k, p);
+      const auto v =
+          hn::MulSub(LoadF32Tail<S>(d, x + r * stride + c, rest), k, p);
       s1 = hn::Add(s1, v);
       s2 = hn::MulAdd(v, v, s2);
     }

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "hwy/highway.h"
+#include "kernels/storage-inl.h"
 #include "kernels/tail-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -31,9 +32,12 @@ namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-inline void SpanLaneSums(const float* HWY_RESTRICT x, int64_t spans,
-                         int64_t len, const float* HWY_RESTRICT pivot,
-                         float* HWY_RESTRICT sum, float* HWY_RESTRICT sum_sq) {
+template <class S>
+void SpanLaneSums(const void* x_bytes, int64_t spans, int64_t len,
+                  const float* HWY_RESTRICT pivot, float* HWY_RESTRICT sum,
+                  float* HWY_RESTRICT sum_sq) {
+  using T = typename S::T;
+  const T* HWY_RESTRICT x = static_cast<const T*>(x_bytes);
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const size_t n = static_cast<size_t>(len);
@@ -44,13 +48,14 @@ inline void SpanLaneSums(const float* HWY_RESTRICT x, int64_t spans,
     auto s1 = hn::LoadU(d, s1_at), s2 = hn::LoadU(d, s2_at);
     size_t i = 0;
     for (; i + N <= n; i += N) {
-      const auto v = hn::Sub(hn::LoadU(d, x + i), p);
+      const auto v = hn::Sub(LoadF32<S>(d, x + i), p);
       s1 = hn::Add(s1, v);
       s2 = hn::MulAdd(v, v, s2);
     }
     if (i < n) {
       const auto mask = hn::FirstN(d, n - i);
-      const auto v = hn::IfThenElseZero(mask, hn::Sub(LoadTail(d, x + i, n - i), p));
+      const auto v =
+          hn::IfThenElseZero(mask, hn::Sub(LoadF32Tail<S>(d, x + i, n - i), p));
       s1 = hn::Add(s1, v);
       s2 = hn::MulAdd(v, v, s2);
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "ops/channel_stats.h"
@@ -18,8 +19,13 @@ TileParams ParamsFor(const simdnorm_context& ctx,
       p.layout, ctx.kernels.target, p.batch * p.spatial);
 }
 
+int64_t ElementBytes(const BatchNormProblem& p) {
+  return static_cast<int64_t>(StorageBytes(p.dtype()));
+}
+
+// Bytes of x and y together.
 int64_t TensorBytes(const BatchNormProblem& p) {
-  return p.batch * p.channels * p.spatial * int64_t{2 * sizeof(float)};
+  return p.batch * p.channels * p.spatial * 2 * ElementBytes(p);
 }
 
 // Non-temporal stores of y when each thread's share of it is at least
@@ -87,8 +93,8 @@ void NormalizeRows(const ChannelKernels& kern, const BatchNormProblem& p,
                    const ChannelCoefficients& wrapped, bool stream, int64_t r0,
                    int64_t r1) {
   const int64_t C = p.channels;
-  ForEachRowRun(p, r0, r1, [&](const float* x, float* y, int64_t rows) {
-    kern.normalize_channels_last(x, y, rows, C, C, wrapped, p.activation,
+  ForEachRowRun(p, r0, r1, [&](ConstTypedPtr x, TypedPtr y, int64_t rows) {
+    kern.normalize_channels_last(x.p, y.p, rows, C, C, wrapped, p.activation,
                                  stream, nullptr);
   });
 }
@@ -103,7 +109,7 @@ bool RowsOfChannels(const BatchNormProblem& p) {
 // tensor. Element-wise, so the split into tasks does not matter.
 void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
                   const TileParams& t, CoefficientBuffers& k) {
-  const ChannelKernels& kern = *ctx.kernels.channel;
+  const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
   const bool stream = StreamOutput(p, t, parallel, ctx);
@@ -119,7 +125,7 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
                     std::min(rows, e * block_rows));
     };
     if (!parallel) return run(0, blocks);
-    const int64_t block_bytes = block_rows * C * int64_t{2 * sizeof(float)};
+    const int64_t block_bytes = block_rows * C * 2 * ElementBytes(p);
     ParallelFor(ctx, blocks, TaskGrain(ctx, blocks, block_bytes, t.task_bytes),
                 run);
     return;
@@ -132,15 +138,15 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
       int64_t c, s0, channels, len;
       pieces.Get(i % pieces.per_sample, &c, &s0, &channels, &len);
       const int64_t at = c * S + s0;
-      kern.normalize_channels_first(p.x_sample(n) + at, p.y_sample(n) + at,
-                                    channels, len, k.At(c), p.activation,
-                                    stream, nullptr);
+      kern.normalize_channels_first((p.x_sample(n) + at).p,
+                                    (p.y_sample(n) + at).p, channels, len,
+                                    k.At(c), p.activation, stream, nullptr);
     }
   };
   const int64_t items = p.batch * pieces.per_sample;
   if (!parallel) return run(0, items);
-  const int64_t piece_bytes = pieces.channels_per_piece * pieces.part_len *
-                              int64_t{2 * sizeof(float)};
+  const int64_t piece_bytes =
+      pieces.channels_per_piece * pieces.part_len * 2 * ElementBytes(p);
   ParallelFor(ctx, items, TaskGrain(ctx, items, piece_bytes, t.task_bytes),
               run);
 }
@@ -169,18 +175,19 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
   const UnitStats st =
       GroupCoefficients(*stat, p.eps, p.gamma ? p.gamma + c : nullptr,
                         p.beta ? p.beta + c : nullptr, 0, 1, &k);
-  const ChannelKernels& kern = *ctx.kernels.channel;
+  const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
   const int64_t parts = (S + t.chunk_elems - 1) / t.chunk_elems;
   const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t piece = p.batch * parts - 1 - i;
       const int64_t n = piece / parts;
       const int64_t s0 = (piece % parts) * t.chunk_elems;
-      const float* x = p.x_sample(n) + c * S + s0;
+      const ConstTypedPtr x = p.x_sample(n) + c * S + s0;
       // The same piece of channel c + 1, which this thread reads next.
       kern.normalize_channels_first(
-          x, p.y_sample(n) + c * S + s0, 1, std::min(t.chunk_elems, S - s0),
-          k.At(0), p.activation, stream, prefetch_next ? x + S : nullptr);
+          x.p, (p.y_sample(n) + c * S + s0).p, 1,
+          std::min(t.chunk_elems, S - s0), k.At(0), p.activation, stream,
+          prefetch_next ? (x + S).p : nullptr);
     }
   };
   if (split) {
@@ -229,7 +236,7 @@ void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
   const TileParams t = ParamsFor(ctx, p, false);
   CoefficientBuffers k(p.channels);
   InferenceCoefficients(p, &k);
-  const ChannelKernels& kern = *ctx.kernels.channel;
+  const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
   const bool stream = StreamOutput(p, t, false, ctx);
   if (RowsOfChannels(p)) {
     NormalizeRows(kern, p, k.Wrapped(ctx.kernels.row->f32_lanes()), stream,
@@ -241,9 +248,9 @@ void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
   for (int64_t unit = begin; unit < end;) {
     const int64_t n = unit / C, c = unit % C;
     const int64_t channels = std::min(end - unit, C - c);
-    kern.normalize_channels_first(p.x_sample(n) + c * S, p.y_sample(n) + c * S,
-                                  channels, S, k.At(c), p.activation, stream,
-                                  nullptr);
+    kern.normalize_channels_first((p.x_sample(n) + c * S).p,
+                                  (p.y_sample(n) + c * S).p, channels, S,
+                                  k.At(c), p.activation, stream, nullptr);
     unit += channels;
   }
 }
@@ -268,7 +275,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   // statistics read x in memory order and a second pass normalizes.
   const bool short_spans =
       channels_first && p.spatial <= t.chunk_elems &&
-      p.spatial * int64_t{sizeof(float)} < kShortSpanBytes;
+      p.spatial * ElementBytes(p) < kShortSpanBytes;
   const bool fused_channels = channels_first && !short_spans;
   CoefficientBuffers k(fused_channels ? 0 : C);
   if (short_spans) {
@@ -288,7 +295,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     const bool stream = StreamOutput(p, t, parallel, ctx);
     // Prefetching the next channel pays while both fit in L2 together.
     const bool prefetch =
-        p.batch * p.spatial * int64_t{sizeof(float)} <= 512 * 1024;
+        p.batch * p.spatial * ElementBytes(p) <= 512 * 1024;
     const auto channel = [&](int64_t c, bool split, bool prefetch_next) {
       unit_stats[c] = ChannelNchwTraining(ctx, p, t, c, split, stream,
                                           prefetch_next, &stats[c]);
@@ -298,7 +305,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
       for (int64_t c = 0; c < C; ++c) channel(c, true, false);
     } else if (parallel) {
       const int64_t channel_bytes =
-          p.batch * p.spatial * int64_t{2 * sizeof(float)};
+          p.batch * p.spatial * 2 * ElementBytes(p);
       ParallelFor(ctx, C, TaskGrain(ctx, C, channel_bytes, t.task_bytes),
                   [&](int64_t b, int64_t e) {
                     for (int64_t c = b; c < e; ++c) {
@@ -313,16 +320,17 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     // rows are evenly strided when the samples are dense or single rows
     // (S = 1, at the batch stride); otherwise x is gathered densely first,
     // so that the tiles (and the results) are those of a dense x.
-    const float* rows = p.x;
+    ConstTypedPtr rows = p.x;
     const int64_t row_stride = p.spatial == 1 ? p.x_batch_stride : C;
-    std::vector<float> dense;
+    std::vector<unsigned char> dense;
     if (p.spatial > 1 && p.x_batch_stride != C * p.spatial) {
-      const int64_t sample = C * p.spatial;
-      dense.resize(static_cast<size_t>(p.batch * sample));
+      const int64_t sample_bytes = C * p.spatial * ElementBytes(p);
+      dense.resize(static_cast<size_t>(p.batch * sample_bytes));
       for (int64_t n = 0; n < p.batch; ++n) {
-        std::copy_n(p.x_sample(n), sample, dense.data() + n * sample);
+        std::memcpy(dense.data() + n * sample_bytes, p.x_sample(n).p,
+                    static_cast<size_t>(sample_bytes));
       }
-      rows = dense.data();
+      rows = ConstTypedPtr(dense.data(), p.dtype());
     }
     ColumnGroupStats(ctx, rows, p.batch * p.spatial, row_stride, C, 1,
                      t.spatial_tile, p.eps, parallel, stats);

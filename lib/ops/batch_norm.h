@@ -6,12 +6,14 @@
 
 #include <cstdint>
 
+#include "common/storage.h"
 #include "runtime/context.h"
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm::internal {
 
-// A validated fp32 problem.
+// A validated problem: x and y of one storage type (x.dtype == y.dtype),
+// everything else fp32.
 struct BatchNormProblem {
   simdnorm_layout layout = SIMDNORM_NCHW;
   simdnorm_activation activation = SIMDNORM_ACT_NONE;
@@ -24,8 +26,8 @@ struct BatchNormProblem {
   // ONNX's update (momentum weighs the running value, biased variance)
   // instead of PyTorch's.
   bool onnx_running_stats = false;
-  const float* x = nullptr;
-  float* y = nullptr;
+  ConstTypedPtr x;
+  TypedPtr y;
   const float* gamma = nullptr;
   const float* beta = nullptr;
   float* running_mean = nullptr;
@@ -35,8 +37,9 @@ struct BatchNormProblem {
   // Elements from sample n to n + 1 (>= C * S; C * S when dense).
   int64_t x_batch_stride = 0;
   int64_t y_batch_stride = 0;
-  const float* x_sample(int64_t n) const { return x + n * x_batch_stride; }
-  float* y_sample(int64_t n) const { return y + n * y_batch_stride; }
+  ConstTypedPtr x_sample(int64_t n) const { return x + n * x_batch_stride; }
+  TypedPtr y_sample(int64_t n) const { return y + n * y_batch_stride; }
+  simdnorm_dtype dtype() const { return x.dtype; }
 };
 
 // y from the running statistics (required).

@@ -9,7 +9,7 @@ namespace simdnorm::internal {
 namespace {
 
 struct Chunk {
-  const float* x;
+  ConstTypedPtr x;
   int64_t len;
 };
 
@@ -27,14 +27,14 @@ std::vector<Chunk> ChunksOf(const SpanSet& set, int64_t chunk_elems) {
 Moments ChunkMoments(const RowKernels& k, const Chunk& c, float pivot,
                      float scale, int64_t block_elems) {
   MomentsSource src;
-  src.x = c.x;
+  src.x = c.x.p;
   return UnscaledMoments(k, src, c.len, pivot, scale, block_elems, true);
 }
 
 Moments SpanSetMoments(const simdnorm_context& ctx, const SpanSet& set,
                        int64_t chunk_elems, float pivot, float scale,
                        int64_t block_elems, bool parallel) {
-  const RowKernels& k = *ctx.kernels.row;
+  const RowKernels& k = ctx.kernels.RowFor(set.base.dtype);
   Moments total;
   const int64_t per_span = (set.span_len + chunk_elems - 1) / chunk_elems;
   if (!parallel || set.spans * per_span == 1) {
@@ -84,18 +84,18 @@ void MergeTileSums(const double* sums, int64_t tile_rows_here, int64_t channels,
 
 // Column sums of all tiles, merged tile by tile. Fills `totals` (unscaled)
 // per group.
-void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
+void ColumnPass(const simdnorm_context& ctx, ConstTypedPtr x, int64_t rows,
                 int64_t stride, int64_t channels, int64_t group_size,
                 int64_t tile_rows, const float* scale,
                 const float* scaled_pivot, bool parallel, Moments* totals) {
-  const ChannelKernels& k = *ctx.kernels.channel;
+  const ChannelKernels& k = ctx.kernels.ChannelFor(x.dtype);
   const int64_t groups = channels / group_size;
   const int64_t tiles = (rows + tile_rows - 1) / tile_rows;
   std::fill_n(totals, groups, Moments());
   // sums: 2 * channels doubles per tile (sum, then sum of squares).
   const auto tile_sums = [&](int64_t t, double* sums) {
     const int64_t r0 = t * tile_rows;
-    k.column_sums(x + r0 * stride, std::min(tile_rows, rows - r0), stride,
+    k.column_sums((x + r0 * stride).p, std::min(tile_rows, rows - r0), stride,
                   channels, scale, scaled_pivot, sums, sums + channels);
   };
   const auto merge_tile = [&](int64_t t, const double* sums) {
@@ -120,9 +120,9 @@ void ColumnPass(const simdnorm_context& ctx, const float* x, int64_t rows,
   }
 }
 
-float GroupPivot(const float* x, int64_t rows, int64_t stride, int64_t g,
+float GroupPivot(ConstTypedPtr x, int64_t rows, int64_t stride, int64_t g,
                  int64_t group_size) {
-  const float* first = x + g * group_size;
+  const ConstTypedPtr first = x + g * group_size;
   return MedianOf3(first[0], first[(rows / 2) * stride + group_size / 2],
                    first[(rows - 1) * stride + group_size - 1]);
 }
@@ -149,7 +149,7 @@ bool NeedsRetry(const Moments* totals, int64_t groups, int64_t group_size,
 
 // Median of first, middle and last: one of the values, rarely an outlier.
 float SpanSetPivot(const SpanSet& set) {
-  const float* last = set.At(set.spans - 1);
+  const ConstTypedPtr last = set.At(set.spans - 1);
   return MedianOf3(set.base[0], set.At(set.spans / 2)[set.span_len / 2],
                    last[set.span_len - 1]);
 }
@@ -172,7 +172,7 @@ GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
 void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
                              int64_t sets, int64_t block_elems, float eps,
                              bool parallel, GroupStat* out) {
-  const ChannelKernels& k = *ctx.kernels.channel;
+  const ChannelKernels& k = ctx.kernels.ChannelFor(set.base.dtype);
   const int64_t lanes = static_cast<int64_t>(ctx.kernels.row->f32_lanes());
   const int64_t len = set.span_len;
   const auto set_of = [&set, len](int64_t c) {
@@ -195,7 +195,7 @@ void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
       const int64_t i1 = std::min(set.spans, i0 + block_spans);
       std::fill(sums.begin(), sums.end(), 0.0f);
       for (int64_t i = i0; i < i1; ++i) {
-        k.span_lane_sums(set.At(i) + b * len, e - b, len, pivot.data(), sum,
+        k.span_lane_sums((set.At(i) + b * len).p, e - b, len, pivot.data(), sum,
                          sum_sq);
       }
       const double count = static_cast<double>((i1 - i0) * len);
@@ -218,11 +218,12 @@ void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
   if (!parallel) return run(0, sets);
   // A task reads at least ~64 KiB of each sample's block.
   const int64_t grain = std::max<int64_t>(
-      1, (int64_t{64} << 10) / (len * int64_t{sizeof(float)}));
+      1, (int64_t{64} << 10) /
+             (len * static_cast<int64_t>(StorageBytes(set.base.dtype))));
   ParallelFor(ctx, sets, grain, run);
 }
 
-void ColumnGroupStats(const simdnorm_context& ctx, const float* x, int64_t rows,
+void ColumnGroupStats(const simdnorm_context& ctx, ConstTypedPtr x, int64_t rows,
                       int64_t stride, int64_t channels, int64_t group_size,
                       int64_t tile_rows, float eps, bool parallel,
                       GroupStat* out) {
@@ -232,7 +233,7 @@ void ColumnGroupStats(const simdnorm_context& ctx, const float* x, int64_t rows,
 }
 
 ColumnStatsInProgress::ColumnStatsInProgress(const simdnorm_context& ctx,
-                                             const float* x, int64_t rows,
+                                             ConstTypedPtr x, int64_t rows,
                                              int64_t stride, int64_t channels,
                                              int64_t group_size,
                                              int64_t tile_rows)
@@ -272,12 +273,12 @@ ColumnStatsInProgress::ColumnStatsInProgress(const simdnorm_context& ctx,
 }
 
 void ColumnStatsInProgress::AdvanceTo(int64_t end_tile) {
-  const ChannelKernels& k = *ctx_.kernels.channel;
+  const ChannelKernels& k = ctx_.kernels.ChannelFor(x_.dtype);
   end_tile = std::min(end_tile, tiles_);
   for (; done_ < end_tile; ++done_) {
     const int64_t r0 = done_ * tile_rows_;
     const int64_t n = std::min(tile_rows_, rows_ - r0);
-    k.column_sums(x_ + r0 * stride_, n, stride_, channels_, scale_, pivot_,
+    k.column_sums((x_ + r0 * stride_).p, n, stride_, channels_, scale_, pivot_,
                   sums_, sums_ + channels_);
     MergeTileSums(sums_, n, channels_, group_size_, scale_, totals_);
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/moments.h"
+#include "common/storage.h"
 #include "common/unit_stats.h"
 #include "kernels/channel_kernels.h"
 #include "runtime/context.h"
@@ -33,11 +34,11 @@ struct GroupStat {
 // base + i * span_stride + span_len). NCHW GroupNorm: one span of
 // (C / G) * S; NCHW BatchNorm: N spans of S, stride C * S.
 struct SpanSet {
-  const float* base = nullptr;
+  ConstTypedPtr base;
   int64_t spans = 1;
   int64_t span_len = 0;
   int64_t span_stride = 0;
-  const float* At(int64_t i) const { return base + i * span_stride; }
+  ConstTypedPtr At(int64_t i) const { return base + i * span_stride; }
 };
 
 // Moments of a span set: chunks of at most chunk_elems per span, in span
@@ -66,7 +67,7 @@ void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
 // rows; per tile a group's channel sums are added, and the group's tile
 // moments merge tile by tile.
 // out has channels / group_size entries. `parallel`: tiles on the threads.
-void ColumnGroupStats(const simdnorm_context& ctx, const float* x, int64_t rows,
+void ColumnGroupStats(const simdnorm_context& ctx, ConstTypedPtr x, int64_t rows,
                       int64_t stride, int64_t channels, int64_t group_size,
                       int64_t tile_rows, float eps, bool parallel,
                       GroupStat* out);
@@ -77,7 +78,7 @@ void ColumnGroupStats(const simdnorm_context& ctx, const float* x, int64_t rows,
 // results as ColumnGroupStats.
 class ColumnStatsInProgress {
  public:
-  ColumnStatsInProgress(const simdnorm_context& ctx, const float* x,
+  ColumnStatsInProgress(const simdnorm_context& ctx, ConstTypedPtr x,
                         int64_t rows, int64_t stride, int64_t channels,
                         int64_t group_size, int64_t tile_rows);
   ColumnStatsInProgress(const ColumnStatsInProgress&) = delete;
@@ -96,7 +97,7 @@ class ColumnStatsInProgress {
   static constexpr int64_t kInlineChannels = 64;
 
   const simdnorm_context& ctx_;
-  const float* x_;
+  ConstTypedPtr x_;
   int64_t rows_, stride_, channels_, group_size_, tile_rows_, tiles_;
   int64_t done_ = 0;
   float* scale_;     // per channel

@@ -33,7 +33,8 @@ void StoreUnitStats(const GroupNormProblem& p, int64_t unit,
 // 8-10 MB on 2 cores); one core's stores are bound by its own bandwidth.
 bool StreamOutput(const GroupNormProblem& p, const TileParams& t,
                   int threads) {
-  return p.batch * p.channels * p.spatial * int64_t{sizeof(float)} >=
+  return p.batch * p.channels * p.spatial *
+             static_cast<int64_t>(StorageBytes(p.dtype())) >=
          t.stream_bytes * threads;
 }
 
@@ -49,7 +50,7 @@ int64_t UnitOffset(const GroupNormProblem& p, int64_t unit) {
   return unit % p.groups * GroupSize(p) * p.spatial;
 }
 
-const float* UnitX(const GroupNormProblem& p, int64_t unit) {
+ConstTypedPtr UnitX(const GroupNormProblem& p, int64_t unit) {
   return p.x_sample(unit / p.groups) + UnitOffset(p, unit);
 }
 
@@ -59,7 +60,7 @@ const float* UnitX(const GroupNormProblem& p, int64_t unit) {
 // during this unit's normalize pass.
 void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
                  const TileParams& t, int64_t unit, bool parallel,
-                 bool stream, const float* next_x) {
+                 bool stream, ConstTypedPtr next_x) {
   const int64_t cg = GroupSize(p);
   const int64_t S = p.spatial;
   const int64_t len = cg * S;
@@ -74,11 +75,11 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   StoreUnitStats(p, unit,
                  GroupCoefficients(s, p.eps, p.gamma ? p.gamma + c0 : nullptr,
                                    p.beta ? p.beta + c0 : nullptr, 0, cg, &k));
-  const ChannelKernels& kern = *ctx.kernels.channel;
-  const float* x = UnitX(p, unit);
-  float* y = p.y_sample(unit / p.groups) + UnitOffset(p, unit);
+  const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
+  const ConstTypedPtr x = UnitX(p, unit);
+  const TypedPtr y = p.y_sample(unit / p.groups) + UnitOffset(p, unit);
   if (S == 1) {  // [N, C]: the group is one row of channels
-    kern.normalize_channels_last(x, y, 1, cg, cg, k.At(0), p.activation,
+    kern.normalize_channels_last(x.p, y.p, 1, cg, cg, k.At(0), p.activation,
                                  false, nullptr);
     return;
   }
@@ -110,9 +111,9 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
         n = S;
       }
       const int64_t at = c * S + s0;
-      kern.normalize_channels_first(x + at, y + at, channels, n, k.At(c),
-                                    p.activation, stream,
-                                    next_x ? next_x + at : nullptr);
+      kern.normalize_channels_first((x + at).p, (y + at).p, channels, n,
+                                    k.At(c), p.activation, stream,
+                                    next_x ? (next_x + at).p : nullptr);
     }
   };
   if (parallel) {
@@ -133,8 +134,8 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
   const int64_t c0 = g0 * cg;
   const int64_t width = (g1 - g0) * cg;
   const int64_t C = p.channels;
-  const float* x = p.x_sample(n) + c0;
-  float* y = p.y_sample(n) + c0;
+  const ConstTypedPtr x = p.x_sample(n) + c0;
+  const TypedPtr y = p.y_sample(n) + c0;
   GroupStat few_stats[32];
   std::vector<GroupStat> many_stats;
   GroupStat* stats = few_stats;
@@ -153,7 +154,7 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
                                      p.beta ? p.beta + c : nullptr, c - c0,
                                      cg, &k));
   }
-  const ChannelKernels& kern = *ctx.kernels.channel;
+  const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
   // Blocks of about chunk_elems values, last block first (its rows were the
   // last the stats pass read, so they are still in L2).
   const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / width);
@@ -165,8 +166,8 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
     for (int64_t i = b; i < e; ++i) {
       const int64_t r0 = (blocks - 1 - i) * block_rows;
       const int64_t r1 = std::min(p.spatial, r0 + block_rows);
-      kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, width,
-                                   coefficients, p.activation, stream,
+      kern.normalize_channels_last((x + r0 * C).p, (y + r0 * C).p, r1 - r0, C,
+                                   width, coefficients, p.activation, stream,
                                    nullptr);
     }
   };
@@ -196,7 +197,7 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
   ColumnStatsInProgress(ctx, p.x_sample(n0), S, C, C, cg, t.spatial_tile)
       .Finish(p.eps, false, cur.data());
   CoefficientBuffers k(C);
-  const ChannelKernels& kern = *ctx.kernels.channel;
+  const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
   const int64_t block_rows = std::max<int64_t>(1, t.chunk_elems / C);
   const int64_t blocks = (S + block_rows - 1) / block_rows;
   for (int64_t n = n0; n < n1; ++n) {
@@ -216,19 +217,19 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
       following = std::make_unique<ColumnStatsInProgress>(
           ctx, p.x_sample(n + 1), S, C, C, cg, t.spatial_tile);
     }
-    const float* x = p.x_sample(n);
-    float* y = p.y_sample(n);
+    const ConstTypedPtr x = p.x_sample(n);
+    const TypedPtr y = p.y_sample(n);
     // Last block first: those rows are the most recently read.
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t r0 = (blocks - 1 - b) * block_rows;
       const int64_t r1 = std::min(S, r0 + block_rows);
       // The rows of the next sample its statistics read next.
       const int64_t ahead = b * block_rows;
-      const float* prefetch = following && ahead + (r1 - r0) <= S
-                                  ? p.x_sample(n + 1) + ahead * C
-                                  : nullptr;
-      kern.normalize_channels_last(x + r0 * C, y + r0 * C, r1 - r0, C, C,
-                                   wrapped, p.activation, stream, prefetch);
+      const void* prefetch = following && ahead + (r1 - r0) <= S
+                                 ? (p.x_sample(n + 1) + ahead * C).p
+                                 : nullptr;
+      kern.normalize_channels_last((x + r0 * C).p, (y + r0 * C).p, r1 - r0, C,
+                                   C, wrapped, p.activation, stream, prefetch);
       if (following) {
         following->AdvanceTo((b + 1) * following->tiles() / blocks);
       }
@@ -247,10 +248,13 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
     // Prefetching the next unit pays while both units fit in L2 together;
     // a larger one would only push this unit's data out.
     const bool prefetch =
-        GroupSize(p) * p.spatial * int64_t{sizeof(float)} <= kPrefetchUnitBytes;
+        GroupSize(p) * p.spatial *
+            static_cast<int64_t>(StorageBytes(p.dtype())) <=
+        kPrefetchUnitBytes;
     for (int64_t unit = begin; unit < end; ++unit) {
       RunUnitNchw(ctx, p, t, unit, false, stream,
-                  prefetch && unit + 1 < end ? UnitX(p, unit + 1) : nullptr);
+                  prefetch && unit + 1 < end ? UnitX(p, unit + 1)
+                                             : ConstTypedPtr());
     }
     return;
   }
@@ -281,7 +285,8 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
   const TileParams t = ParamsFor(ctx, p);
   const int64_t units = p.batch * p.groups;
   const int64_t unit_elems = GroupSize(p) * p.spatial;
-  const int64_t unit_bytes = unit_elems * int64_t{2 * sizeof(float)};
+  const int64_t unit_bytes =
+      unit_elems * 2 * static_cast<int64_t>(StorageBytes(p.dtype()));
   if (!WorthParallel(ctx, units * unit_bytes, t.inline_bytes)) {
     return RunUnitsSequential(ctx, p, t, 0, units, StreamOutput(p, t, 1));
   }
@@ -289,7 +294,7 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
   if (p.layout == SIMDNORM_NCHW) {
     if (units < ctx.concurrency && unit_elems >= t.split_elems) {
       for (int64_t unit = 0; unit < units; ++unit) {
-        RunUnitNchw(ctx, p, t, unit, true, stream, nullptr);
+        RunUnitNchw(ctx, p, t, unit, true, stream, ConstTypedPtr());
       }
       return;
     }

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 
+#include "common/storage.h"
 #include "runtime/context.h"
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm::internal {
 
-// A validated fp32 problem. InstanceNorm is groups == channels.
+// A validated problem: x and y of one storage type (x.dtype == y.dtype),
+// everything else fp32. InstanceNorm is groups == channels.
 struct GroupNormProblem {
   bool instance = false;  // picks the tuning entry only
   simdnorm_layout layout = SIMDNORM_NCHW;
@@ -20,8 +22,8 @@ struct GroupNormProblem {
   int64_t spatial = 0;
   int64_t groups = 0;
   float eps = 0.0f;
-  const float* x = nullptr;
-  float* y = nullptr;
+  ConstTypedPtr x;
+  TypedPtr y;
   const float* gamma = nullptr;
   const float* beta = nullptr;
   float* mean = nullptr;  // [N, G]
@@ -29,8 +31,9 @@ struct GroupNormProblem {
   // Elements from sample n to n + 1 (>= C * S; C * S when dense).
   int64_t x_batch_stride = 0;
   int64_t y_batch_stride = 0;
-  const float* x_sample(int64_t n) const { return x + n * x_batch_stride; }
-  float* y_sample(int64_t n) const { return y + n * y_batch_stride; }
+  ConstTypedPtr x_sample(int64_t n) const { return x + n * x_batch_stride; }
+  TypedPtr y_sample(int64_t n) const { return y + n * y_batch_stride; }
+  simdnorm_dtype dtype() const { return x.dtype; }
 };
 
 // All units, on the context's threads.

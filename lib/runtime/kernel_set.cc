@@ -5,14 +5,15 @@ namespace simdnorm::internal {
 bool ResolveKernelSet(int64_t target, KernelSet* out) {
   KernelSet set;
   set.target = target;
-  for (int dtype = 0; dtype < kStorageTypes; ++dtype) {
-    set.row_by_dtype[dtype] =
-        FindRowKernels(target, static_cast<simdnorm_dtype>(dtype));
-    if (set.row_by_dtype[dtype] == nullptr) return false;
+  for (int i = 0; i < kStorageTypes; ++i) {
+    const auto dtype = static_cast<simdnorm_dtype>(i);
+    set.row_by_dtype[i] = FindRowKernels(target, dtype);
+    set.channel_by_dtype[i] = FindChannelKernels(target, dtype);
+    if (set.row_by_dtype[i] == nullptr || set.channel_by_dtype[i] == nullptr) {
+      return false;
+    }
   }
   set.row = set.row_by_dtype[SIMDNORM_F32];
-  set.channel = FindChannelKernels(target);
-  if (set.channel == nullptr) return false;
   *out = set;
   return true;
 }

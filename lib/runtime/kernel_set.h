@@ -12,12 +12,15 @@ namespace simdnorm::internal {
 
 struct KernelSet {
   int64_t target = 0;
-  const RowKernels* row = nullptr;  // fp32 (the channel ops' moments)
-  const ChannelKernels* channel = nullptr;
-  // Row kernels by storage type (simdnorm_dtype value).
+  const RowKernels* row = nullptr;  // fp32 (lane count, fp32-only users)
+  // Kernels by storage type (simdnorm_dtype value).
   const RowKernels* row_by_dtype[kStorageTypes] = {};
+  const ChannelKernels* channel_by_dtype[kStorageTypes] = {};
   const RowKernels& RowFor(simdnorm_dtype dtype) const {
     return *row_by_dtype[dtype];
+  }
+  const ChannelKernels& ChannelFor(simdnorm_dtype dtype) const {
+    return *channel_by_dtype[dtype];
   }
 };
 

@@ -1,0 +1,34 @@
+// Channel-norm kernels (GroupNorm, InstanceNorm, BatchNorm) for F32 storage,
+// compiled once per ISA target (see channel_kernel_table-inl.h and
+// channel_kernels.cc).
+#include "kernels/channel_kernels.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/channel_kernels_f32.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/channel_kernel_table-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdnorm::internal {
+namespace HWY_NAMESPACE {
+
+const ChannelKernels* GetChannelKernelsF32() {
+  return ChannelKernelsFor<StorageF32>();
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace simdnorm::internal
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels/dispatch_table.h"
+
+namespace simdnorm::internal {
+
+SIMDNORM_EXPORT_KERNEL_TABLE(ChannelKernels, GetChannelKernelsF32,
+                             FindChannelKernelsF32, ChannelKernelTargetsF32)
+
+}  // namespace simdnorm::internal
+#endif  // HWY_ONCE
