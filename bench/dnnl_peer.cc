@@ -64,14 +64,15 @@ Runner MakeDnnlRunner(const Problem& p, int threads, std::string* why) {
   auto e = std::make_shared<Executable>();
   const dnnl::memory::desc vec({p.channels}, dt::f32, tag::a);
   try {
-    if (p.dtype != SIMDNORM_F32 && p.op != Op::kLayerNorm) {
-      *why = "16-bit storage is benchmarked for LayerNorm only";
+    const dt type = p.dtype == SIMDNORM_BF16   ? dt::bf16
+                    : p.dtype == SIMDNORM_F16 ? dt::f16
+                                              : dt::f32;
+    if (p.dtype != SIMDNORM_F32 && p.op != Op::kLayerNorm &&
+        p.op != Op::kBatchNormInference && p.op != Op::kBatchNormTraining) {
+      *why = "16-bit storage is benchmarked for LayerNorm and BatchNorm only";
       return {};
     }
     if (p.op == Op::kLayerNorm) {
-      const dt type = p.dtype == SIMDNORM_BF16   ? dt::bf16
-                      : p.dtype == SIMDNORM_F16 ? dt::f16
-                                                : dt::f32;
       const dnnl::memory::desc data({p.batch, p.channels}, type, tag::ab);
       dnnl::layer_normalization_forward::desc d(
           dnnl::prop_kind::forward_inference, data, p.eps, flags_affine);
@@ -90,9 +91,9 @@ Runner MakeDnnlRunner(const Problem& p, int threads, std::string* why) {
       }
       const dnnl::memory::desc data =
           p.spatial == 1
-              ? dnnl::memory::desc({p.batch, p.channels}, dt::f32, tag::nc)
+              ? dnnl::memory::desc({p.batch, p.channels}, type, tag::nc)
               : dnnl::memory::desc({p.batch, p.channels, 1, p.spatial},
-                                   dt::f32, tag::nchw);
+                                   type, tag::nchw);
       const bool inference = p.op == Op::kBatchNormInference;
       const auto flags =
           inference ? flags_affine | dnnl::normalization_flags::use_global_stats

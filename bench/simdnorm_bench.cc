@@ -154,17 +154,25 @@ std::vector<Case> AlignmentSweep() {
   return sweep;
 }
 
-// Row norms in bf16 and fp16 storage: large problems (the memory-bound
-// goal) and the latency-bound ones.
+// Every op in bf16 and fp16 storage: large problems (the memory-bound
+// goal) and the latency-bound row norms.
 std::vector<Case> StorageCases() {
-  const Op LN = Op::kLayerNorm, RMS = Op::kRmsNorm;
+  const Op LN = Op::kLayerNorm, RMS = Op::kRmsNorm, GN = Op::kGroupNorm,
+           IN = Op::kInstanceNorm, BNI = Op::kBatchNormInference,
+           BNT = Op::kBatchNormTraining;
   std::vector<Case> cases;
   for (const simdnorm_dtype dtype : {SIMDNORM_BF16, SIMDNORM_F16}) {
     for (Case k : std::vector<Case>{{LN, false, 4096, 768, 1, 1, 1, false},
                                     {LN, false, 2048, 4096, 1, 1, 1, false},
                                     {RMS, false, 2048, 4096, 1, 1, 1, false},
                                     {LN, false, 1, 4096, 1, 1, 1, false},
-                                    {RMS, false, 1, 4096, 1, 1, 1, false}}) {
+                                    {RMS, false, 1, 4096, 1, 1, 1, false},
+                                    {GN, false, 32, 64, 56, 56, 32, false},
+                                    {GN, true, 2, 320, 64, 64, 32, false},
+                                    {IN, false, 8, 128, 64, 64, 128, false},
+                                    {BNI, false, 32, 64, 56, 56, 1, false},
+                                    {BNI, true, 32, 64, 56, 56, 1, false},
+                                    {BNT, false, 32, 64, 56, 56, 1, false}}) {
       k.dtype = dtype;
       cases.push_back(k);
       k.x_offset = k.y_offset = 16;  // as from malloc or numpy
@@ -248,6 +256,7 @@ LibraryCall MakeLibraryCall(const Problem& p, simdnorm_context* ctx) {
                                            : &simdnorm_instance_norm;
     simdnorm_group_norm_args a;
     simdnorm_group_norm_args_init(&a);
+    a.dtype = p.dtype;
     a.layout = p.channels_last ? SIMDNORM_NHWC : SIMDNORM_NCHW;
     a.batch = p.batch;
     a.channels = p.channels;
@@ -265,6 +274,7 @@ LibraryCall MakeLibraryCall(const Problem& p, simdnorm_context* ctx) {
                       : &simdnorm_batch_norm_training;
   simdnorm_batch_norm_args a;
   simdnorm_batch_norm_args_init(&a);
+  a.dtype = p.dtype;
   a.layout = p.channels_last ? SIMDNORM_NHWC : SIMDNORM_NCHW;
   a.batch = p.batch;
   a.channels = p.channels;

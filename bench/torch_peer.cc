@@ -57,15 +57,15 @@ at::Tensor WrapLikeX(const Problem& p, const void* data) {
   if (p.op == Op::kLayerNorm || p.op == Op::kRmsNorm || p.spatial == 1) {
     return Wrap(data, {N, C}, {}, p.dtype);
   }
-  if (!p.channels_last) return Wrap(data, {N, C, H, W});
-  return Wrap(data, {N, C, H, W}, {H * W * C, 1, W * C, C});
+  if (!p.channels_last) return Wrap(data, {N, C, H, W}, {}, p.dtype);
+  return Wrap(data, {N, C, H, W}, {H * W * C, 1, W * C, C}, p.dtype);
 }
 
 TorchCall MakeCall(const Problem& p) {
   const at::Tensor x = WrapLikeX(p, p.x);
   const int64_t C = p.channels;
-  // PyTorch 1.13 wants the parameters in x's type (a bf16/fp16 module's
-  // weights are): converted once here, outside the timings.
+  // PyTorch 1.13 wants the parameters and running statistics in x's type
+  // (a bf16/fp16 module's are): converted once here, outside the timings.
   const auto like_x = [&](const float* v) {
     const at::Tensor t = Wrap(v, {C});
     return p.dtype == SIMDNORM_F32 ? t : t.to(x.scalar_type());
@@ -101,8 +101,8 @@ TorchCall MakeCall(const Problem& p) {
       // Training mode updates the running statistics, as the library's
       // call in the benchmark does.
       const bool training = p.op == Op::kBatchNormTraining;
-      const at::Tensor mean = Wrap(p.running_mean, {C});
-      const at::Tensor var = Wrap(p.running_var, {C});
+      const at::Tensor mean = like_x(p.running_mean);
+      const at::Tensor var = like_x(p.running_var);
       return [=] {
         return at::batch_norm(x, gamma, beta, mean, var, training, kMomentum,
                               eps, kCudnn);
