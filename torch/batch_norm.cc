@@ -14,21 +14,25 @@ namespace {
 
 constexpr const char* kOp = "simdnorm::batch_norm";
 
-// A running statistic: float32 [C] on the CPU. Returns the tensor the C API
-// reads and writes: `stat` itself when it is contiguous, else a contiguous
-// copy whose values the caller copies back after an update.
-at::Tensor RunningStat(const char* name, const at::Tensor& stat, int64_t C) {
+// A running statistic: [C] on the CPU, float32 or of the input's dtype (a
+// bf16 or fp16 module's buffers). Returns the tensor the C API reads and
+// writes (float32 for every input dtype): `stat` itself when it is float32
+// and contiguous, else a float32 contiguous copy whose values the caller
+// copies back (rounded to the stat's dtype) after an update.
+at::Tensor RunningStat(const char* name, const at::Tensor& stat,
+                       const at::Tensor& input, int64_t C) {
   TORCH_CHECK_TYPE(stat.device().is_cpu() && stat.layout() == at::kStrided,
                    kOp, ": ", name, " must be a dense CPU tensor");
-  // The C API keeps running statistics in float32 for every input dtype.
-  TORCH_CHECK_TYPE(stat.scalar_type() == at::kFloat, kOp, ": ", name,
-                   " must be float32, got ", stat.scalar_type());
+  TORCH_CHECK_TYPE(stat.scalar_type() == at::kFloat ||
+                       stat.scalar_type() == input.scalar_type(),
+                   kOp, ": ", name, " must be float32 or of the input's dtype (",
+                   input.scalar_type(), "), got ", stat.scalar_type());
   TORCH_CHECK(stat.dim() == 1 && stat.size(0) == C, kOp, ": ", name,
               " has shape ", ShapeString(stat.sizes()), ", expected [", C,
               "]");
   TORCH_CHECK(!(stat.requires_grad() && c10::GradMode::is_enabled()), kOp,
               ": ", name, " requires grad");
-  return stat.contiguous();
+  return stat.to(at::kFloat).contiguous();
 }
 
 at::Tensor BatchNorm(const at::Tensor& input,
@@ -43,8 +47,9 @@ at::Tensor BatchNorm(const at::Tensor& input,
               ": expected an input of shape (N, C, *), got ",
               ShapeString(input.sizes()));
   const int64_t C = input.size(1);
-  const at::Tensor w = DenseOperand(kOp, "weight", weight, input, {C});
-  const at::Tensor b = DenseOperand(kOp, "bias", bias, input, {C});
+  const at::ScalarType param_type = ParamType(kOp, input, weight, bias);
+  const at::Tensor w = Float32Param(kOp, "weight", weight, param_type, C);
+  const at::Tensor b = Float32Param(kOp, "bias", bias, param_type, C);
   const simdnorm_activation act = ParseActivation(kOp, activation);
   const bool has_mean = running_mean.has_value() && running_mean->defined();
   const bool has_var = running_var.has_value() && running_var->defined();
@@ -54,8 +59,8 @@ at::Tensor BatchNorm(const at::Tensor& input,
               ": training=False needs running_mean and running_var");
   at::Tensor rm, rv;
   if (has_mean) {
-    rm = RunningStat("running_mean", *running_mean, C);
-    rv = RunningStat("running_var", *running_var, C);
+    rm = RunningStat("running_mean", *running_mean, input, C);
+    rv = RunningStat("running_var", *running_var, input, C);
   }
 
   const ChannelView v = AsChannels(input);
@@ -64,7 +69,7 @@ at::Tensor BatchNorm(const at::Tensor& input,
 
   simdnorm_batch_norm_args a;
   simdnorm_batch_norm_args_init(&a);
-  a.dtype = DtypeOf(kOp, input);
+  a.dtype = DtypeOf(kOp, input.scalar_type());
   a.layout = v.layout;
   a.activation = act;
   a.batch = v.batch;
@@ -87,7 +92,7 @@ at::Tensor BatchNorm(const at::Tensor& input,
   CheckStatus(kOp, training ? simdnorm_batch_norm_training(ctx, &a)
                             : simdnorm_batch_norm_inference(ctx, &a));
   if (a.update_running_stats) {
-    // Non-contiguous running statistics were updated in a copy.
+    // Non-contiguous or 16-bit running statistics were updated in a copy.
     if (!rm.is_same(*running_mean)) running_mean->copy_(rm);
     if (!rv.is_same(*running_var)) running_var->copy_(rv);
   }

@@ -17,18 +17,19 @@
 
 namespace simdnorm_torch {
 
-simdnorm_dtype DtypeOf(const char* op, const at::Tensor& x) {
-  switch (x.scalar_type()) {
+simdnorm_dtype DtypeOf(const char* op, at::ScalarType type) {
+  switch (type) {
     case at::kFloat:
       return SIMDNORM_F32;
-    // When the C API implements them:
-    //   case at::kBFloat16: return SIMDNORM_BF16;
-    //   case at::kHalf:     return SIMDNORM_F16;
+    case at::kBFloat16:
+      return SIMDNORM_BF16;
+    case at::kHalf:
+      return SIMDNORM_F16;
     default:
       break;
   }
-  TORCH_CHECK_TYPE(false, op, ": dtype ", x.scalar_type(),
-                   " is not supported (float32 only)");
+  TORCH_CHECK_TYPE(false, op, ": dtype ", type,
+                   " is not supported (float32, bfloat16, float16)");
   return SIMDNORM_F32;  // not reached
 }
 
@@ -104,28 +105,48 @@ void CheckInput(const char* op, const at::Tensor& x) {
                    ": input must be a CPU tensor, got one on ", x.device());
   TORCH_CHECK_TYPE(x.layout() == at::kStrided, op,
                    ": input must be a strided (dense) tensor");
-  DtypeOf(op, x);
+  DtypeOf(op, x.scalar_type());
   CheckNoGrad(op, "input", x);
 }
 
 void CheckOperand(const char* op, const char* name, const at::Tensor& t,
-                  const at::Tensor& x) {
+                  at::ScalarType dtype) {
   TORCH_CHECK_TYPE(t.device().is_cpu() && t.layout() == at::kStrided, op,
                    ": ", name, " must be a dense CPU tensor");
-  TORCH_CHECK_TYPE(t.scalar_type() == x.scalar_type(), op, ": ", name,
-                   " has dtype ", t.scalar_type(), ", input has ",
-                   x.scalar_type());
+  TORCH_CHECK_TYPE(t.scalar_type() == dtype, op, ": ", name, " has dtype ",
+                   t.scalar_type(), ", expected ", dtype);
   CheckNoGrad(op, name, t);
 }
 
 at::Tensor DenseOperand(const char* op, const char* name,
                         const c10::optional<at::Tensor>& t,
-                        const at::Tensor& x, at::IntArrayRef shape) {
+                        at::ScalarType dtype, at::IntArrayRef shape) {
   if (!t.has_value() || !t->defined()) return at::Tensor();
-  CheckOperand(op, name, *t, x);
+  CheckOperand(op, name, *t, dtype);
   TORCH_CHECK(t->sizes().equals(shape), op, ": ", name, " has shape ",
               ShapeString(t->sizes()), ", expected ", ShapeString(shape));
   return t->contiguous();
+}
+
+at::ScalarType ParamType(const char* op, const at::Tensor& input,
+                         const c10::optional<at::Tensor>& weight,
+                         const c10::optional<at::Tensor>& bias) {
+  const bool has_w = weight.has_value() && weight->defined();
+  const bool has_b = bias.has_value() && bias->defined();
+  const at::ScalarType type = has_w   ? weight->scalar_type()
+                              : has_b ? bias->scalar_type()
+                                      : input.scalar_type();
+  TORCH_CHECK_TYPE(type == input.scalar_type() || type == at::kFloat, op,
+                   ": weight and bias must have the input's dtype (",
+                   input.scalar_type(), ") or float32, got ", type);
+  return type;
+}
+
+at::Tensor Float32Param(const char* op, const char* name,
+                        const c10::optional<at::Tensor>& t,
+                        at::ScalarType dtype, int64_t channels) {
+  const at::Tensor dense = DenseOperand(op, name, t, dtype, {channels});
+  return dense.defined() ? dense.to(at::kFloat) : dense;
 }
 
 const void* DataOrNull(const at::Tensor& t) {

@@ -14,9 +14,10 @@
 
 namespace simdnorm_torch {
 
-// The C API dtype of x's scalar type. Raises (TypeError) for a dtype the
-// operator library does not map yet; a new one is one case in common.cc.
-simdnorm_dtype DtypeOf(const char* op, const at::Tensor& x);
+// The C API dtype of x's scalar type (float32, bfloat16, float16). Raises
+// (TypeError) for others; a new one is one case in common.cc. Which ops
+// take which dtype is the C API's to say (its error is raised as is).
+simdnorm_dtype DtypeOf(const char* op, at::ScalarType type);
 
 // Raises with the library's message unless status is SIMDNORM_OK.
 void CheckStatus(const char* op, simdnorm_status status);
@@ -32,17 +33,30 @@ simdnorm_context* CurrentContext(const char* op);
 // gradient to track (these ops have no backward).
 void CheckInput(const char* op, const at::Tensor& x);
 
-// Checks another operand: a dense CPU tensor of x's dtype with no
-// gradient to track.
+// Checks another operand: a dense CPU tensor of the given dtype (the
+// input's, or the parameters') with no gradient to track.
 void CheckOperand(const char* op, const char* name, const at::Tensor& t,
-                  const at::Tensor& x);
+                  at::ScalarType dtype);
 
 // An optional per-element operand (weight, bias, residual, ...): checks
-// that it is a CPU tensor of x's dtype with the given shape and no
-// gradient to track; returns it contiguous (undefined if absent).
+// that it is a CPU tensor of the given dtype and shape with no gradient to
+// track; returns it contiguous (undefined if absent).
 at::Tensor DenseOperand(const char* op, const char* name,
                         const c10::optional<at::Tensor>& t,
-                        const at::Tensor& x, at::IntArrayRef shape);
+                        at::ScalarType dtype, at::IntArrayRef shape);
+
+// The dtype of weight and bias: the input's (as a bf16 or fp16 module
+// keeps them) or float32 (a float32 module applied to 16-bit activations),
+// both the same; the input's when neither is given.
+at::ScalarType ParamType(const char* op, const at::Tensor& input,
+                         const c10::optional<at::Tensor>& weight,
+                         const c10::optional<at::Tensor>& bias);
+
+// A per-channel parameter [channels] of the given dtype (DenseOperand),
+// as float32: the channel ops' C API takes fp32 gamma and beta.
+at::Tensor Float32Param(const char* op, const char* name,
+                        const c10::optional<at::Tensor>& t,
+                        at::ScalarType dtype, int64_t channels);
 
 // data_ptr() of a defined tensor, nullptr for an undefined one.
 const void* DataOrNull(const at::Tensor& t);

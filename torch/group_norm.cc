@@ -24,8 +24,9 @@ at::Tensor ChannelGroupNorm(const char* op, bool instance,
                 num_groups, ") must be positive and divide the channels (",
                 C, ")");
   }
-  const at::Tensor w = DenseOperand(op, "weight", weight, input, {C});
-  const at::Tensor b = DenseOperand(op, "bias", bias, input, {C});
+  const at::ScalarType param_type = ParamType(op, input, weight, bias);
+  const at::Tensor w = Float32Param(op, "weight", weight, param_type, C);
+  const at::Tensor b = Float32Param(op, "bias", bias, param_type, C);
   const simdnorm_activation act = ParseActivation(op, activation);
 
   const ChannelView v = AsChannels(input);
@@ -39,7 +40,7 @@ at::Tensor ChannelGroupNorm(const char* op, bool instance,
     simdnorm_group_norm_args_init(&a);
     a.groups = num_groups;
   }
-  a.dtype = DtypeOf(op, input);
+  a.dtype = DtypeOf(op, input.scalar_type());
   a.layout = v.layout;
   a.activation = act;
   a.batch = v.batch;

@@ -36,17 +36,18 @@ RowNormResult RowNorm(const char* op, RowOp kind, const at::Tensor& input,
               op, ": input of shape ", ShapeString(input.sizes()),
               " does not end with normalized_shape ",
               ShapeString(normalized_shape));
-  const at::Tensor w = DenseOperand(op, "weight", weight, input,
+  const at::ScalarType param_type = ParamType(op, input, weight, bias);
+  const at::Tensor w = DenseOperand(op, "weight", weight, param_type,
                                     normalized_shape);
-  const at::Tensor b = DenseOperand(op, "bias", bias, input,
+  const at::Tensor b = DenseOperand(op, "bias", bias, param_type,
                                     normalized_shape);
   const at::Tensor rb = DenseOperand(op, "residual_bias", residual_bias,
-                                     input, normalized_shape);
+                                     input.scalar_type(), normalized_shape);
   at::Tensor r;
   if (residual.has_value() && residual->defined()) {
     // Kept as a (possibly strided) view: AsRows below decides whether it
     // needs a copy.
-    CheckOperand(op, "residual", *residual, input);
+    CheckOperand(op, "residual", *residual, input.scalar_type());
     TORCH_CHECK(residual->sizes().equals(input.sizes()), op,
                 ": residual has shape ", ShapeString(residual->sizes()),
                 ", expected the input's ", ShapeString(input.sizes()));
@@ -69,7 +70,7 @@ RowNormResult RowNorm(const char* op, RowOp kind, const at::Tensor& input,
 
   simdnorm_row_norm_args a;
   simdnorm_row_norm_args_init(&a);
-  a.dtype = DtypeOf(op, input);
+  a.dtype = DtypeOf(op, input.scalar_type());
   a.rows = xv.rows;
   a.cols = cols;
   a.x = xv.tensor.data_ptr();
@@ -77,6 +78,7 @@ RowNormResult RowNorm(const char* op, RowOp kind, const at::Tensor& input,
   a.y = out.y.data_ptr();
   a.y_stride = cols;
   a.eps = static_cast<float>(eps);
+  a.param_dtype = DtypeOf(op, param_type);
   a.gamma = DataOrNull(w);
   a.beta = DataOrNull(b);
   if (r.defined()) {

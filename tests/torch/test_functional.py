@@ -104,6 +104,30 @@ class FunctionalTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             st.group_norm(xd, 2, activation="tanh")
 
+    def test_16bit_dtypes(self):
+        # simdnorm runs them (parameters of the input's dtype or float32);
+        # a bf16 residual_bias goes to torch.
+        x = torch.randn(3, 8, 4).bfloat16()
+        w, b = torch.randn(4), torch.randn(4)
+        with torch.no_grad():
+            for wi, bi in [(w, b), (w.bfloat16(), b.bfloat16())]:
+                self.assertEqual(simdnorm_ops_called(
+                    lambda: st.layer_norm(x, [4], wi, bi)), ["simdnorm::layer_norm"])
+                self.assertEqual(simdnorm_ops_called(
+                    lambda: st.rms_norm(x, [4], wi)), ["simdnorm::rms_norm"])
+            self.assertEqual(simdnorm_ops_called(
+                lambda: st.layer_norm(x, [4], residual_bias=b.bfloat16())),
+                [])
+            self.assertEqual(simdnorm_ops_called(
+                lambda: st.group_norm(x, 4, torch.randn(8).bfloat16())),
+                ["simdnorm::group_norm"])
+            got = st.layer_norm(x, [4], w.bfloat16(), b.bfloat16())
+            want = F.layer_norm(x.double(), [4], w.bfloat16().double(),
+                                b.bfloat16().double())
+            self.assertEqual(got.dtype, torch.bfloat16)
+            self.assertLess((got.double() - want).abs().max().item(),
+                            2 ** -7 * want.abs().max().item() + 1e-5)
+
 
 class ModulesTest(unittest.TestCase):
     def setUp(self):

@@ -68,6 +68,10 @@ class Base(unittest.TestCase):
     def close(self, got, want, msg=None, **tol):
         torch.testing.assert_close(got, want, **(tol or TOL), msg=msg)
 
+    def raises(self, exc, pattern, fn, *args):
+        with self.assertRaisesRegex(exc, pattern):
+            fn(*args)
+
 
 class LayerNormTest(Base):
     SHAPES = [((1, 1), 1), ((3, 7), 1), ((2, 5, 33), 1), ((4, 3, 2, 17), 2),
@@ -205,6 +209,121 @@ def expected_strides(x):
     return torch.empty(x.shape).stride()
 
 
+class Storage16Test(Base):
+    """LayerNorm and RMSNorm on bfloat16 and float16 tensors: the float64
+    reference of the stored inputs, rounded once to the dtype; outputs
+    within 1 ulp of it (the C API's contract; 2e-5 absolute for outputs
+    much smaller than their row's scale)."""
+    DTYPES = {torch.bfloat16: 2.0 ** -7, torch.float16: 2.0 ** -10}
+
+    def check(self, got, want_double, dtype, what):
+        self.assertEqual(got.dtype, dtype, what)
+        ulp = self.DTYPES[dtype]
+        err = (got.double() - want_double).abs()
+        bound = want_double.abs() * ulp + 2e-5
+        worst = (err - bound).max().item() if err.numel() else 0.0
+        self.assertLessEqual(worst, 0.0, "%s: error past 1 ulp by %g" %
+                             (what, worst))
+
+    def test_layer_norm_and_rms_norm(self):
+        for dtype in self.DTYPES:
+            for shape in [(1, 1), (3, 7), (5, 33), (2, 3, 768), (1, 4097)]:
+                c = shape[-1]
+                x = rand(*shape, scale=3.0, offset=1.5).to(dtype)
+                w, b = params(c)
+                for pdtype in (dtype, torch.float32):
+                    wp, bp = w.to(pdtype), b.to(pdtype)
+                    what = "%s %s params %s" % (dtype, shape, pdtype)
+                    self.check(ops.layer_norm(x, [c], wp, bp, 1e-5),
+                               F.layer_norm(x.double(), [c], wp.double(),
+                                            bp.double(), 1e-5), dtype, what)
+                    self.check(ops.rms_norm(x, [c], wp, 1e-6),
+                               self.rms_double(x, c, wp, 1e-6), dtype,
+                               "rms " + what)
+
+    @staticmethod
+    def rms_double(x, c, w, eps):
+        xd = x.double()
+        return xd * torch.rsqrt(xd.pow(2).mean(-1, keepdim=True) + eps) * \
+            w.double()
+
+    def test_residual_sum_rounds_once(self):
+        for dtype in self.DTYPES:
+            x = rand(4, 96, scale=4.0).to(dtype)
+            r = rand(8, 96)[::2].to(dtype)  # strided rows
+            w, b = (t.to(dtype) for t in params(96))
+            y, s = ops.layer_norm_residual(x, [96], w, b, 1e-5, r, None)
+            # The sum is formed in float32 and rounded once, as torch's.
+            self.assertTrue(torch.equal(s, (x.float() + r.float()).to(dtype)))
+            # y is formed from the float32 sum (not from s, rounded).
+            exact = (x.float() + r.float()).double()
+            self.check(y, F.layer_norm(exact, [96], w.double(), b.double(),
+                                       1e-5), dtype, str(dtype))
+
+    def test_large_values_do_not_overflow(self):
+        # fp16 near its largest value: the sum of squares is far beyond
+        # fp16's range (kept in float32 lanes).
+        x = torch.full((2, 1024), 60000.0).to(torch.float16)
+        x[:, ::2] = -30000.0
+        y = ops.rms_norm(x, [1024], None, 1e-6)
+        self.assertTrue(torch.isfinite(y).all())
+        self.check(y, self.rms_double(x, 1024, torch.ones(1024), 1e-6),
+                   torch.float16, "fp16 near 65504")
+
+    def test_errors(self):
+        x = rand(2, 8).to(torch.bfloat16)
+        self.raises(TypeError, "input's dtype", ops.layer_norm, x, [8],
+                    torch.ones(8, dtype=torch.float16), None, 1e-5)
+        self.raises(TypeError, "bias has dtype", ops.layer_norm, x, [8],
+                    torch.ones(8), torch.zeros(8, dtype=torch.bfloat16), 1e-5)
+        self.raises(TypeError, "residual has dtype", ops.layer_norm, x, [8],
+                    None, None, 1e-5, rand(2, 8), None)
+        self.raises(RuntimeError, "residual_bias is implemented for "
+                    "SIMDNORM_F32 only", ops.layer_norm, x, [8], None, None,
+                    1e-5, None, rand(8).to(torch.bfloat16))
+        self.raises(TypeError, "running_mean must be float32 or of the "
+                    "input's dtype", ops.batch_norm, rand(2, 8, 4).half(),
+                    torch.zeros(8).bfloat16(), torch.ones(8), None, None,
+                    False, 0.1, 1e-5, "none")
+
+    def test_channel_ops(self):
+        for dtype in self.DTYPES:
+            for layout in (torch.contiguous_format, torch.channels_last):
+                x = rand(2, 8, 5, 7, scale=2.0, offset=1.0).to(dtype) \
+                    .contiguous(memory_format=layout)
+                w, b = (t.to(dtype) for t in params(8))
+                what = "%s %s" % (dtype, layout)
+                xd = x.double()
+                y = ops.group_norm(x, 4, w, b, 1e-5, "silu")
+                self.assertTrue(y.is_contiguous(memory_format=layout), what)
+                self.check(y, F.silu(F.group_norm(xd, 4, w.double(),
+                                                  b.double(), 1e-5)),
+                           dtype, "group_norm " + what)
+                self.check(ops.instance_norm(x, w.float(), b.float(), 1e-5,
+                                             "none"),
+                           F.instance_norm(xd, weight=w.double(),
+                                           bias=b.double(), eps=1e-5),
+                           dtype, "instance_norm " + what)
+                rm, rv = rand(8).to(dtype), (rand(8).abs() + 0.5).to(dtype)
+                self.check(ops.batch_norm(x, rm, rv, w, b, False, 0.1, 1e-5,
+                                          "none"),
+                           F.batch_norm(xd, rm.double(), rv.double(),
+                                        w.double(), b.double(), False, 0.1,
+                                        1e-5),
+                           dtype, "batch_norm " + what)
+                # Batch statistics update 16-bit running statistics (each
+                # rounded once from the float32 update).
+                rm2, rv2 = rm.clone(), rv.clone()
+                y = ops.batch_norm(x, rm2, rv2, w, b, True, 0.1, 1e-5,
+                                   "none")
+                rmd, rvd = rm.double(), rv.double()
+                want = F.batch_norm(xd, rmd, rvd, w.double(), b.double(),
+                                    True, 0.1, 1e-5)
+                self.check(y, want, dtype, "batch_norm training " + what)
+                self.check(rm2, rmd, dtype, "running_mean " + what)
+                self.check(rv2, rvd, dtype, "running_var " + what)
+
+
 class GroupNormTest(Base):
     SHAPES = [((2, 6, 5), 3), ((3, 4, 1), 2), ((2, 8, 7, 9), 4),
               ((1, 64, 16, 16), 32), ((1, 4, 3, 5, 6), 2), ((4, 12), 3),
@@ -322,10 +441,6 @@ class BatchNormTest(Base):
 class ErrorTest(Base):
     """Bad arguments raise (never crash), with the op's name."""
 
-    def raises(self, exc, pattern, fn, *args):
-        with self.assertRaisesRegex(exc, pattern):
-            fn(*args)
-
     def test_layer_norm(self):
         x = rand(4, 8)
         self.raises(RuntimeError, "does not end with", ops.layer_norm, x,
@@ -346,8 +461,7 @@ class ErrorTest(Base):
                     float("nan"))
 
     def test_dtypes(self):
-        for dtype in (torch.float64, torch.float16, torch.bfloat16,
-                      torch.int32):
+        for dtype in (torch.float64, torch.int32):
             x = torch.ones(2, 8, 4, 4, dtype=dtype)
             self.raises(TypeError, "not supported", ops.layer_norm, x, [4],
                         None, None, 1e-5)
@@ -361,8 +475,9 @@ class ErrorTest(Base):
                         torch.zeros(8), torch.ones(8), None, None, False, 0.1,
                         1e-5, "none")
         x = rand(2, 8)
-        self.raises(TypeError, "weight has dtype", ops.layer_norm, x, [8],
-                    torch.ones(8, dtype=torch.float64), None, 1e-5)
+        self.raises(TypeError, "weight and bias must have the input's dtype",
+                    ops.layer_norm, x, [8], torch.ones(8, dtype=torch.float64),
+                    None, 1e-5)
         self.raises(TypeError, "running_mean must be float32", ops.batch_norm,
                     x, torch.zeros(8, dtype=torch.float64), torch.ones(8),
                     None, None, False, 0.1, 1e-5, "none")

@@ -192,8 +192,15 @@ class PatchTest(unittest.TestCase):
         report = st.patch(ln)
         self.assertEqual(report.replaced, [])
         self.assertIn("root", report.skipped[0][1])
-        half = nn.Sequential(nn.LayerNorm(8).half()).eval()
-        self.assertIn("float16", st.patch(half).skipped[0][1])
+        # 16-bit parameters are replaced; float64 ones are not.
+        half = nn.Sequential(nn.LayerNorm(8).half(),
+                             nn.GroupNorm(2, 8).bfloat16(),
+                             nn.LayerNorm(8).double()).eval()
+        report = st.patch(half)
+        self.assertEqual(report.replaced, ["0", "1"])
+        self.assertIn("float64 (float32, bfloat16, float16 only)",
+                      report.skipped[0][1])
+        self.assertIsInstance(half[0], st.LayerNorm)
         odd = nn.Sequential(LlamaStyleRMSNorm(8)).eval()
         del odd[0].variance_epsilon
         self.assertIn("eps", st.patch(odd, rms_norm_classes=(

@@ -3,12 +3,13 @@ functions with torch.nn.functional's signatures, drop-in modules, and
 patch(model) / unpatch(model) to swap a model's norm layers in place.
 
     import simdnorm.torch
-    report = simdnorm.torch.patch(model.eval())   # float32, CPU
+    report = simdnorm.torch.patch(model.eval())   # CPU
 
 The ops run on PyTorch's intra-op thread pool with at::get_num_threads()
 threads (torch.set_num_threads), read contiguous and channels-last tensors
 in place and have no backward: the functions and modules fall back to torch
-where gradients are needed (or for other dtypes and devices).
+where gradients are needed (or for other dtypes and devices). Every op
+runs in float32, bfloat16 and float16 (SUPPORTED_DTYPES).
 """
 
 from . import _library

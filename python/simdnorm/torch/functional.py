@@ -1,6 +1,7 @@
 """Functions with torch.nn.functional's signatures, run by simdnorm.
 
-Each runs the simdnorm op when it can: float32 CPU tensors with no
+Each runs the simdnorm op when it can: float32, bfloat16 or float16 CPU
+tensors with no
 gradient to track (torch.no_grad(), torch.inference_mode(), or inputs that
 do not require grad). Otherwise it calls the torch function, so that
 autograd, other dtypes and devices keep working. The extra keyword-only
@@ -23,8 +24,9 @@ from . import _library
 _library.load()
 _ops = torch.ops.simdnorm
 
-# The dtypes the operator library maps onto the C API.
-SUPPORTED_DTYPES = (torch.float32,)
+# The dtypes the ops run in simdnorm (statistics in float32, each output
+# rounded once to the input's dtype).
+SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 
 __all__ = [
     "SUPPORTED_DTYPES", "batch_norm", "group_norm", "instance_norm",
@@ -52,27 +54,41 @@ def _apply_torch_activation(y, name):
     return y if name == "none" else _TORCH_ACTIVATIONS[name](y)
 
 
-def simdnorm_can_run(input, *others):
+def _plain_cpu_tensor(t):
+    # Tensor subclasses keep their own dispatch.
+    return ((type(t) is torch.Tensor or isinstance(t, torch.nn.Parameter))
+            and t.device.type == "cpu" and t.layout == torch.strided)
+
+
+def simdnorm_can_run(input, *others, params=()):
     """Whether the simdnorm ops take these tensors (None entries are
-    ignored): float32, CPU, strided, of one dtype, and no gradient to track.
+    ignored): CPU, strided, no gradient to track, input of a supported
+    dtype, `others` of the input's dtype, and `params` (weight and bias)
+    all of one dtype, the input's or float32.
     """
-    if not isinstance(input, torch.Tensor):
+    if (not isinstance(input, torch.Tensor)
+            or input.dtype not in SUPPORTED_DTYPES):
         return False
-    if (input.dtype not in SUPPORTED_DTYPES or input.device.type != "cpu"
-            or input.layout != torch.strided):
+    given = [t for t in (input,) + others + tuple(params) if t is not None]
+    if not all(_plain_cpu_tensor(t) for t in given):
         return False
-    grad = torch.is_grad_enabled()
-    for t in (input,) + others:
-        if t is None:
-            continue
-        if type(t) is not torch.Tensor and not isinstance(t, torch.nn.Parameter):
-            return False  # tensor subclasses keep their own dispatch
-        if (t.dtype != input.dtype or t.device.type != "cpu"
-                or t.layout != torch.strided):
-            return False
-        if grad and t.requires_grad:
-            return False
+    if any(t.dtype != input.dtype for t in others if t is not None):
+        return False
+    param_dtypes = {t.dtype for t in params if t is not None}
+    if len(param_dtypes) > 1 or not param_dtypes <= {input.dtype,
+                                                     torch.float32}:
+        return False
+    if torch.is_grad_enabled() and any(t.requires_grad for t in given):
+        return False
     return True
+
+
+def _row_norm_can_run(input, weight, bias, residual, residual_bias):
+    # residual_bias is float32 storage only in the C API.
+    if residual_bias is not None and input.dtype != torch.float32:
+        return False
+    return simdnorm_can_run(input, residual, residual_bias,
+                            params=(weight, bias))
 
 
 def _shape_tuple(normalized_shape):
@@ -103,7 +119,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, *,
     """
     shape = _shape_tuple(normalized_shape)
     _check_return_sum(return_sum, residual, residual_bias)
-    if simdnorm_can_run(input, weight, bias, residual, residual_bias):
+    if _row_norm_can_run(input, weight, bias, residual, residual_bias):
         if return_sum:
             return _ops.layer_norm_residual(input, shape, weight, bias, eps,
                                             residual, residual_bias)
@@ -125,7 +141,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None, *,
     _check_return_sum(return_sum, residual, residual_bias)
     if eps is None:
         eps = torch.finfo(input.dtype).eps
-    if simdnorm_can_run(input, weight, residual, residual_bias):
+    if _row_norm_can_run(input, weight, None, residual, residual_bias):
         if return_sum:
             return _ops.rms_norm_residual(input, shape, weight, eps, residual,
                                           residual_bias)
@@ -144,7 +160,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, *,
     """torch.nn.functional.group_norm, with an optional fused activation
     ("relu", "silu", "gelu", "gelu_tanh")."""
     act = _activation_name(activation)
-    if simdnorm_can_run(input, weight, bias) and input.dim() >= 2:
+    if simdnorm_can_run(input, params=(weight, bias)) and input.dim() >= 2:
         return _ops.group_norm(input, num_groups, weight, bias, eps, act)
     return _apply_torch_activation(
         F.group_norm(input, num_groups, weight, bias, eps), act)
@@ -165,8 +181,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None,
     inference); with use_input_stats=True and running statistics to update,
     it is torch's."""
     act = _activation_name(activation)
-    if simdnorm_can_run(input, running_mean, running_var, weight, bias) \
-            and input.dim() >= 3:
+    if simdnorm_can_run(input, running_mean, running_var,
+                        params=(weight, bias)) and input.dim() >= 3:
         if use_input_stats and running_mean is None and running_var is None \
                 and _spatial_size(input) > 1:
             return _ops.instance_norm(input, weight, bias, eps, act)
@@ -185,8 +201,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,
     or batch statistics with running_mean / running_var updated in place
     (momentum weighting, unbiased running variance) when given."""
     act = _activation_name(activation)
-    if simdnorm_can_run(input, running_mean, running_var, weight, bias) \
-            and input.dim() >= 2 and (running_mean is None) == (running_var is None) \
+    if simdnorm_can_run(input, running_mean, running_var,
+                        params=(weight, bias)) and input.dim() >= 2 and (running_mean is None) == (running_var is None) \
             and (training or running_mean is not None) \
             and not (training and input.shape[0] * _spatial_size(input) == 1):
         return _ops.batch_norm(input, running_mean, running_var, weight, bias,

@@ -90,17 +90,21 @@ def _edges(model):
     return out
 
 
-def _tensor_problem(module, names):
+def _tensor_problem(module, names, dtypes):
     for n in names:
         t = getattr(module, n, None)
         if t is None:
             continue
         if t.device.type != "cpu":
             return "%s on %s (CPU only)" % (n, t.device)
-        if t.dtype not in SUPPORTED_DTYPES:
-            return "%s has dtype %s (float32 only)" % (
-                n, str(t.dtype).replace("torch.", ""))
+        if t.dtype not in dtypes:
+            return "%s has dtype %s (%s only)" % (
+                n, _dtype_name(t.dtype), ", ".join(map(_dtype_name, dtypes)))
     return None
+
+
+def _dtype_name(dtype):
+    return str(dtype).replace("torch.", "")
 
 
 def _rms_eps(module):
@@ -137,7 +141,7 @@ def _replacement(module, rms_norm_classes):
     if module.training:
         return None, "training mode (batch statistics and autograd stay " \
                      "with PyTorch; call model.eval() first)"
-    problem = _tensor_problem(module, _STATE)
+    problem = _tensor_problem(module, _STATE, SUPPORTED_DTYPES)
     if problem:
         return None, problem
     if is_rms:
@@ -162,9 +166,10 @@ def patch(model, rms_norm_classes=(), fuse_group_norm_silu=True):
     their parameters and buffers (the same tensors: weights loaded later
     apply to both). Returns a PatchReport.
 
-    Replaced, in eval mode, with float32 CPU parameters: nn.LayerNorm,
-    nn.GroupNorm, nn.InstanceNorm1d/2d/3d, nn.BatchNorm1d/2d/3d (exact
-    classes; subclasses are reported and left alone), and modules of the
+    Replaced, in eval mode, with float32, bfloat16 or float16 CPU
+    parameters: nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d/2d/3d,
+    nn.BatchNorm1d/2d/3d (exact classes; subclasses are reported and left
+    alone), and modules of the
     rms_norm_classes given (classes, or class names as strings). An RMSNorm
     class must compute y = x * rsqrt(mean(x^2) + eps) * weight over the
     trailing dims of `weight` (an nn.Parameter, its only state) and keep
