@@ -65,6 +65,7 @@ struct Case {
   size_t x_misalign = 0;
   size_t y_misalign = 0;
   bool in_place = false;
+  bool stored_params = false;  // gamma and beta in the storage type
   int threads = 1;
 
   std::string Describe() const {
@@ -73,7 +74,8 @@ struct Case {
            std::to_string(c) + "x" + std::to_string(s) + " G" + std::to_string(groups) + " " +
            DataName(data) + " " + ActivationName(act) + " misalign " +
            std::to_string(x_misalign) + "/" + std::to_string(y_misalign) +
-           (in_place ? " in place" : "") + " threads " + std::to_string(threads);
+           (in_place ? " in place" : "") + (stored_params ? " stored params" : "") +
+           " threads " + std::to_string(threads);
   }
 };
 
@@ -133,8 +135,24 @@ class ChannelStorageTest : public TargetTest {
       stored[i] = Widen(x.data()[i], c.dtype);
     }
     uint16_t* y = c.in_place ? x.data() : y_buffer.data();
-    const auto gamma = RandomNormal(static_cast<size_t>(c.c), 1.0, 0.25, 3);
-    const auto beta = RandomNormal(static_cast<size_t>(c.c), 0.0, 0.5, 4);
+    // Parameters: fp32, or stored as dtype (the reference uses the stored
+    // values either way).
+    auto gamma = RandomNormal(static_cast<size_t>(c.c), 1.0, 0.25, 3);
+    auto beta = RandomNormal(static_cast<size_t>(c.c), 0.0, 0.5, 4);
+    std::vector<uint16_t> gamma16(gamma.size()), beta16(beta.size());
+    for (size_t i = 0; i < gamma.size(); ++i) {
+      gamma16[i] = Narrow(gamma[i], c.dtype);
+      beta16[i] = Narrow(beta[i], c.dtype);
+      if (c.stored_params) {
+        gamma[i] = Widen(gamma16[i], c.dtype);
+        beta[i] = Widen(beta16[i], c.dtype);
+      }
+    }
+    const simdnorm_dtype param_dtype = c.stored_params ? c.dtype : SIMDNORM_F32;
+    const void* gamma_arg = c.stored_params ? static_cast<const void*>(gamma16.data())
+                                            : gamma.data();
+    const void* beta_arg = c.stored_params ? static_cast<const void*>(beta16.data())
+                                           : beta.data();
     const auto running_mean = RandomNormal(static_cast<size_t>(c.c), 0.5, 1.0, 6);
     auto running_var = RandomNormal(static_cast<size_t>(c.c), 2.0, 0.5, 7);
     for (float& v : running_var) v = std::fabs(v) + 0.1f;
@@ -159,8 +177,9 @@ class ChannelStorageTest : public TargetTest {
       a.eps = eps;
       a.x = x.data();
       a.y = y;
-      a.gamma = gamma.data();
-      a.beta = beta.data();
+      a.param_dtype = param_dtype;
+      a.gamma = gamma_arg;
+      a.beta = beta_arg;
       status = c.op == Op::kInstanceNorm ? simdnorm_instance_norm(context.get(), &a)
                                          : simdnorm_group_norm(context.get(), &a);
     } else {
@@ -180,8 +199,9 @@ class ChannelStorageTest : public TargetTest {
       a.eps = eps;
       a.x = x.data();
       a.y = y;
-      a.gamma = gamma.data();
-      a.beta = beta.data();
+      a.param_dtype = param_dtype;
+      a.gamma = gamma_arg;
+      a.beta = beta_arg;
       std::vector<float> rm(running_mean), rv(running_var);
       a.running_mean = rm.data();
       a.running_var = rv.data();
@@ -298,8 +318,8 @@ TEST_P(ChannelStorageTest, AdversarialValues) {
   }
 }
 
-// In place, large units (chunked and split reductions, streaming sizes
-// aside), and two threads.
+// In place, gamma and beta in the storage type, large units (chunked and
+// split reductions, streaming sizes aside), and two threads.
 TEST_P(ChannelStorageTest, InPlaceLargeAndThreaded) {
   for (const simdnorm_dtype dtype : kTypes) {
     for (const Op op : kOps) {
@@ -309,6 +329,10 @@ TEST_P(ChannelStorageTest, InPlaceLargeAndThreaded) {
         in_place.x_misalign = 1;
         in_place.groups = 3;
         Run(in_place);
+        Case stored_params{op, dtype, layout, 2, 12, 29};
+        stored_params.stored_params = true;
+        stored_params.groups = 4;
+        Run(stored_params);
         Case large{op, dtype, layout, 2, 16, 4097};
         large.groups = 4;
         large.threads = 2;

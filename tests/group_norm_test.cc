@@ -378,6 +378,13 @@ TEST(GroupNormBadInput, EachErrorHasStatusMessageAndWritesNothing) {
        "unknown activation 9", SIMDNORM_INVALID_ARGUMENT},
       {"unknown dtype", [](auto& a) { a.dtype = static_cast<simdnorm_dtype>(3); },
        "unknown dtype 3", SIMDNORM_INVALID_ARGUMENT},
+      {"param_dtype", [](auto& a) { a.param_dtype = SIMDNORM_F16; },
+       "param_dtype (2) must be SIMDNORM_F32 or dtype (0)",
+       SIMDNORM_INVALID_ARGUMENT},
+      {"reserved", [](auto& a) { a.reserved = 1; },
+       "reserved must be 0 (initialize the arguments with "
+       "simdnorm_group_norm_args_init)",
+       SIMDNORM_INVALID_ARGUMENT},
       {"gamma size", [](auto& a) { a.param_count = 5; },
        "5 elements but channels is 6", SIMDNORM_INVALID_ARGUMENT},
       {"null x", [](auto& a) { a.x = nullptr; }, "x is null",

@@ -48,8 +48,8 @@ at::Tensor BatchNorm(const at::Tensor& input,
               ShapeString(input.sizes()));
   const int64_t C = input.size(1);
   const at::ScalarType param_type = ParamType(kOp, input, weight, bias);
-  const at::Tensor w = Float32Param(kOp, "weight", weight, param_type, C);
-  const at::Tensor b = Float32Param(kOp, "bias", bias, param_type, C);
+  const at::Tensor w = DenseOperand(kOp, "weight", weight, param_type, {C});
+  const at::Tensor b = DenseOperand(kOp, "bias", bias, param_type, {C});
   const simdnorm_activation act = ParseActivation(kOp, activation);
   const bool has_mean = running_mean.has_value() && running_mean->defined();
   const bool has_var = running_var.has_value() && running_var->defined();
@@ -81,6 +81,7 @@ at::Tensor BatchNorm(const at::Tensor& input,
   a.x = v.tensor.data_ptr();
   a.x_batch_stride = v.batch_stride;
   a.y = y.data_ptr();
+  a.param_dtype = DtypeOf(kOp, param_type);
   a.gamma = DataOrNull(w);
   a.beta = DataOrNull(b);
   if (has_mean) {

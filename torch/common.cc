@@ -142,13 +142,6 @@ at::ScalarType ParamType(const char* op, const at::Tensor& input,
   return type;
 }
 
-at::Tensor Float32Param(const char* op, const char* name,
-                        const c10::optional<at::Tensor>& t,
-                        at::ScalarType dtype, int64_t channels) {
-  const at::Tensor dense = DenseOperand(op, name, t, dtype, {channels});
-  return dense.defined() ? dense.to(at::kFloat) : dense;
-}
-
 const void* DataOrNull(const at::Tensor& t) {
   return t.defined() ? t.data_ptr() : nullptr;
 }

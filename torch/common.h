@@ -52,12 +52,6 @@ at::ScalarType ParamType(const char* op, const at::Tensor& input,
                          const c10::optional<at::Tensor>& weight,
                          const c10::optional<at::Tensor>& bias);
 
-// A per-channel parameter [channels] of the given dtype (DenseOperand),
-// as float32: the channel ops' C API takes fp32 gamma and beta.
-at::Tensor Float32Param(const char* op, const char* name,
-                        const c10::optional<at::Tensor>& t,
-                        at::ScalarType dtype, int64_t channels);
-
 // data_ptr() of a defined tensor, nullptr for an undefined one.
 const void* DataOrNull(const at::Tensor& t);
 

@@ -25,8 +25,8 @@ at::Tensor ChannelGroupNorm(const char* op, bool instance,
                 C, ")");
   }
   const at::ScalarType param_type = ParamType(op, input, weight, bias);
-  const at::Tensor w = Float32Param(op, "weight", weight, param_type, C);
-  const at::Tensor b = Float32Param(op, "bias", bias, param_type, C);
+  const at::Tensor w = DenseOperand(op, "weight", weight, param_type, {C});
+  const at::Tensor b = DenseOperand(op, "bias", bias, param_type, {C});
   const simdnorm_activation act = ParseActivation(op, activation);
 
   const ChannelView v = AsChannels(input);
@@ -51,6 +51,7 @@ at::Tensor ChannelGroupNorm(const char* op, bool instance,
   a.x_batch_stride = v.batch_stride;
   a.y = y.data_ptr();
   a.y_batch_stride = 0;  // dense
+  a.param_dtype = DtypeOf(op, param_type);
   a.gamma = DataOrNull(w);
   a.beta = DataOrNull(b);
   a.param_count = C;

@@ -58,10 +58,10 @@ typedef enum simdnorm_status {
 /* Storage type of the tensors (x, residual, y, sum_out). Statistics are
  * computed in fp32 lanes whatever the type, and each output is rounded
  * once, to nearest even (NaN stays NaN, overflow becomes Inf). mean, rstd
- * and running statistics are always fp32, and so are gamma and beta of
- * GroupNorm, InstanceNorm and BatchNorm (LayerNorm and RMSNorm: see
- * param_dtype). Every op takes every type, except LayerNorm and RMSNorm
- * with residual_bias (SIMDNORM_F32 only; SIMDNORM_UNSUPPORTED otherwise). */
+ * and running statistics are always fp32; gamma and beta are fp32 or of
+ * the storage type (param_dtype). Every op takes every type, except
+ * LayerNorm and RMSNorm with residual_bias (SIMDNORM_F32 only;
+ * SIMDNORM_UNSUPPORTED otherwise). */
 typedef enum simdnorm_dtype {
   SIMDNORM_F32 = 0,
   SIMDNORM_BF16 = 1, /* bfloat16 */
@@ -257,6 +257,9 @@ typedef struct simdnorm_group_norm_args {
                              0 (default) for C * S */
   int64_t y_batch_stride; /* the same for y; y == x in place needs equal
                              strides */
+  simdnorm_dtype param_dtype; /* gamma and beta: SIMDNORM_F32 (default) or
+                                 dtype (as a bf16/fp16 module keeps them) */
+  int32_t reserved;           /* must be 0 */
 } simdnorm_group_norm_args;
 
 SIMDNORM_API void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args);
@@ -326,7 +329,8 @@ typedef struct simdnorm_batch_norm_args {
   int64_t y_batch_stride; /* >= C * S, or 0 (default) for C * S */
   simdnorm_running_stats running_stats; /* batch statistics: how the
                                            running statistics are updated */
-  int32_t reserved;       /* must be 0 */
+  simdnorm_dtype param_dtype; /* gamma and beta: SIMDNORM_F32 (default) or
+                                 dtype; running statistics are fp32 */
 } simdnorm_batch_norm_args;
 
 SIMDNORM_API void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args);

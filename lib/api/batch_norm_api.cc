@@ -6,6 +6,7 @@
 #include "api/error.h"
 #include "api/op_call.h"
 #include "api/validate.h"
+#include "api/widened_params.h"
 #include "ops/batch_norm.h"
 #include "simdnorm/simdnorm.h"
 
@@ -15,12 +16,16 @@ namespace {
 // Fills *p from args; on error records why and returns the status.
 simdnorm_status ValidateBatchNorm(const char* op, bool training,
                                   const simdnorm_batch_norm_args* args,
-                                  BatchNormProblem* p) {
+                                  BatchNormProblem* p,
+                                  WidenedParams* params) {
   simdnorm_batch_norm_args filled;
   SIMDNORM_CHECK(ReadArgs(op, kBatchNormArgsSize_0_1_0,
                           &simdnorm_batch_norm_args_init, &args, &filled));
-  SIMDNORM_CHECK(CheckStorageDtype(op, RawEnumValue(args->dtype)));
-  const size_t bytes = StorageBytes(args->dtype);
+  const int dtype = RawEnumValue(args->dtype);
+  SIMDNORM_CHECK(CheckStorageDtype(op, dtype));
+  SIMDNORM_CHECK(CheckParamDtype(op, RawEnumValue(args->param_dtype), dtype));
+  const size_t bytes = StorageBytes(dtype);
+  const size_t param_bytes = StorageBytes(args->param_dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
   SIMDNORM_CHECK(
@@ -35,12 +40,6 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
                 "%s: unknown running_stats convention %d "
                 "(SIMDNORM_RUNNING_STATS_PYTORCH or _ONNX)",
                 op, running_stats);
-  }
-  if (args->reserved != 0) {
-    return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: reserved must be 0 (initialize the arguments with "
-                "simdnorm_batch_norm_args_init)",
-                op);
   }
   const bool update = training && args->update_running_stats != 0;
   if (training) {
@@ -102,8 +101,8 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   const Operand operands[] = {
       {"x", MatrixRange(args->x, N, sample, p->x_batch_stride, bytes), true,
        false, true},
-      {"gamma", VectorRange(args->gamma, C), true, false, false},
-      {"beta", VectorRange(args->beta, C), true, false, false},
+      {"gamma", VectorRange(args->gamma, C, param_bytes), true, false, false},
+      {"beta", VectorRange(args->beta, C, param_bytes), true, false, false},
       // Read in inference, read and updated with update_running_stats.
       {"running_mean",
        VectorRange(reads_running ? args->running_mean : nullptr, C), true,
@@ -120,8 +119,9 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
 
   p->x = ConstTypedPtr(args->x, args->dtype);
   p->y = TypedPtr(args->y, args->dtype);
-  p->gamma = static_cast<const float*>(args->gamma);
-  p->beta = static_cast<const float*>(args->beta);
+  params->Set(args->gamma, args->beta, C, args->param_dtype);
+  p->gamma = params->gamma();
+  p->beta = params->beta();
   p->running_mean = reads_running ? args->running_mean : nullptr;
   p->running_var = reads_running ? args->running_var : nullptr;
   p->batch_mean = args->batch_mean;
@@ -133,10 +133,11 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
 simdnorm_status BatchNorm(const char* op, bool training, simdnorm_context* ctx,
                           const simdnorm_batch_norm_args* args, bool slice,
                           int64_t begin, int64_t end) {
+  WidenedParams params;
   return ValidateAndRun<BatchNormProblem>(
       op, ctx,
       [&](BatchNormProblem* p) {
-        SIMDNORM_CHECK(ValidateBatchNorm(op, training, args, p));
+        SIMDNORM_CHECK(ValidateBatchNorm(op, training, args, p, &params));
         return slice ? CheckSliceRange(op, "unit", begin, end,
                                        BatchNormSliceUnits(*p))
                      : SIMDNORM_OK;

@@ -4,6 +4,7 @@
 #include "api/error.h"
 #include "api/op_call.h"
 #include "api/validate.h"
+#include "api/widened_params.h"
 #include "ops/group_norm.h"
 #include "simdnorm/simdnorm.h"
 
@@ -13,12 +14,18 @@ namespace {
 // Fills *p from args; on error records why and returns the status.
 simdnorm_status ValidateGroupNorm(const char* op, bool instance,
                                   const simdnorm_group_norm_args* args,
-                                  GroupNormProblem* p) {
+                                  GroupNormProblem* p,
+                                  WidenedParams* params) {
   simdnorm_group_norm_args filled;
   SIMDNORM_CHECK(ReadArgs(op, kGroupNormArgsSize_0_1_0,
                           &simdnorm_group_norm_args_init, &args, &filled));
-  SIMDNORM_CHECK(CheckStorageDtype(op, RawEnumValue(args->dtype)));
-  const size_t bytes = StorageBytes(args->dtype);
+  const int dtype = RawEnumValue(args->dtype);
+  SIMDNORM_CHECK(CheckStorageDtype(op, dtype));
+  SIMDNORM_CHECK(CheckParamDtype(op, RawEnumValue(args->param_dtype), dtype));
+  SIMDNORM_CHECK(
+      CheckReserved(op, args->reserved, "simdnorm_group_norm_args_init"));
+  const size_t bytes = StorageBytes(dtype);
+  const size_t param_bytes = StorageBytes(args->param_dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
   SIMDNORM_CHECK(
@@ -60,8 +67,8 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   const Operand operands[] = {
       {"x", MatrixRange(args->x, N, sample, p->x_batch_stride, bytes), true,
        false, true},
-      {"gamma", VectorRange(args->gamma, C), true, false, false},
-      {"beta", VectorRange(args->beta, C), true, false, false},
+      {"gamma", VectorRange(args->gamma, C, param_bytes), true, false, false},
+      {"beta", VectorRange(args->beta, C, param_bytes), true, false, false},
       {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, bytes), false,
        true, true},
       {"mean", VectorRange(args->mean, units), false, true, false},
@@ -71,8 +78,9 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
 
   p->x = ConstTypedPtr(args->x, args->dtype);
   p->y = TypedPtr(args->y, args->dtype);
-  p->gamma = static_cast<const float*>(args->gamma);
-  p->beta = static_cast<const float*>(args->beta);
+  params->Set(args->gamma, args->beta, C, args->param_dtype);
+  p->gamma = params->gamma();
+  p->beta = params->beta();
   p->mean = args->mean;
   p->rstd = args->rstd;
   return SIMDNORM_OK;
@@ -81,10 +89,11 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
 simdnorm_status GroupNorm(const char* op, bool instance, simdnorm_context* ctx,
                           const simdnorm_group_norm_args* args, bool slice,
                           int64_t begin, int64_t end) {
+  WidenedParams params;
   return ValidateAndRun<GroupNormProblem>(
       op, ctx,
       [&](GroupNormProblem* p) {
-        SIMDNORM_CHECK(ValidateGroupNorm(op, instance, args, p));
+        SIMDNORM_CHECK(ValidateGroupNorm(op, instance, args, p, &params));
         return slice ? CheckSliceRange(op, "unit", begin, end,
                                        p->batch * p->groups)
                      : SIMDNORM_OK;

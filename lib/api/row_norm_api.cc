@@ -4,6 +4,7 @@
 #include "api/error.h"
 #include "api/op_call.h"
 #include "api/validate.h"
+#include "api/widened_params.h"
 #include "common/storage.h"
 #include "ops/row_bias.h"
 #include "ops/row_norm.h"
@@ -14,25 +15,6 @@ namespace {
 
 // Fills *p from args; on error records why and returns the status.
 // gamma and beta widened to fp32, for the duration of a call.
-class WidenedParams {
- public:
-  void Widen(const void* gamma, const void* beta, int64_t n,
-             simdnorm_dtype dtype) {
-    if (gamma != nullptr) WidenInto(gamma, n, dtype, &gamma_);
-    if (beta != nullptr) WidenInto(beta, n, dtype, &beta_);
-  }
-  const float* gamma() const { return gamma_.empty() ? nullptr : gamma_.data(); }
-  const float* beta() const { return beta_.empty() ? nullptr : beta_.data(); }
-
- private:
-  static void WidenInto(const void* src, int64_t n, simdnorm_dtype dtype,
-                        std::vector<float>* out) {
-    out->resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) (*out)[i] = LoadAsF32(src, i, dtype);
-  }
-  std::vector<float> gamma_, beta_;
-};
-
 simdnorm_status ValidateRowNorm(const char* op, bool rms,
                                 const simdnorm_row_norm_args* args,
                                 RowNormProblem* p, WidenedParams* params) {
@@ -42,17 +24,9 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   const int dtype = RawEnumValue(args->dtype);
   SIMDNORM_CHECK(CheckStorageDtype(op, dtype));
   const int param_dtype = RawEnumValue(args->param_dtype);
-  if (param_dtype != SIMDNORM_F32 && param_dtype != dtype) {
-    return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: param_dtype (%d) must be SIMDNORM_F32 or dtype (%d)", op,
-                param_dtype, dtype);
-  }
-  if (args->reserved != 0) {
-    return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: reserved must be 0 (initialize the arguments with "
-                "simdnorm_row_norm_args_init)",
-                op);
-  }
+  SIMDNORM_CHECK(CheckParamDtype(op, param_dtype, dtype));
+  SIMDNORM_CHECK(
+      CheckReserved(op, args->reserved, "simdnorm_row_norm_args_init"));
   if (dtype != SIMDNORM_F32 && args->residual_bias != nullptr) {
     return Fail(SIMDNORM_UNSUPPORTED,
                 "%s: residual_bias is implemented for SIMDNORM_F32 only", op);
@@ -124,16 +98,9 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->residual = args->residual;
   p->residual_bias = static_cast<const float*>(args->residual_bias);
   p->sum_out = args->sum_out;
-  if (param_dtype == SIMDNORM_F32) {
-    p->gamma = static_cast<const float*>(args->gamma);
-    p->beta = static_cast<const float*>(args->beta);
-  } else {
-    // The kernels read fp32 parameters: widen them once per call (exact).
-    params->Widen(args->gamma, args->beta, cols,
-                  static_cast<simdnorm_dtype>(param_dtype));
-    p->gamma = params->gamma();
-    p->beta = params->beta();
-  }
+  params->Set(args->gamma, args->beta, cols, args->param_dtype);
+  p->gamma = params->gamma();
+  p->beta = params->beta();
   p->mean = args->mean;
   p->rstd = args->rstd;
   return SIMDNORM_OK;

@@ -88,6 +88,21 @@ simdnorm_status CheckStorageDtype(const char* op, int dtype) {
               op, dtype);
 }
 
+simdnorm_status CheckParamDtype(const char* op, int param_dtype, int dtype) {
+  if (param_dtype == SIMDNORM_F32 || param_dtype == dtype) return SIMDNORM_OK;
+  return Fail(SIMDNORM_INVALID_ARGUMENT,
+              "%s: param_dtype (%d) must be SIMDNORM_F32 or dtype (%d)", op,
+              param_dtype, dtype);
+}
+
+simdnorm_status CheckReserved(const char* op, int32_t reserved,
+                              const char* init_function) {
+  if (reserved == 0) return SIMDNORM_OK;
+  return Fail(SIMDNORM_INVALID_ARGUMENT,
+              "%s: reserved must be 0 (initialize the arguments with %s)", op,
+              init_function);
+}
+
 simdnorm_status CheckRequired(const char* op, const char* name,
                               const void* p) {
   if (p != nullptr) return SIMDNORM_OK;

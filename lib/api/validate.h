@@ -133,6 +133,11 @@ int RawEnumValue(const Enum& field) {
 
 // A storage type (common/storage.h).
 simdnorm_status CheckStorageDtype(const char* op, int dtype);
+// gamma and beta: SIMDNORM_F32 or the storage type `dtype`.
+simdnorm_status CheckParamDtype(const char* op, int param_dtype, int dtype);
+// A reserved field must be 0 (as `init_function` leaves it).
+simdnorm_status CheckReserved(const char* op, int32_t reserved,
+                              const char* init_function);
 // A slice call's [begin, end) must lie within [0, count] ("row", "unit").
 simdnorm_status CheckSliceRange(const char* op, const char* unit,
                                 int64_t begin, int64_t end, int64_t count);
