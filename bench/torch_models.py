@@ -15,10 +15,15 @@ mode, torch.inference_mode) and each thread count (torch.set_num_threads):
 - the max relative difference of the outputs (max abs difference over the
   unpatched output's max abs), over every run.
 
+A second table runs some models in bfloat16 (the tests' smaller inputs):
+the error of PyTorch's and of the patched model's output relative to the
+float32 model's, and the latency of one forward with 1 thread.
+
 Usage (from the repository, after building with PyTorch installed):
 
     PYTHONPATH=build/python python3 bench/torch_models.py [--runs 3]
-        [--threads 1,2] [--models resnet50,...] [--small] [--markdown FILE]
+        [--threads 1,2] [--models resnet50,...] [--small]
+        [--bf16-models sd_vae_decoder_stage,...] [--markdown FILE]
 """
 
 import argparse
@@ -141,6 +146,41 @@ def measure(name, threads_list, runs, small):
     return row
 
 
+def measure_bf16(name, small):
+    """The model in bfloat16, unpatched and patched: each output's error
+    relative to the float32 model's (max abs difference over its max abs),
+    and the latency of one forward with 1 thread after a warm-up."""
+    model, x, kwargs = model_zoo.build(name, small=small)
+    torch.set_num_threads(1)
+    ref, _ = forward(model, x)
+    unpatched = copy.deepcopy(model).to(torch.bfloat16)
+    patched = copy.deepcopy(unpatched)
+    report = st.patch(patched, **kwargs)
+    xb = x.to(torch.bfloat16)  # keeps the memory format
+    row = {"model": name, "shape": "x".join(map(str, x.shape)),
+           "replaced": len(report.replaced)}
+    for variant, m in (("torch", unpatched), ("simdnorm", patched)):
+        forward(m, xb)
+        out, t = forward(m, xb)
+        row["rel_" + variant] = relative_diff(out, ref)
+        row["lat_" + variant] = t
+    print("  %s bf16: error vs float32 %.1e -> %.1e, %.0f -> %.0f ms" % (
+        name, row["rel_torch"], row["rel_simdnorm"], row["lat_torch"],
+        row["lat_simdnorm"]), file=sys.stderr, flush=True)
+    return row
+
+
+def bf16_table(rows):
+    lines = ["| model (input), bfloat16 | norms patched | error vs float32 "
+             "model: PyTorch → simdnorm | 1T latency ms |",
+             "|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append("| %s (%s) | %d | %.1e → %.1e | %.0f → %.0f |" % (
+            r["model"], r["shape"], r["replaced"], r["rel_torch"],
+            r["rel_simdnorm"], r["lat_torch"], r["lat_simdnorm"]))
+    return "\n".join(lines)
+
+
 def table(rows, threads_list):
     head = ["model (input)", "norms patched"]
     for t in threads_list:
@@ -174,7 +214,10 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--small", action="store_true",
                         help="the tests' smaller inputs")
-    parser.add_argument("--markdown", help="also write the table here")
+    parser.add_argument("--bf16-models", default="sd_vae_decoder_stage,resnet50",
+                        help="models also run in bfloat16 (smaller inputs; "
+                             "'' for none)")
+    parser.add_argument("--markdown", help="also write the tables here")
     args = parser.parse_args()
     threads_list = [int(t) for t in args.threads.split(",")]
     saved_threads = torch.get_num_threads()
@@ -183,8 +226,12 @@ def main():
           file=sys.stderr, flush=True)
     rows = [measure(name, threads_list, args.runs, args.small)
             for name in args.models.split(",")]
-    torch.set_num_threads(saved_threads)
     text = table(rows, threads_list)
+    if args.bf16_models:
+        bf16_rows = [measure_bf16(name, True)
+                     for name in args.bf16_models.split(",")]
+        text += "\n\n" + bf16_table(bf16_rows)
+    torch.set_num_threads(saved_threads)
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
