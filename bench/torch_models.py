@@ -214,7 +214,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--small", action="store_true",
                         help="the tests' smaller inputs")
-    parser.add_argument("--bf16-models", default="sd_vae_decoder_stage,resnet50",
+    parser.add_argument("--bf16-models",
+                        default="sd_vae_decoder_stage,resnet50,llama_decoder_layer",
                         help="models also run in bfloat16 (smaller inputs; "
                              "'' for none)")
     parser.add_argument("--markdown", help="also write the tables here")

@@ -103,7 +103,7 @@ def rotary(x, base=10000.0):
     t, d = x.shape[-2], x.shape[-1]
     inv = 1.0 / base ** (torch.arange(0, d, 2, dtype=torch.float32) / d)
     angles = torch.outer(torch.arange(t, dtype=torch.float32), inv)
-    cos, sin = angles.cos(), angles.sin()
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
     x1, x2 = x[..., 0::2], x[..., 1::2]
     return torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos),
                        -1).flatten(-2)
