@@ -160,6 +160,21 @@ class ChannelStorageTest : public TargetTest {
     std::vector<double> ref, ref_mean, ref_rstd;
     const float eps = c.data == Data::kTiny ? 0.0f : 1e-5f;
     const simdnorm::Context context = ctx_threads(c.threads);
+    // The fields the group and batch norm args share.
+    const auto fill = [&](auto& a) {
+      a.dtype = c.dtype;
+      a.layout = c.layout;
+      a.activation = c.act;
+      a.batch = c.n;
+      a.channels = c.c;
+      a.spatial = c.s;
+      a.eps = eps;
+      a.x = x.data();
+      a.y = y;
+      a.param_dtype = param_dtype;
+      a.gamma = gamma_arg;
+      a.beta = beta_arg;
+    };
     simdnorm_status status;
     if (c.op == Op::kGroupNorm || c.op == Op::kInstanceNorm) {
       const int64_t groups = c.op == Op::kInstanceNorm ? c.c : c.groups;
@@ -167,19 +182,8 @@ class ChannelStorageTest : public TargetTest {
                          beta.data(), eps, c.act, &ref, &ref_mean, &ref_rstd);
       simdnorm_group_norm_args a;
       simdnorm_group_norm_args_init(&a);
-      a.dtype = c.dtype;
-      a.layout = c.layout;
-      a.activation = c.act;
-      a.batch = c.n;
-      a.channels = c.c;
-      a.spatial = c.s;
+      fill(a);
       a.groups = groups;
-      a.eps = eps;
-      a.x = x.data();
-      a.y = y;
-      a.param_dtype = param_dtype;
-      a.gamma = gamma_arg;
-      a.beta = beta_arg;
       status = c.op == Op::kInstanceNorm ? simdnorm_instance_norm(context.get(), &a)
                                          : simdnorm_group_norm(context.get(), &a);
     } else {
@@ -190,18 +194,7 @@ class ChannelStorageTest : public TargetTest {
                          &ref_rstd, nullptr);
       simdnorm_batch_norm_args a;
       simdnorm_batch_norm_args_init(&a);
-      a.dtype = c.dtype;
-      a.layout = c.layout;
-      a.activation = c.act;
-      a.batch = c.n;
-      a.channels = c.c;
-      a.spatial = c.s;
-      a.eps = eps;
-      a.x = x.data();
-      a.y = y;
-      a.param_dtype = param_dtype;
-      a.gamma = gamma_arg;
-      a.beta = beta_arg;
+      fill(a);
       std::vector<float> rm(running_mean), rv(running_var);
       a.running_mean = rm.data();
       a.running_var = rv.data();
