@@ -242,11 +242,27 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
     // rows at a time where possible); longer rows merge their blocks here.
     // Padding: benign values for vector lanes past `rows`.
     double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
+    if (kCentered) {
+      // The pivots first, all rows of the group at once: their three
+      // scattered loads per row are the first touch of the row (cache
+      // misses) and overlap this way instead of stalling row by row. The
+      // next group's are prefetched for the same reason.
+      for (int64_t j = 0; j < rows; ++j) {
+        const T* x = static_cast<const T*>(b.x) + (r0 + j) * b.x_stride;
+        pivot[j] = MedianOf3(ToF32<S>(x[0]), ToF32<S>(x[cols / 2]),
+                             ToF32<S>(x[cols - 1]));
+      }
+      const int64_t next_end = HWY_MIN(end, r0 + rows + group);
+      for (int64_t r = r0 + rows; r < next_end; ++r) {
+        const T* x = static_cast<const T*>(b.x) + r * b.x_stride;
+        hwy::Prefetch(x);
+        hwy::Prefetch(x + cols / 2);
+        hwy::Prefetch(x + cols - 1);
+      }
+    }
     for (int64_t j = 0; j < rows; ++j) {
       const T* x = static_cast<const T*>(b.x) + (r0 + j) * b.x_stride;
-      pivot[j] = kCentered ? MedianOf3(ToF32<S>(x[0]), ToF32<S>(x[cols / 2]),
-                                       ToF32<S>(x[cols - 1]))
-                           : 0.0f;
+      if (!kCentered) pivot[j] = 0.0f;
       MomentsSource src;
       src.x = x;
       src.scaled_pivot = pivot[j];
