@@ -41,6 +41,10 @@ struct RowAffine {
   // same pass (before rounding to the storage type, y is formed from it).
   void* sum_out = nullptr;
   bool stream = false;  // non-temporal stores of y (same values)
+  // Optional: as many bytes as this call reads of x, prefetched while it
+  // runs (the rows a caller reads next, so that reading them from memory
+  // overlaps with this store-bound pass).
+  const void* prefetch = nullptr;
 };
 
 // Whole rows for the common case: no residual, each row one reduction

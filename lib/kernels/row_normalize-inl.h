@@ -138,7 +138,14 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, T* y,
     return NormalizeAt<S, kResidual, kSumOut, kGamma, kBeta>(
         d, x, residual, sum_out, gamma, beta, j, scale, pivot, mean, inv_std);
   };
+  const char* prefetch = static_cast<const char*>(a.prefetch);
   for (; i + 4 * N <= count; i += 4 * N) {
+    if (prefetch != nullptr) {
+      // The lines of the next rows at the same position as this step.
+      for (size_t line = 0; line < 4 * N * sizeof(T); line += 64) {
+        hwy::Prefetch(prefetch + i * sizeof(T) + line);
+      }
+    }
     const auto v0 = at(i);
     const auto v1 = at(i + N);
     const auto v2 = at(i + 2 * N);
@@ -304,6 +311,11 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       a.inv_std = stats[j].inv_std;
       a.gamma = b.gamma;
       a.beta = b.beta;
+      // The next group's row j, so that the next moments phase finds it in
+      // cache: its reads overlap with this phase's stores.
+      if (r + group < end) {
+        a.prefetch = static_cast<const T*>(b.x) + (r + group) * b.x_stride;
+      }
       RowNormalizeAffine<S, false, false, kStream>(
           static_cast<const T*>(b.x) + r * b.x_stride,
           static_cast<const T*>(nullptr),
