@@ -81,7 +81,6 @@ TEST(ApiTest, RowNormBadInput) {
     { RowProblem p; p.args.eps = std::numeric_limits<float>::quiet_NaN(); ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "eps (nan)"); }
     { RowProblem p; p.args.eps = std::numeric_limits<float>::infinity(); ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "eps (inf)"); }
     { RowProblem p; p.args.dtype = static_cast<simdnorm_dtype>(42); ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "unknown dtype 42"); }
-    { RowProblem p; p.args.dtype = SIMDNORM_BF16; p.args.residual_bias = p.gamma.data(); ExpectRejected(op, p, SIMDNORM_UNSUPPORTED, "residual_bias is implemented for SIMDNORM_F32 only"); }
     { RowProblem p; p.args.dtype = SIMDNORM_BF16; p.args.param_dtype = SIMDNORM_F16; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "param_dtype (2) must be SIMDNORM_F32 or dtype (1)"); }
     { RowProblem p; p.args.param_dtype = static_cast<simdnorm_dtype>(-1); ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "param_dtype (-1)"); }
     { RowProblem p; p.args.reserved = 1; ExpectRejected(op, p, SIMDNORM_INVALID_ARGUMENT, "reserved must be 0"); }

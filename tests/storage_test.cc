@@ -92,6 +92,7 @@ struct Case {
   bool params = true;
   bool residual = false;  // with sum_out
   bool sum_in_place = false;  // sum_out == x, y == residual
+  bool bias = false;  // residual_bias (in param_dtype), with sum_out
   float eps = 1e-5f;
 
   std::string Describe() const {
@@ -100,7 +101,8 @@ struct Case {
            " misalign " + std::to_string(x_misalign) + "/" + std::to_string(y_misalign) +
            (in_place ? " in place" : "") + (params ? " params " : " no params") +
            (params ? (param_dtype == SIMDNORM_F32 ? "f32" : "stored") : "") +
-           (residual ? (sum_in_place ? " residual, sum_out = x" : " residual") : "");
+           (residual ? (sum_in_place ? " residual, sum_out = x" : " residual") : "") +
+           (bias ? " residual_bias" : "");
   }
 };
 
@@ -136,19 +138,24 @@ class StorageTest : public TargetTest {
     // values either way).
     const auto g_values = RandomNormal(static_cast<size_t>(c.cols), 1.0, 0.25, 3);
     const auto b_values = RandomNormal(static_cast<size_t>(c.cols), 0.0, 0.5, 4);
-    std::vector<float> g32(g_values.size()), b32(b_values.size());
-    std::vector<uint16_t> g16(g_values.size()), b16(b_values.size());
+    const auto bias_values = RandomNormal(static_cast<size_t>(c.cols), 2.0, 1.0, 5);
+    std::vector<float> g32(g_values.size()), b32(b_values.size()), bias32(b_values.size());
+    std::vector<uint16_t> g16(g_values.size()), b16(b_values.size()), bias16(b_values.size());
+    const bool narrow_params = c.param_dtype != SIMDNORM_F32;
     for (size_t i = 0; i < g_values.size(); ++i) {
       g16[i] = Narrow(g_values[i], c.dtype);
       b16[i] = Narrow(b_values[i], c.dtype);
-      const bool narrow = c.param_dtype != SIMDNORM_F32;
-      g32[i] = narrow ? Widen(g16[i], c.dtype) : g_values[i];
-      b32[i] = narrow ? Widen(b16[i], c.dtype) : b_values[i];
+      bias16[i] = Narrow(bias_values[i], c.dtype);
+      g32[i] = narrow_params ? Widen(g16[i], c.dtype) : g_values[i];
+      b32[i] = narrow_params ? Widen(b16[i], c.dtype) : b_values[i];
+      bias32[i] = narrow_params ? Widen(bias16[i], c.dtype) : bias_values[i];
     }
-    // Reference input: s = x (+ residual) in fp32, as the library adds.
+    // Reference input: s = (x + residual) + residual_bias in fp32, as the
+    // library adds.
     std::vector<float> s(stored);
-    if (c.residual) {
-      for (int64_t i = 0; i < n; ++i) s[i] = stored[i] + res_stored[i];
+    for (int64_t i = 0; i < n; ++i) {
+      if (c.residual) s[i] = stored[i] + res_stored[i];
+      if (c.bias) s[i] += bias32[static_cast<size_t>(i % c.cols)];
     }
     std::vector<double> ref, ref_mean, ref_rstd;
     const float* gamma = c.params ? g32.data() : nullptr;
@@ -169,8 +176,13 @@ class StorageTest : public TargetTest {
     args.x = x.data();
     uint16_t* y_ptr = c.in_place ? x.data() : y.data();
     args.y = y_ptr;
+    args.param_dtype = c.param_dtype;
+    if (c.bias) {
+      args.residual_bias =
+          narrow_params ? static_cast<const void*>(bias16.data()) : bias32.data();
+      args.sum_out = sum.data();
+    }
     if (c.params) {
-      args.param_dtype = c.param_dtype;
       const bool narrow = c.param_dtype != SIMDNORM_F32;
       args.gamma = narrow ? static_cast<const void*>(g16.data()) : g32.data();
       if (!c.rms) args.beta = narrow ? static_cast<const void*>(b16.data()) : b32.data();
@@ -221,9 +233,9 @@ class StorageTest : public TargetTest {
                       << " ulps)";
       }
     }
-    if (c.residual) {  // the sum, rounded once
+    if (c.residual || c.bias) {  // the sum, rounded once
       for (int64_t i = 0; i < n; ++i) {
-        const uint16_t want = Narrow(stored[i] + res_stored[i], c.dtype);
+        const uint16_t want = Narrow(s[i], c.dtype);
         if (sum_ptr[i] != want && reported++ < 5) {
           ADD_FAILURE() << "sum_out[" << i << "] bits " << sum_ptr[i] << ", want " << want;
         }
@@ -311,6 +323,33 @@ TEST_P(StorageTest, InPlaceParamsAndResidual) {
         Case sum_in_place = residual;
         sum_in_place.sum_in_place = true;
         Run(sum_in_place);
+      }
+    }
+  }
+}
+
+// residual_bias (ONNX Runtime's SkipLayerNormalization) with 16-bit storage:
+// s = (x + residual) + bias in fp32 is normalized unrounded and rounded
+// once into sum_out; bias in fp32 or the storage type, with or without a
+// residual, in place.
+TEST_P(StorageTest, ResidualBias) {
+  for (const simdnorm_dtype dtype : kTypes) {
+    for (const bool rms : {false, true}) {
+      for (const int64_t cols : {int64_t{1}, int64_t{17}, int64_t{769}}) {
+        for (const bool residual : {false, true}) {
+          for (const simdnorm_dtype param_dtype : {SIMDNORM_F32, dtype}) {
+            Case c{dtype, rms, 4, cols, Data::kOffset};
+            c.bias = true;
+            c.residual = residual;
+            c.param_dtype = param_dtype;
+            c.x_misalign = 1;
+            Run(c);
+          }
+        }
+        Case in_place{dtype, rms, 3, cols, Data::kNormal};
+        in_place.bias = true;
+        in_place.in_place = true;
+        Run(in_place);
       }
     }
   }

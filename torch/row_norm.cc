@@ -85,7 +85,11 @@ RowNormResult RowNorm(const char* op, RowOp kind, const at::Tensor& input,
     a.residual = rv.tensor.data_ptr();
     a.residual_stride = rv.stride;
   }
-  a.residual_bias = DataOrNull(rb);
+  // The C API reads residual_bias in param_dtype: widen it (exactly) when
+  // the parameters are float32 and the input is 16-bit.
+  const at::Tensor rb_param =
+      rb.defined() && rb.scalar_type() != param_type ? rb.to(param_type) : rb;
+  a.residual_bias = DataOrNull(rb_param);
   if (want_sum) {
     a.sum_out = out.sum.data_ptr();
     a.sum_stride = cols;

@@ -59,9 +59,7 @@ typedef enum simdnorm_status {
  * computed in fp32 lanes whatever the type, and each output is rounded
  * once, to nearest even (NaN stays NaN, overflow becomes Inf). mean, rstd
  * and running statistics are always fp32; gamma and beta are fp32 or of
- * the storage type (param_dtype). Every op takes every type, except
- * LayerNorm and RMSNorm with residual_bias (SIMDNORM_F32 only;
- * SIMDNORM_UNSUPPORTED otherwise). */
+ * the storage type (param_dtype). Every op takes every type. */
 typedef enum simdnorm_dtype {
   SIMDNORM_F32 = 0,
   SIMDNORM_BF16 = 1, /* bfloat16 */
@@ -204,10 +202,11 @@ typedef struct simdnorm_row_norm_args {
   float* mean;                 /* optional [rows]; LayerNorm only */
   float* rstd;                 /* optional [rows] */
   /* Appended after 0.1.0 (older callers get the defaults): */
-  const void* residual_bias; /* optional [cols], added to every row of s;
-                                default NULL; fp32 storage only for now */
-  simdnorm_dtype param_dtype; /* gamma and beta: SIMDNORM_F32 (default) or
-                                 dtype (as a bf16/fp16 module keeps them) */
+  const void* residual_bias; /* optional [cols] of param_dtype, added to
+                                every row of s; default NULL */
+  simdnorm_dtype param_dtype; /* gamma, beta and residual_bias:
+                                 SIMDNORM_F32 (default) or dtype (as a
+                                 bf16/fp16 module keeps them) */
   int32_t reserved;           /* must be 0 */
 } simdnorm_row_norm_args;
 

@@ -14,7 +14,7 @@ namespace simdnorm::internal {
 namespace {
 
 // Fills *p from args; on error records why and returns the status.
-// gamma and beta widened to fp32, for the duration of a call.
+// gamma, beta and residual_bias widened to fp32, for the duration of a call.
 simdnorm_status ValidateRowNorm(const char* op, bool rms,
                                 const simdnorm_row_norm_args* args,
                                 RowNormProblem* p, WidenedParams* params) {
@@ -27,10 +27,6 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   SIMDNORM_CHECK(CheckParamDtype(op, param_dtype, dtype));
   SIMDNORM_CHECK(
       CheckReserved(op, args->reserved, "simdnorm_row_norm_args_init"));
-  if (dtype != SIMDNORM_F32 && args->residual_bias != nullptr) {
-    return Fail(SIMDNORM_UNSUPPORTED,
-                "%s: residual_bias is implemented for SIMDNORM_F32 only", op);
-  }
   p->dtype = static_cast<simdnorm_dtype>(dtype);
   p->elem_bytes = StorageBytes(dtype);
   const size_t bytes = p->elem_bytes;
@@ -78,8 +74,8 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
       {"residual",
        MatrixRange(args->residual, rows, cols, p->residual_stride, bytes), true,
        false, true},
-      {"residual_bias", VectorRange(args->residual_bias, cols), true, false,
-       false},
+      {"residual_bias", VectorRange(args->residual_bias, cols, param_bytes),
+       true, false, false},
       {"gamma", VectorRange(args->gamma, cols, param_bytes), true, false,
        false},
       {"beta", VectorRange(args->beta, cols, param_bytes), true, false, false},
@@ -96,11 +92,11 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->x = args->x;
   p->y = args->y;
   p->residual = args->residual;
-  p->residual_bias = static_cast<const float*>(args->residual_bias);
   p->sum_out = args->sum_out;
   params->Set(args->gamma, args->beta, cols, args->param_dtype);
   p->gamma = params->gamma();
   p->beta = params->beta();
+  p->residual_bias = params->Widen(args->residual_bias);
   p->mean = args->mean;
   p->rstd = args->rstd;
   return SIMDNORM_OK;

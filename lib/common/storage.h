@@ -40,6 +40,18 @@ inline float LoadAsF32(const void* base, int64_t i, simdnorm_dtype dtype) {
   return dtype == SIMDNORM_BF16 ? F32FromBF16Bits(bits) : F32FromF16Bits(bits);
 }
 
+// Element i of a tensor of storage type `dtype` = v, rounded once to
+// nearest even (as the kernels' stores).
+inline void StoreFromF32(void* base, int64_t i, simdnorm_dtype dtype,
+                         float v) {
+  if (dtype == SIMDNORM_F32) {
+    static_cast<float*>(base)[i] = v;
+    return;
+  }
+  static_cast<uint16_t*>(base)[i] =
+      dtype == SIMDNORM_BF16 ? BF16BitsFromF32(v) : F16BitsFromF32(v);
+}
+
 // base advanced by i elements of `bytes` each.
 inline const void* ElementAt(const void* base, int64_t i, size_t bytes) {
   return static_cast<const char*>(base) + i * static_cast<int64_t>(bytes);

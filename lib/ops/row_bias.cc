@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/contract.h"
+#include "common/storage.h"
 #include "ops/partition.h"
 #include "runtime/parallel.h"
 
@@ -19,30 +20,51 @@ constexpr int64_t kPieceElems = 16384;
 constexpr int64_t kFormBytes = 4 * sizeof(float);
 
 // s[0, n) = (x + residual) + bias, rounded to fp32 at each add (plain
-// loads, adds and stores: the same values on every target).
-void FormSum(const float* x, const float* residual, const float* bias, float* s,
-             int64_t n) {
-  if (residual != nullptr) {
-    for (int64_t i = 0; i < n; ++i) s[i] = (x[i] + residual[i]) + bias[i];
-  } else {
-    for (int64_t i = 0; i < n; ++i) s[i] = x[i] + bias[i];
+// loads, adds and stores: the same values on every target). x and residual
+// are of storage type `dtype`.
+void FormSum(const void* x, const void* residual, const float* bias, float* s,
+             int64_t n, simdnorm_dtype dtype) {
+  if (dtype == SIMDNORM_F32) {
+    const float* xf = static_cast<const float*>(x);
+    const float* rf = static_cast<const float*>(residual);
+    if (rf != nullptr) {
+      for (int64_t i = 0; i < n; ++i) s[i] = (xf[i] + rf[i]) + bias[i];
+    } else {
+      for (int64_t i = 0; i < n; ++i) s[i] = xf[i] + bias[i];
+    }
+    return;
   }
+  for (int64_t i = 0; i < n; ++i) {
+    float v = LoadAsF32(x, i, dtype);
+    if (residual != nullptr) v += LoadAsF32(residual, i, dtype);
+    s[i] = v + bias[i];
+  }
+}
+
+// dst[0, n) (storage type `dtype`) = src rounded once to nearest even.
+void StoreRounded(const float* src, void* dst, int64_t n,
+                  simdnorm_dtype dtype) {
+  for (int64_t i = 0; i < n; ++i) StoreFromF32(dst, i, dtype, src[i]);
 }
 
 }  // namespace
 
 void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
                         int64_t begin, int64_t end, bool parallel) {
-  SIMDNORM_DASSERT(p.dtype == SIMDNORM_F32);  // fp32 storage only
-  const float* const x = static_cast<const float*>(p.x);
-  const float* const residual = static_cast<const float*>(p.residual);
   const int64_t cols = p.cols;
+  const size_t bytes = p.elem_bytes;
+  // With 16-bit storage, s stays fp32 (it is normalized unrounded, as the
+  // residual path does) and y is formed in fp32 scratch too, then rounded
+  // once into y and sum_out.
+  const bool narrow = p.dtype != SIMDNORM_F32;
   const int64_t threads = parallel ? ctx.concurrency : 1;
   const int64_t block_rows = std::clamp<int64_t>(
       kBlockBytesPerThread * threads / (cols * int64_t{sizeof(float)}), 1,
       std::max<int64_t>(1, end - begin));
-  std::vector<float> scratch(p.sum_out ? 0 : block_rows * cols);
-  const int64_t s_stride = p.sum_out ? p.sum_stride : cols;
+  const bool s_in_sum_out = p.sum_out != nullptr && !narrow;
+  std::vector<float> scratch(s_in_sum_out ? 0 : block_rows * cols);
+  std::vector<float> y_scratch(narrow ? block_rows * cols : 0);
+  const int64_t s_stride = s_in_sum_out ? p.sum_stride : cols;
   const int64_t pieces_per_row = (cols + kPieceElems - 1) / kPieceElems;
   // The row norms' own parameters decide how finely s is formed in tasks.
   const TileParams& t =
@@ -51,35 +73,47 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
   const int64_t piece_bytes = std::min(cols, kPieceElems) * kFormBytes;
   for (int64_t b0 = begin; b0 < end; b0 += block_rows) {
     const int64_t rows = std::min(block_rows, end - b0);
-    float* s = p.sum_out ? static_cast<float*>(p.sum_out) + b0 * p.sum_stride
-                         : scratch.data();
-    const auto form = [&](int64_t first, int64_t last) {
-      for (int64_t i = first; i < last; ++i) {
-        const int64_t r = i / pieces_per_row;
-        const int64_t c = i % pieces_per_row * kPieceElems;
-        const int64_t row = b0 + r;
-        FormSum(x + row * p.x_stride + c,
-                residual ? residual + row * p.residual_stride + c : nullptr,
-                p.residual_bias + c, s + r * s_stride + c,
-                std::min(kPieceElems, cols - c));
+    float* s = s_in_sum_out
+                   ? static_cast<float*>(p.sum_out) + b0 * p.sum_stride
+                   : scratch.data();
+    // Runs body(row within the block, first column, count) over the
+    // block's pieces, on the context's threads when that pays.
+    const auto for_pieces = [&](const auto& body) {
+      const auto run = [&](int64_t first, int64_t last) {
+        for (int64_t i = first; i < last; ++i) {
+          const int64_t c = i % pieces_per_row * kPieceElems;
+          body(i / pieces_per_row, c, std::min(kPieceElems, cols - c));
+        }
+      };
+      const int64_t pieces = rows * pieces_per_row;
+      if (parallel &&
+          WorthParallel(ctx, rows * cols * kFormBytes, t.inline_bytes)) {
+        ParallelFor(ctx, pieces,
+                    TaskGrain(ctx, pieces, piece_bytes, t.task_bytes), run);
+      } else {
+        run(0, pieces);
       }
     };
-    if (parallel &&
-        WorthParallel(ctx, rows * cols * kFormBytes, t.inline_bytes)) {
-      const int64_t pieces = rows * pieces_per_row;
-      ParallelFor(ctx, pieces,
-                  TaskGrain(ctx, pieces, piece_bytes, t.task_bytes), form);
-    } else {
-      form(0, rows * pieces_per_row);
-    }
+    for_pieces([&](int64_t r, int64_t c, int64_t n) {
+      const int64_t row = b0 + r;
+      FormSum(ElementAt(p.x, row * p.x_stride + c, bytes),
+              p.residual ? ElementAt(p.residual, row * p.residual_stride + c,
+                                     bytes)
+                         : nullptr,
+              p.residual_bias + c, s + r * s_stride + c, n, p.dtype);
+    });
     RowNormProblem q = p;
+    q.dtype = SIMDNORM_F32;
+    q.elem_bytes = sizeof(float);
     q.rows = rows;
     q.x = s;
     q.x_stride = s_stride;
     q.residual = nullptr;
     q.residual_bias = nullptr;
     q.sum_out = nullptr;
-    q.y = static_cast<float*>(p.y) + b0 * p.y_stride;
+    q.y = narrow ? static_cast<void*>(y_scratch.data())
+                 : ElementAt(p.y, b0 * p.y_stride, bytes);
+    q.y_stride = narrow ? cols : p.y_stride;
     q.mean = p.mean ? p.mean + b0 : nullptr;
     q.rstd = p.rstd ? p.rstd + b0 : nullptr;
     if (parallel) {
@@ -87,6 +121,18 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
     } else {
       RunRowNormSlice(ctx, q, 0, rows);
     }
+    if (!narrow) continue;
+    // s and y were read whole before these writes (in place is fine).
+    for_pieces([&](int64_t r, int64_t c, int64_t n) {
+      const int64_t row = b0 + r;
+      StoreRounded(y_scratch.data() + r * cols + c,
+                   ElementAt(p.y, row * p.y_stride + c, bytes), n, p.dtype);
+      if (p.sum_out != nullptr) {
+        StoreRounded(s + r * s_stride + c,
+                     ElementAt(p.sum_out, row * p.sum_stride + c, bytes), n,
+                     p.dtype);
+      }
+    });
   }
 }
 

@@ -15,6 +15,8 @@ namespace simdnorm::internal {
 // + residual_bias in fp32, element-wise, in sum_out's rows when it is
 // given and in scratch memory (allocated before anything is written)
 // otherwise; each block is then normalized as a problem without residual.
+// With 16-bit storage, s and y are formed in fp32 scratch and rounded once
+// into y and sum_out.
 // `parallel`: on the context's threads (the full call), else on the
 // caller's thread (a slice). The same bits either way and for any thread
 // count: s is element-wise and the row norms do not depend on the split.

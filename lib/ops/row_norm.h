@@ -30,7 +30,7 @@ struct RowNormProblem {
   void* sum_out = nullptr;
   float* mean = nullptr;
   float* rstd = nullptr;
-  const float* residual_bias = nullptr;  // [cols], fp32 storage only
+  const float* residual_bias = nullptr;  // [cols], widened to fp32
 };
 
 // All rows, on the context's threads.

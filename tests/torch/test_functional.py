@@ -105,8 +105,8 @@ class FunctionalTest(unittest.TestCase):
             st.group_norm(xd, 2, activation="tanh")
 
     def test_16bit_dtypes(self):
-        # simdnorm runs them (parameters of the input's dtype or float32);
-        # a bf16 residual_bias goes to torch.
+        # simdnorm runs them (parameters of the input's dtype or float32),
+        # with a residual_bias of the input's dtype too.
         x = torch.randn(3, 8, 4).bfloat16()
         w, b = torch.randn(4), torch.randn(4)
         with torch.no_grad():
@@ -116,8 +116,15 @@ class FunctionalTest(unittest.TestCase):
                 self.assertEqual(simdnorm_ops_called(
                     lambda: st.rms_norm(x, [4], wi)), ["simdnorm::rms_norm"])
             self.assertEqual(simdnorm_ops_called(
-                lambda: st.layer_norm(x, [4], residual_bias=b.bfloat16())),
-                [])
+                lambda: st.layer_norm(x, [4], w, residual_bias=b.bfloat16())),
+                ["simdnorm::layer_norm"])
+            # s = x + residual_bias in float32, normalized unrounded.
+            got = st.layer_norm(x, [4], w, residual_bias=b.bfloat16())
+            s = x.double() + b.bfloat16().double()
+            want = F.layer_norm(s, [4], w.double())
+            self.assertLessEqual(
+                (got.double() - want).abs().max().item(),
+                2.0 ** -8 * want.abs().max().item() + 1e-4)
             self.assertEqual(simdnorm_ops_called(
                 lambda: st.group_norm(x, 4, torch.randn(8).bfloat16())),
                 ["simdnorm::group_norm"])

@@ -278,9 +278,8 @@ class Storage16Test(Base):
                     torch.ones(8), torch.zeros(8, dtype=torch.bfloat16), 1e-5)
         self.raises(TypeError, "residual has dtype", ops.layer_norm, x, [8],
                     None, None, 1e-5, rand(2, 8), None)
-        self.raises(RuntimeError, "residual_bias is implemented for "
-                    "SIMDNORM_F32 only", ops.layer_norm, x, [8], None, None,
-                    1e-5, None, rand(8).to(torch.bfloat16))
+        self.raises(TypeError, "residual_bias has dtype", ops.layer_norm, x,
+                    [8], None, None, 1e-5, None, rand(8))
         self.raises(TypeError, "running_mean must be float32 or of the "
                     "input's dtype", ops.batch_norm, rand(2, 8, 4).half(),
                     torch.zeros(8).bfloat16(), torch.ones(8), None, None,

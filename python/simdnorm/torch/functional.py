@@ -84,9 +84,6 @@ def simdnorm_can_run(input, *others, params=()):
 
 
 def _row_norm_can_run(input, weight, bias, residual, residual_bias):
-    # residual_bias is float32 storage only in the C API.
-    if residual_bias is not None and input.dtype != torch.float32:
-        return False
     return simdnorm_can_run(input, residual, residual_bias,
                             params=(weight, bias))
 
