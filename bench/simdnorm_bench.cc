@@ -33,14 +33,24 @@ struct Case {
   int x_offset = 0;
   int y_offset = 0;
   simdnorm_dtype dtype = SIMDNORM_F32;  // storage of x and y
+  simdnorm_dtype y_dtype = SIMDNORM_F32;  // row norms: 0 = dtype, or int8
 };
 
 const char* DtypeName(simdnorm_dtype dtype) {
   switch (dtype) {
     case SIMDNORM_BF16: return "bf16";
     case SIMDNORM_F16: return "f16";
+    case SIMDNORM_S8: return "s8";
+    case SIMDNORM_U8: return "u8";
     default: return "f32";
   }
+}
+
+// "f32", or "f32-s8" for a quantized output.
+std::string TypesName(const Case& k) {
+  std::string name = DtypeName(k.dtype);
+  if (k.y_dtype != 0) name += std::string("-") + DtypeName(k.y_dtype);
+  return name;
 }
 
 const char* OpName(Op op) {
@@ -67,7 +77,7 @@ std::string AlignmentName(const Case& k) {
 // The benchmark name up to the implementation.
 std::string CaseName(const Case& k) {
   std::string name =
-      std::string(OpName(k.op)) + "/" + DtypeName(k.dtype) + "/";
+      std::string(OpName(k.op)) + "/" + TypesName(k) + "/";
   if (IsRowNorm(k.op)) return name + Dims({k.n, k.c}) + AlignmentName(k);
   if (k.one_d) return name + "NC/" + Dims({k.n, k.c}) + AlignmentName(k);
   name += k.channels_last ? "NHWC/" : "NCHW/";
@@ -179,6 +189,17 @@ std::vector<Case> StorageCases() {
       if (k.n > 1) cases.push_back(k);
     }
   }
+  // LayerNorm and RMSNorm quantizing y to int8 (a quarter of fp32's bytes
+  // written; the ratio is still to a memcpy of x's bytes).
+  for (const simdnorm_dtype dtype : {SIMDNORM_F32, SIMDNORM_BF16}) {
+    for (Case k : std::vector<Case>{{LN, false, 4096, 768, 1, 1, 1, false},
+                                    {RMS, false, 2048, 4096, 1, 1, 1, false}}) {
+      k.dtype = dtype;
+      k.y_dtype = SIMDNORM_S8;
+      k.x_offset = k.y_offset = 16;
+      cases.push_back(k);
+    }
+  }
   return cases;
 }
 
@@ -217,6 +238,7 @@ Problem MakeProblem(const Case& k) {
   p.width = k.w;
   p.groups = k.op == Op::kInstanceNorm ? k.c : k.groups;
   p.dtype = k.dtype;
+  p.y_dtype = k.y_dtype;
   Workspace& w = SharedWorkspace();
   const size_t count = static_cast<size_t>(p.elements());
   const size_t params = static_cast<size_t>(k.c);
@@ -247,6 +269,8 @@ LibraryCall MakeLibraryCall(const Problem& p, simdnorm_context* ctx) {
     a.y = p.y;
     a.gamma = p.gamma;
     a.beta = p.beta;
+    a.y_dtype = p.y_dtype;
+    a.y_scale = 0.05f;
     const auto fn =
         p.op == Op::kRmsNorm ? simdnorm_rms_norm : simdnorm_layer_norm;
     return [=] { return fn(ctx, &a); };
@@ -382,6 +406,7 @@ void RegisterSuite() {
           LibraryCase(s, k, target, threads);
         });
       }
+      if (k.y_dtype != 0) continue;  // no peer quantizes y
       if (HaveDnnl() && DnnlCovers(k.op)) {
         add("oneDNN", threads,
             [k, threads](benchmark::State& s) { DnnlCase(s, k, threads); });

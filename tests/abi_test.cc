@@ -179,6 +179,15 @@ TEST(AbiTest, RowNormArgsFromOlderVersions) {
     }
     Expect(op, SizedArgs<Args>(args, sizeof(Args), 0), sizeof(Args), oldest, &y,
            with_bias);
+    // A struct of the version before quantized outputs: y_dtype (and its
+    // scale) are not read, y is fp32 as that caller expects.
+    Args quantized = args;
+    quantized.y_dtype = SIMDNORM_S8;
+    quantized.y_scale = 0.0f;  // would be an error if it were read
+    for (const unsigned char filler : {0x00, 0xff}) {
+      Expect(op, SizedArgs<Args>(quantized, offsetof(Args, y_dtype), filler),
+             offsetof(Args, y_dtype), oldest, &y, with_bias);
+    }
     for (const size_t size : {oldest - 8, sizeof(Args) + 8}) {
       Expect(op, SizedArgs<Args>(args, size, 0), size, oldest, &y, {});
     }

@@ -63,7 +63,12 @@ typedef enum simdnorm_status {
 typedef enum simdnorm_dtype {
   SIMDNORM_F32 = 0,
   SIMDNORM_BF16 = 1, /* bfloat16 */
-  SIMDNORM_F16 = 2   /* IEEE half precision */
+  SIMDNORM_F16 = 2,  /* IEEE half precision */
+  /* Quantized outputs only (y_dtype of LayerNorm and RMSNorm):
+   * y_q = saturate(round_half_even(y / y_scale) + y_zero_point), as ONNX
+   * QuantizeLinear and oneDNN; NaN quantizes to y_zero_point. */
+  SIMDNORM_S8 = 3, /* int8_t */
+  SIMDNORM_U8 = 4  /* uint8_t */
 } simdnorm_dtype;
 
 typedef enum simdnorm_layout {
@@ -208,6 +213,12 @@ typedef struct simdnorm_row_norm_args {
                                  SIMDNORM_F32 (default) or dtype (as a
                                  bf16/fp16 module keeps them) */
   int32_t reserved;           /* must be 0 */
+  simdnorm_dtype y_dtype; /* 0 (default) = dtype; or SIMDNORM_S8 /
+                             SIMDNORM_U8: y quantized (y may not overlap
+                             x, residual or sum_out then) */
+  float y_scale;          /* quantized y: > 0 and finite; default 1 */
+  int32_t y_zero_point;   /* quantized y: within the type's range;
+                             default 0 */
 } simdnorm_row_norm_args;
 
 SIMDNORM_API void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args);

@@ -1,4 +1,5 @@
 // C API of LayerNorm and RMSNorm: argument validation, then ops/row_norm.
+#include <cmath>
 #include <vector>
 
 #include "api/error.h"
@@ -12,6 +13,42 @@
 
 namespace simdnorm::internal {
 namespace {
+
+// y_dtype, y_scale and y_zero_point into p (whose dtype is set).
+simdnorm_status CheckOutputType(const char* op, simdnorm_dtype y_dtype_arg,
+                                float y_scale, int32_t y_zero_point,
+                                RowNormProblem* p) {
+  const int y_dtype = RawEnumValue(y_dtype_arg);
+  if (y_dtype == 0 || y_dtype == p->dtype) {
+    p->y_dtype = p->dtype;
+    return SIMDNORM_OK;
+  }
+  if (y_dtype != SIMDNORM_S8 && y_dtype != SIMDNORM_U8) {
+    return Fail(StorageBytes(y_dtype) != 0 ? SIMDNORM_UNSUPPORTED
+                                           : SIMDNORM_INVALID_ARGUMENT,
+                "%s: y_dtype (%d) must be 0 (= dtype), dtype (%d), "
+                "SIMDNORM_S8 or SIMDNORM_U8",
+                op, y_dtype, static_cast<int>(p->dtype));
+  }
+  if (!(std::isfinite(y_scale) && y_scale > 0.0f)) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: y_scale (%g) must be finite and > 0", op,
+                static_cast<double>(y_scale));
+  }
+  const int32_t lo = y_dtype == SIMDNORM_S8 ? -128 : 0;
+  const int32_t hi = y_dtype == SIMDNORM_S8 ? 127 : 255;
+  if (y_zero_point < lo || y_zero_point > hi) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: y_zero_point (%d) must be in [%d, %d] for %s", op,
+                static_cast<int>(y_zero_point), static_cast<int>(lo),
+                static_cast<int>(hi),
+                y_dtype == SIMDNORM_S8 ? "SIMDNORM_S8" : "SIMDNORM_U8");
+  }
+  p->y_dtype = static_cast<simdnorm_dtype>(y_dtype);
+  p->y_scale = y_scale;
+  p->y_zero_point = y_zero_point;
+  return SIMDNORM_OK;
+}
 
 // Fills *p from args; on error records why and returns the status.
 // gamma, beta and residual_bias widened to fp32, for the duration of a call.
@@ -30,6 +67,9 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->dtype = static_cast<simdnorm_dtype>(dtype);
   p->elem_bytes = StorageBytes(dtype);
   const size_t bytes = p->elem_bytes;
+  SIMDNORM_CHECK(CheckOutputType(op, args->y_dtype, args->y_scale,
+                                 args->y_zero_point, p));
+  const size_t y_bytes = p->y_bytes();
   const size_t param_bytes = StorageBytes(param_dtype);
   if (args->rows < 0) {
     return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: rows (%lld) must be >= 0", op,
@@ -79,8 +119,8 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
       {"gamma", VectorRange(args->gamma, cols, param_bytes), true, false,
        false},
       {"beta", VectorRange(args->beta, cols, param_bytes), true, false, false},
-      {"y", MatrixRange(args->y, rows, cols, p->y_stride, bytes), false, true,
-       true},
+      {"y", MatrixRange(args->y, rows, cols, p->y_stride, y_bytes), false,
+       true, true},
       {"sum_out", MatrixRange(args->sum_out, rows, cols, p->sum_stride, bytes),
        false, true, true},
       {"mean", VectorRange(args->mean, rows), false, true, false},
@@ -97,6 +137,12 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->gamma = params->gamma();
   p->beta = params->beta();
   p->residual_bias = params->Widen(args->residual_bias);
+  if (p->quantized() && params->DivideBy(p->y_scale)) {
+    // y / y_scale comes out of the normalize itself.
+    p->gamma = params->gamma();
+    p->beta = params->beta();
+    p->y_scale = 1.0f;
+  }
   p->mean = args->mean;
   p->rstd = args->rstd;
   return SIMDNORM_OK;
@@ -138,6 +184,7 @@ void simdnorm_row_norm_args_init(simdnorm_row_norm_args* args) {
   args->struct_size = sizeof(*args);
   args->dtype = SIMDNORM_F32;
   args->eps = SIMDNORM_DEFAULT_EPS;
+  args->y_scale = 1.0f;
 }
 
 simdnorm_status simdnorm_layer_norm(simdnorm_context* ctx,

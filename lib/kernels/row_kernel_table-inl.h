@@ -12,6 +12,7 @@
 #include "hwy/highway.h"
 #include "kernels/lanes-inl.h"
 #include "kernels/moments-inl.h"
+#include "kernels/quantize-inl.h"
 #include "kernels/row_kernels.h"
 #include "kernels/row_normalize-inl.h"
 #include "kernels/storage-inl.h"
@@ -22,9 +23,10 @@ namespace HWY_NAMESPACE {
 
 template <class S>
 const RowKernels* RowKernelsFor() {
-  static constexpr RowKernels kKernels = {HWY_TARGET,         S::kDtype,
-                                          &F32Lanes,          &SpanMoments<S>,
-                                          &RowNormalize<S>,   &RowsNormalize<S>};
+  static constexpr RowKernels kKernels = {
+      HWY_TARGET,       S::kDtype,         &F32Lanes,
+      &SpanMoments<S>,  &RowNormalize<S>,  &RowsNormalize<S>,
+      &RowNormalizeToF32<S>, &Quantize};
   return &kKernels;
 }
 

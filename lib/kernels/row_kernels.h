@@ -85,6 +85,14 @@ struct RowKernels {
   // end, or a row whose values need the rescaling path (huge, tiny, NaN or
   // Inf), which the caller runs before calling again after it.
   int64_t (*rows)(const RowBatch& batch, int64_t begin, int64_t end);
+  // As normalize, with y in fp32 (never streamed): the block a quantized
+  // output is formed in.
+  void (*normalize_to_f32)(const void* x, const void* residual, float* y,
+                           int64_t n, const RowAffine& affine);
+  // dst[0, n) of int8 type `dtype` (SIMDNORM_S8 / SIMDNORM_U8) =
+  // saturate(round_half_even(src / scale) + zero_point); NaN -> zero_point.
+  void (*quantize)(const float* src, void* dst, int64_t n, float scale,
+                   int32_t zero_point, simdnorm_dtype dtype);
 };
 
 // Moments of n values of src shifted by `pivot`, computed at a power-of-two

@@ -69,13 +69,15 @@ HWY_INLINE hn::Vec<D> NormalizeAt(D d, const T* HWY_RESTRICT x,
   return NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std);
 }
 
-// Values [i, i + count), count < Lanes: masked loads and store.
-template <class S, bool kResidual, bool kSumOut, bool kGamma, bool kBeta,
-          class D, typename T = typename S::T>
+// Values [i, i + count), count < Lanes: masked loads and store. y is of
+// storage type O (S, or fp32 for a caller that converts it further).
+template <class S, class O, bool kResidual, bool kSumOut, bool kGamma,
+          bool kBeta, class D, typename T = typename S::T,
+          typename TO = typename O::T>
 HWY_INLINE void NormalizePart(D d, const T* HWY_RESTRICT x,
                               const T* HWY_RESTRICT residual, T* sum_out,
                               const float* HWY_RESTRICT gamma,
-                              const float* HWY_RESTRICT beta, T* y, size_t i,
+                              const float* HWY_RESTRICT beta, TO* y, size_t i,
                               size_t count, hn::Vec<D> scale, hn::Vec<D> pivot,
                               hn::Vec<D> mean, hn::Vec<D> inv_std) {
   auto v = LoadF32Tail<S>(d, x + i, count);
@@ -85,7 +87,7 @@ HWY_INLINE void NormalizePart(D d, const T* HWY_RESTRICT x,
   }
   const auto g = kGamma ? LoadTail(d, gamma + i, count) : hn::Zero(d);
   const auto b = kBeta ? LoadTail(d, beta + i, count) : hn::Zero(d);
-  StoreF32Tail<S>(
+  StoreF32Tail<O>(
       NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std), d,
       y + i, count);
 }
@@ -99,9 +101,10 @@ HWY_INLINE void StoreOut(hn::Vec<D> v, D d, T* HWY_RESTRICT p) {
   }
 }
 
-template <class S, bool kResidual, bool kSumOut, bool kGamma, bool kBeta,
-          bool kStream, typename T = typename S::T>
-HWY_INLINE void RowNormalizeT(const T* x, const T* residual, T* y,
+template <class S, class O, bool kResidual, bool kSumOut, bool kGamma,
+          bool kBeta, bool kStream, typename T = typename S::T,
+          typename TO = typename O::T>
+HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
                               size_t count, const RowAffine& a) {
   using D = hn::ScalableTag<float>;
   const D d;
@@ -121,18 +124,18 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, T* y,
   // rows skip the peel: they stay in L1, where it does not pay.
   if (kStream || count >= 8 * N) {
     const size_t misaligned =
-        (reinterpret_cast<uintptr_t>(y) / sizeof(T)) & (N - 1);
+        (reinterpret_cast<uintptr_t>(y) / sizeof(TO)) & (N - 1);
     if (misaligned != 0) {
       const size_t peel = HWY_MIN(count, N - misaligned);
-      NormalizePart<S, kResidual, kSumOut, kGamma, kBeta>(
+      NormalizePart<S, O, kResidual, kSumOut, kGamma, kBeta>(
           d, x, residual, sum_out, gamma, beta, y, 0, peel, scale, pivot, mean,
           inv_std);
       i = peel;
     }
     // (y not even element-aligned: no peel reaches alignment, plain stores.)
     SIMDNORM_DASSERT(i == count ||
-                     reinterpret_cast<uintptr_t>(y) % sizeof(T) != 0 ||
-                     reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(T)) == 0);
+                     reinterpret_cast<uintptr_t>(y) % sizeof(TO) != 0 ||
+                     reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(TO)) == 0);
   }
   const auto at = [&](size_t j) HWY_ATTR {
     return NormalizeAt<S, kResidual, kSumOut, kGamma, kBeta>(
@@ -150,14 +153,14 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, T* y,
     const auto v1 = at(i + N);
     const auto v2 = at(i + 2 * N);
     const auto v3 = at(i + 3 * N);
-    StoreOut<S, kStream>(v0, d, y + i);
-    StoreOut<S, kStream>(v1, d, y + i + N);
-    StoreOut<S, kStream>(v2, d, y + i + 2 * N);
-    StoreOut<S, kStream>(v3, d, y + i + 3 * N);
+    StoreOut<O, kStream>(v0, d, y + i);
+    StoreOut<O, kStream>(v1, d, y + i + N);
+    StoreOut<O, kStream>(v2, d, y + i + 2 * N);
+    StoreOut<O, kStream>(v3, d, y + i + 3 * N);
   }
-  for (; i + N <= count; i += N) StoreOut<S, kStream>(at(i), d, y + i);
+  for (; i + N <= count; i += N) StoreOut<O, kStream>(at(i), d, y + i);
   if (i < count) {
-    NormalizePart<S, kResidual, kSumOut, kGamma, kBeta>(
+    NormalizePart<S, O, kResidual, kSumOut, kGamma, kBeta>(
         d, x, residual, sum_out, gamma, beta, y, i, count - i, scale, pivot,
         mean, inv_std);
   }
@@ -165,36 +168,38 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, T* y,
 
 // Not inlined into the whole-rows kernel: one copy of each variant per
 // target (compile time), at the cost of a call per row.
-template <class S, bool kResidual, bool kSumOut, bool kStream,
-          typename T = typename S::T>
-HWY_NOINLINE void RowNormalizeAffine(const T* x, const T* residual, T* y,
+template <class S, class O, bool kResidual, bool kSumOut, bool kStream,
+          typename T = typename S::T, typename TO = typename O::T>
+HWY_NOINLINE void RowNormalizeAffine(const T* x, const T* residual, TO* y,
                                      size_t n, const RowAffine& a) {
   if (a.gamma != nullptr) {
     if (a.beta != nullptr) {
-      return RowNormalizeT<S, kResidual, kSumOut, true, true, kStream>(
+      return RowNormalizeT<S, O, kResidual, kSumOut, true, true, kStream>(
           x, residual, y, n, a);
     }
-    return RowNormalizeT<S, kResidual, kSumOut, true, false, kStream>(
+    return RowNormalizeT<S, O, kResidual, kSumOut, true, false, kStream>(
         x, residual, y, n, a);
   }
   if (a.beta != nullptr) {
-    return RowNormalizeT<S, kResidual, kSumOut, false, true, kStream>(
+    return RowNormalizeT<S, O, kResidual, kSumOut, false, true, kStream>(
         x, residual, y, n, a);
   }
-  return RowNormalizeT<S, kResidual, kSumOut, false, false, kStream>(
+  return RowNormalizeT<S, O, kResidual, kSumOut, false, false, kStream>(
       x, residual, y, n, a);
 }
 
-template <class S, bool kStream, typename T = typename S::T>
-void RowNormalizeSource(const T* x, const T* residual, T* y, size_t n,
+template <class S, class O, bool kStream, typename T = typename S::T,
+          typename TO = typename O::T>
+void RowNormalizeSource(const T* x, const T* residual, TO* y, size_t n,
                         const RowAffine& a) {
   if (residual == nullptr) {
-    return RowNormalizeAffine<S, false, false, kStream>(x, residual, y, n, a);
+    return RowNormalizeAffine<S, O, false, false, kStream>(x, residual, y, n,
+                                                           a);
   }
   if (a.sum_out != nullptr) {
-    return RowNormalizeAffine<S, true, true, kStream>(x, residual, y, n, a);
+    return RowNormalizeAffine<S, O, true, true, kStream>(x, residual, y, n, a);
   }
-  return RowNormalizeAffine<S, true, false, kStream>(x, residual, y, n, a);
+  return RowNormalizeAffine<S, O, true, false, kStream>(x, residual, y, n, a);
 }
 
 template <class S>
@@ -207,13 +212,24 @@ void RowNormalize(const void* x_in, const void* residual_in, void* y_out,
   const size_t count = static_cast<size_t>(n);
   // Unaligned elements cannot be peeled to vector alignment: plain stores.
   if (a.stream && (reinterpret_cast<uintptr_t>(y) % sizeof(T)) == 0) {
-    RowNormalizeSource<S, true>(x, residual, y, count, a);
+    RowNormalizeSource<S, S, true>(x, residual, y, count, a);
     // Non-temporal stores are weakly ordered: make them visible before the
     // caller signals completion to other threads.
     hwy::FlushStream();
     return;
   }
-  RowNormalizeSource<S, false>(x, residual, y, count, a);
+  RowNormalizeSource<S, S, false>(x, residual, y, count, a);
+}
+
+// As RowNormalize, with y in fp32 (a block the caller converts further,
+// e.g. quantizes); never streamed.
+template <class S>
+void RowNormalizeToF32(const void* x, const void* residual, float* y,
+                       int64_t n, const RowAffine& a) {
+  using T = typename S::T;
+  RowNormalizeSource<S, StorageF32, false>(
+      static_cast<const T*>(x), static_cast<const T*>(residual), y,
+      static_cast<size_t>(n), a);
 }
 
 // ------------------------------------------------------------ whole rows
@@ -316,7 +332,7 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       if (r + group < end) {
         a.prefetch = static_cast<const T*>(b.x) + (r + group) * b.x_stride;
       }
-      RowNormalizeAffine<S, false, false, kStream>(
+      RowNormalizeAffine<S, S, false, false, kStream>(
           static_cast<const T*>(b.x) + r * b.x_stride,
           static_cast<const T*>(nullptr),
           static_cast<T*>(b.y) + r * b.y_stride, cols, a);

@@ -55,13 +55,13 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
   const size_t bytes = p.elem_bytes;
   // With 16-bit storage, s stays fp32 (it is normalized unrounded, as the
   // residual path does) and y is formed in fp32 scratch too, then rounded
-  // once into y and sum_out.
-  const bool narrow = p.dtype != SIMDNORM_F32;
+  // once into y and sum_out (a quantized y: quantized from that scratch).
+  const bool narrow = p.dtype != SIMDNORM_F32 || p.quantized();
   const int64_t threads = parallel ? ctx.concurrency : 1;
   const int64_t block_rows = std::clamp<int64_t>(
       kBlockBytesPerThread * threads / (cols * int64_t{sizeof(float)}), 1,
       std::max<int64_t>(1, end - begin));
-  const bool s_in_sum_out = p.sum_out != nullptr && !narrow;
+  const bool s_in_sum_out = p.sum_out != nullptr && p.dtype == SIMDNORM_F32;
   std::vector<float> scratch(s_in_sum_out ? 0 : block_rows * cols);
   std::vector<float> y_scratch(narrow ? block_rows * cols : 0);
   const int64_t s_stride = s_in_sum_out ? p.sum_stride : cols;
@@ -103,7 +103,7 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
               p.residual_bias + c, s + r * s_stride + c, n, p.dtype);
     });
     RowNormProblem q = p;
-    q.dtype = SIMDNORM_F32;
+    q.dtype = q.y_dtype = SIMDNORM_F32;
     q.elem_bytes = sizeof(float);
     q.rows = rows;
     q.x = s;
@@ -112,7 +112,7 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
     q.residual_bias = nullptr;
     q.sum_out = nullptr;
     q.y = narrow ? static_cast<void*>(y_scratch.data())
-                 : ElementAt(p.y, b0 * p.y_stride, bytes);
+                 : ElementAt(p.y, b0 * p.y_stride, p.y_bytes());
     q.y_stride = narrow ? cols : p.y_stride;
     q.mean = p.mean ? p.mean + b0 : nullptr;
     q.rstd = p.rstd ? p.rstd + b0 : nullptr;
@@ -125,9 +125,15 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
     // s and y were read whole before these writes (in place is fine).
     for_pieces([&](int64_t r, int64_t c, int64_t n) {
       const int64_t row = b0 + r;
-      StoreRounded(y_scratch.data() + r * cols + c,
-                   ElementAt(p.y, row * p.y_stride + c, bytes), n, p.dtype);
-      if (p.sum_out != nullptr) {
+      const float* y_row = y_scratch.data() + r * cols + c;
+      void* y = ElementAt(p.y, row * p.y_stride + c, p.y_bytes());
+      if (p.quantized()) {
+        ctx.kernels.RowFor(p.dtype).quantize(y_row, y, n, p.y_scale,
+                                             p.y_zero_point, p.y_dtype);
+      } else {
+        StoreRounded(y_row, y, n, p.dtype);
+      }
+      if (p.sum_out != nullptr && !s_in_sum_out) {
         StoreRounded(s + r * s_stride + c,
                      ElementAt(p.sum_out, row * p.sum_stride + c, bytes), n,
                      p.dtype);

@@ -94,15 +94,43 @@ Moments RowMoments(const RowNormProblem& p, const RowKernels& k,
   return total;
 }
 
+// The normalize pass of a quantized problem: blocks of fp32 values on the
+// stack, each quantized into y while it is in L1.
+void NormalizeQuantized(const RowKernels& k, const RowNormProblem& p,
+                        const void* x, const void* residual, void* y,
+                        int64_t n, const RowAffine& affine) {
+  constexpr int64_t kBlock = 1024;
+  alignas(64) float block[kBlock];
+  const size_t bytes = p.elem_bytes;
+  for (int64_t i = 0; i < n; i += kBlock) {
+    const int64_t len = std::min(kBlock, n - i);
+    RowAffine a = affine;
+    a.gamma = affine.gamma ? affine.gamma + i : nullptr;
+    a.beta = affine.beta ? affine.beta + i : nullptr;
+    a.sum_out = affine.sum_out ? ElementAt(affine.sum_out, i, bytes) : nullptr;
+    a.prefetch = affine.prefetch ? ElementAt(affine.prefetch, i, bytes) : nullptr;
+    a.stream = false;
+    k.normalize_to_f32(ElementAt(x, i, bytes),
+                       residual ? ElementAt(residual, i, bytes) : nullptr,
+                       block, len, a);
+    k.quantize(block, ElementAt(y, i, 1), len, p.y_scale, p.y_zero_point,
+               p.y_dtype);
+  }
+}
+
 bool StreamOutput(const RowNormProblem& p, const TileParams& t) {
   return p.rows * p.cols * static_cast<int64_t>(p.elem_bytes) >=
          t.stream_bytes;
 }
 
+// `next_x` (optional): the x of the row this thread runs next, prefetched
+// during this row's normalize pass (its reads then overlap with the
+// stores, as in the whole-rows kernel).
 template <class ForChunks>
 void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
                   int64_t row, const TileParams& t,
-                  const ForChunks& for_chunks) {
+                  const ForChunks& for_chunks,
+                  const void* next_x = nullptr) {
   const RowKernels& k = ctx.kernels.RowFor(p.dtype);
   RowSource s = SourceOfRow(p, row);
   const float pivot = PickPivot(p, s);
@@ -123,7 +151,7 @@ void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
   affine.shifted_mean = st.shifted_mean;
   affine.inv_std = st.inv_std;
   affine.stream = StreamOutput(p, t);
-  void* y = ElementAt(p.y, row * p.y_stride, s.bytes);
+  void* y = ElementAt(p.y, row * p.y_stride, p.y_bytes());
   const bool store_sum = !SumStoredByMoments(p) && sum_out != nullptr;
   const int64_t chunks = ChunkCount(p.cols, t);
   for_chunks(chunks, [&](int64_t c) {
@@ -132,10 +160,16 @@ void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
     a.gamma = p.gamma ? p.gamma + begin : nullptr;
     a.beta = p.beta ? p.beta + begin : nullptr;
     a.sum_out = store_sum ? ElementAt(sum_out, begin, s.bytes) : nullptr;
-    k.normalize(ElementAt(s.x, begin, s.bytes),
-                s.residual ? ElementAt(s.residual, begin, s.bytes) : nullptr,
-                ElementAt(y, begin, s.bytes),
-                std::min(t.chunk_elems, p.cols - begin), a);
+    a.prefetch = next_x ? ElementAt(next_x, begin, s.bytes) : nullptr;
+    const void* x = ElementAt(s.x, begin, s.bytes);
+    const void* residual =
+        s.residual ? ElementAt(s.residual, begin, s.bytes) : nullptr;
+    const int64_t n = std::min(t.chunk_elems, p.cols - begin);
+    if (p.quantized()) {
+      NormalizeQuantized(k, p, x, residual, ElementAt(y, begin, 1), n, a);
+    } else {
+      k.normalize(x, residual, ElementAt(y, begin, s.bytes), n, a);
+    }
   });
 }
 
@@ -154,7 +188,7 @@ struct SequentialChunks {
 
 void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
              const TileParams& t, int64_t begin, int64_t end) {
-  if (p.residual == nullptr && ChunkCount(p.cols, t) == 1) {
+  if (p.residual == nullptr && !p.quantized() && ChunkCount(p.cols, t) == 1) {
     // Common case: whole rows in one kernel call, with no per-row calls
     // through the kernel table. Same arithmetic, same results.
     RowBatch b;
@@ -184,7 +218,8 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
     return;
   }
   for (int64_t row = begin; row < end; ++row) {
-    NormalizeRow(ctx, p, row, t, SequentialChunks());
+    NormalizeRow(ctx, p, row, t, SequentialChunks(),
+                 row + 1 < end ? SourceOfRow(p, row + 1).x : nullptr);
   }
 }
 

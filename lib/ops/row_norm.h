@@ -31,6 +31,14 @@ struct RowNormProblem {
   float* mean = nullptr;
   float* rstd = nullptr;
   const float* residual_bias = nullptr;  // [cols], widened to fp32
+  // y's type: dtype, or SIMDNORM_S8 / SIMDNORM_U8 (quantized with
+  // y_scale and y_zero_point).
+  simdnorm_dtype y_dtype = SIMDNORM_F32;
+  float y_scale = 1.0f;
+  int32_t y_zero_point = 0;
+
+  bool quantized() const { return y_dtype != dtype; }
+  size_t y_bytes() const { return quantized() ? 1 : elem_bytes; }
 };
 
 // All rows, on the context's threads.
