@@ -3,16 +3,26 @@
 #include <cmath>
 
 #include "api/error.h"
+#include "common/contract.h"
 #include "common/storage.h"
 
 namespace simdnorm::internal {
 
 simdnorm_status CheckAliasing(const char* op, const Operand* operands,
                               size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    for (size_t j = i + 1; j < count; ++j) {
-      const Operand& a = operands[i];
-      const Operand& b = operands[j];
+  // Absent and empty operands overlap nothing: pairs of the others only
+  // (most calls give a few of the possible operands; this runs per call).
+  SIMDNORM_DASSERT(count <= kMaxOperands);
+  const Operand* given[kMaxOperands];
+  size_t n = 0;
+  for (size_t i = 0; i < count && n < kMaxOperands; ++i) {
+    if (operands[i].range.begin == operands[i].range.end) continue;
+    given[n++] = &operands[i];
+  }
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i + 1; j < n; ++j) {
+      const Operand& a = *given[i];
+      const Operand& b = *given[j];
       if (!(a.writes || b.writes) || !Intersect(a.range, b.range)) continue;
       const bool in_place = a.elementwise && b.elementwise &&
                             a.range.begin == b.range.begin &&

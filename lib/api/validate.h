@@ -69,11 +69,13 @@ struct Operand {
 // Every pair of operands of which one is written must be disjoint, except
 // elementwise pairs that are exactly the same view (same start, end and
 // stride: in place).
+constexpr size_t kMaxOperands = 16;
 simdnorm_status CheckAliasing(const char* op, const Operand* operands,
                               size_t count);
 template <size_t kCount>
 simdnorm_status CheckAliasing(const char* op,
                               const Operand (&operands)[kCount]) {
+  static_assert(kCount <= kMaxOperands, "raise kMaxOperands");
   return CheckAliasing(op, operands, kCount);
 }
 
