@@ -561,6 +561,61 @@ TEST(TuningTest, BracketsInStringsAreNotNesting) {
   std::remove(path.c_str());
 }
 
+// Entries per storage type: a bf16 problem uses its own entry, else the
+// fp32 one of the same key, else the defaults; files carry the dtype.
+TEST(TuningTest, EntriesPerStorageType) {
+  simdnorm::Context ctx;
+  const simdnorm::TileParams tuned = Tuned();
+  simdnorm::TileParams for_bf16;
+  for_bf16.chunk_elems = 4096;
+  for_bf16.speedup = 1.5;
+  const auto query = [](const simdnorm::Context& c, simdnorm_dtype dtype) {
+    return c.tile_params(SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW, dtype, kRowUnit);
+  };
+  ctx.set_tile_params(SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW, kRowUnit, &tuned);
+  EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_BF16), tuned)) << "fp32 fallback";
+  ctx.set_tile_params(SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW, SIMDNORM_BF16,
+                      kRowUnit, &for_bf16);
+  EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_BF16), for_bf16));
+  EXPECT_EQ(query(ctx, SIMDNORM_BF16).speedup, 1.5);
+  EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_F16), tuned));
+  EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_F32), tuned));
+  EXPECT_TRUE(SameParams(Query(ctx), tuned));
+
+  const std::string path = TempPath("dtypes");
+  ctx.save_tuning(path.c_str());
+  json file = json::parse(ReadText(path));
+  ASSERT_EQ(file["entries"].size(), 2u);
+  EXPECT_EQ(file["entries"][0]["dtype"], "f32");
+  EXPECT_EQ(file["entries"][1]["dtype"], "bf16");
+  simdnorm::Context loaded;
+  loaded.load_tuning(path.c_str());
+  EXPECT_EQ(loaded.tuning_warnings(), "");
+  EXPECT_TRUE(SameParams(query(loaded, SIMDNORM_BF16), for_bf16));
+  EXPECT_TRUE(SameParams(query(loaded, SIMDNORM_F32), tuned));
+
+  // A type this build does not know: that entry is ignored, with a warning.
+  file["entries"][1]["dtype"] = "int4";
+  WriteText(path, file.dump(2));
+  simdnorm::Context unknown;
+  unknown.load_tuning(path.c_str());
+  EXPECT_NE(unknown.tuning_warnings().find("dtype \"int4\" is not supported"),
+            std::string::npos)
+      << unknown.tuning_warnings();
+  EXPECT_TRUE(SameParams(query(unknown, SIMDNORM_BF16), tuned));
+
+  // Removing the bf16 entry falls back to fp32 again; int8 is no storage type.
+  ctx.set_tile_params(SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW, SIMDNORM_BF16,
+                      kRowUnit, nullptr);
+  EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_BF16), tuned));
+  simdnorm_tile_params out;
+  EXPECT_EQ(simdnorm_context_get_dtype_tile_params(ctx.get(), SIMDNORM_OP_LAYER_NORM,
+                                                   SIMDNORM_NCHW, SIMDNORM_S8, kRowUnit,
+                                                   &out),
+            SIMDNORM_UNSUPPORTED);
+  std::remove(path.c_str());
+}
+
 TEST(TuningTest, EntriesForAnotherCpuAreIgnoredWithAWarning) {
   json file = SavedTable("other_cpu");
   file["cpu"]["model"] = "Imaginary CPU 9000";

@@ -419,6 +419,16 @@ SIMDNORM_API simdnorm_status simdnorm_context_get_tile_params(
 SIMDNORM_API simdnorm_status simdnorm_context_set_tile_params(
     simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
     int64_t unit_elems, const simdnorm_tile_params* params);
+/* The two above are the entries of fp32 problems. These take the storage
+ * type: a bf16 or fp16 problem uses its own entry, else the fp32 entry of
+ * the same key, else the defaults (tuning files: "dtype" of an entry). */
+SIMDNORM_API simdnorm_status simdnorm_context_get_dtype_tile_params(
+    const simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
+    simdnorm_dtype dtype, int64_t unit_elems, simdnorm_tile_params* out);
+SIMDNORM_API simdnorm_status simdnorm_context_set_dtype_tile_params(
+    simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
+    simdnorm_dtype dtype, int64_t unit_elems,
+    const simdnorm_tile_params* params);
 /* Writes ctx's tuning table (all targets) as a tuning file that
  * simdnorm_context_load_tuning and SIMDNORM_TUNING accept, replacing path
  * atomically. */

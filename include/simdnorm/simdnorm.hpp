@@ -127,6 +127,21 @@ class Context {
     Check(simdnorm_context_set_tile_params(get(), op, layout, unit_elems,
                                            params));
   }
+  // The same for problems of storage type dtype (bf16 and fp16 fall back
+  // to the fp32 entry).
+  TileParams tile_params(simdnorm_op op, simdnorm_layout layout,
+                         simdnorm_dtype dtype, int64_t unit_elems) const {
+    TileParams params;
+    Check(simdnorm_context_get_dtype_tile_params(get(), op, layout, dtype,
+                                                 unit_elems, &params));
+    return params;
+  }
+  void set_tile_params(simdnorm_op op, simdnorm_layout layout,
+                       simdnorm_dtype dtype, int64_t unit_elems,
+                       const simdnorm_tile_params* params) {
+    Check(simdnorm_context_set_dtype_tile_params(get(), op, layout, dtype,
+                                                 unit_elems, params));
+  }
   void save_tuning(const char* path) const {
     Check(simdnorm_context_save_tuning(get(), path));
   }

@@ -68,13 +68,81 @@ TileParams FromPublic(const simdnorm_tile_params& p) {
   return t;
 }
 
+// The entry of (op, layout, dtype, ctx's target, bucket of unit_elems), or
+// what applies without one (see TuningTable::Lookup).
+simdnorm_status GetTileParams(const char* function,
+                              const simdnorm_context* ctx, simdnorm_op op,
+                              simdnorm_layout layout, simdnorm_dtype dtype,
+                              int64_t unit_elems, simdnorm_tile_params* out) {
+  return GuardExceptions(function, [&] {
+    SIMDNORM_CHECK(CheckKey(function, RawEnumValue(op), RawEnumValue(layout),
+                            unit_elems));
+    SIMDNORM_CHECK(CheckStorageDtype(function, RawEnumValue(dtype)));
+    if (out == nullptr) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
+    }
+    const simdnorm_context* c = &ResolveContext(ctx);
+    const TuningEntry* entry =
+        c->tuning.Find(static_cast<OpKind>(op), layout, dtype,
+                       c->kernels.target, ShapeBucket(unit_elems));
+    if (entry != nullptr) {
+      ToPublic(entry->params, entry->speedup, out);
+    } else {
+      ToPublic(c->tuning.Lookup(static_cast<OpKind>(op), layout, dtype,
+                                c->kernels.target, unit_elems),
+               1.0, out);
+    }
+    return SIMDNORM_OK;
+  });
+}
+
+// Sets (params) or removes (NULL) the entry of (op, layout, dtype, ctx's
+// target, bucket of unit_elems).
+simdnorm_status SetTileParams(const char* function, simdnorm_context* ctx,
+                              simdnorm_op op, simdnorm_layout layout,
+                              simdnorm_dtype dtype, int64_t unit_elems,
+                              const simdnorm_tile_params* params) {
+  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
+    SIMDNORM_CHECK(CheckKey(function, RawEnumValue(op), RawEnumValue(layout),
+                            unit_elems));
+    SIMDNORM_CHECK(CheckStorageDtype(function, RawEnumValue(dtype)));
+    const OpKind kind = static_cast<OpKind>(op);
+    const int bucket = ShapeBucket(unit_elems);
+    if (params == nullptr) {
+      c->tuning.Erase(kind, layout, dtype, c->kernels.target, bucket);
+      return SIMDNORM_OK;
+    }
+    SIMDNORM_CHECK(CheckParamsStruct(function, params->struct_size));
+    TuningEntry entry;
+    entry.op = kind;
+    entry.layout = layout;
+    entry.dtype = dtype;
+    entry.target = c->kernels.target;
+    entry.bucket = bucket;
+    entry.params = FromPublic(*params);
+    const std::string problem = TileParamsProblem(entry.params);
+    if (!problem.empty()) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s", function,
+                  problem.c_str());
+    }
+    // The range tuning files accept, so that save_tuning always writes a
+    // file that loads.
+    if (!(params->speedup > 0.0 && params->speedup <= kMaxSpeedup)) {
+      return Fail(SIMDNORM_INVALID_ARGUMENT,
+                  "%s: speedup (%g) must be in (0, %g]", function,
+                  params->speedup, kMaxSpeedup);
+    }
+    entry.speedup = params->speedup;
+    c->tuning.Set(entry);
+    return SIMDNORM_OK;
+  });
+}
+
 }  // namespace
 }  // namespace simdnorm::internal
 
 using simdnorm::internal::Fail;
 using simdnorm::internal::GuardExceptions;
-using simdnorm::internal::OpKind;
-using simdnorm::internal::WithCallerContext;
 
 extern "C" {
 
@@ -88,69 +156,30 @@ simdnorm_status simdnorm_context_get_tile_params(const simdnorm_context* ctx,
                                                  simdnorm_layout layout,
                                                  int64_t unit_elems,
                                                  simdnorm_tile_params* out) {
-  // Named here: inside the lambda __func__ is "operator()".
-  const char* const function = __func__;
-  return GuardExceptions(function, [&] {
-    SIMDNORM_CHECK(simdnorm::internal::CheckKey(function, simdnorm::internal::RawEnumValue(op),
-                                      simdnorm::internal::RawEnumValue(layout),
-                                      unit_elems));
-    if (out == nullptr) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
-    }
-    const simdnorm_context* c = &simdnorm::internal::ResolveContext(ctx);
-    const simdnorm::internal::TuningEntry* entry =
-        c->tuning.Find(static_cast<OpKind>(op), layout, c->kernels.target,
-                       simdnorm::internal::ShapeBucket(unit_elems));
-    if (entry != nullptr) {
-      simdnorm::internal::ToPublic(entry->params, entry->speedup, out);
-    } else {
-      simdnorm::internal::ToPublic(c->tuning.Lookup(static_cast<OpKind>(op), layout,
-                                          c->kernels.target, unit_elems),
-                         1.0, out);
-    }
-    return SIMDNORM_OK;
-  });
+  return simdnorm::internal::GetTileParams(__func__, ctx, op, layout,
+                                           SIMDNORM_F32, unit_elems, out);
+}
+
+simdnorm_status simdnorm_context_get_dtype_tile_params(
+    const simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
+    simdnorm_dtype dtype, int64_t unit_elems, simdnorm_tile_params* out) {
+  return simdnorm::internal::GetTileParams(__func__, ctx, op, layout, dtype,
+                                           unit_elems, out);
 }
 
 simdnorm_status simdnorm_context_set_tile_params(
     simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
     int64_t unit_elems, const simdnorm_tile_params* params) {
-  // Named here: inside the lambda __func__ is "operator()".
-  const char* const function = __func__;
-  return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
-    SIMDNORM_CHECK(simdnorm::internal::CheckKey(function, simdnorm::internal::RawEnumValue(op),
-                                      simdnorm::internal::RawEnumValue(layout),
-                                      unit_elems));
-    const OpKind kind = static_cast<OpKind>(op);
-    const int bucket = simdnorm::internal::ShapeBucket(unit_elems);
-    if (params == nullptr) {
-      c->tuning.Erase(kind, layout, c->kernels.target, bucket);
-      return SIMDNORM_OK;
-    }
-    SIMDNORM_CHECK(simdnorm::internal::CheckParamsStruct(function, params->struct_size));
-    simdnorm::internal::TuningEntry entry;
-    entry.op = kind;
-    entry.layout = layout;
-    entry.target = c->kernels.target;
-    entry.bucket = bucket;
-    entry.params = simdnorm::internal::FromPublic(*params);
-    const std::string problem = simdnorm::internal::TileParamsProblem(entry.params);
-    if (!problem.empty()) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: %s", function,
-                  problem.c_str());
-    }
-    // The range tuning files accept, so that save_tuning always writes a
-    // file that loads.
-    if (!(params->speedup > 0.0 &&
-          params->speedup <= simdnorm::internal::kMaxSpeedup)) {
-      return Fail(SIMDNORM_INVALID_ARGUMENT,
-                  "%s: speedup (%g) must be in (0, %g]", function,
-                  params->speedup, simdnorm::internal::kMaxSpeedup);
-    }
-    entry.speedup = params->speedup;
-    c->tuning.Set(entry);
-    return SIMDNORM_OK;
-  });
+  return simdnorm::internal::SetTileParams(__func__, ctx, op, layout,
+                                           SIMDNORM_F32, unit_elems, params);
+}
+
+simdnorm_status simdnorm_context_set_dtype_tile_params(
+    simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
+    simdnorm_dtype dtype, int64_t unit_elems,
+    const simdnorm_tile_params* params) {
+  return simdnorm::internal::SetTileParams(__func__, ctx, op, layout, dtype,
+                                           unit_elems, params);
 }
 
 simdnorm_status simdnorm_context_save_tuning(const simdnorm_context* ctx,

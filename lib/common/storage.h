@@ -11,26 +11,36 @@
 
 namespace simdnorm::internal {
 
-// X(NAME, dtype enumerator, bytes per element) for every storage type. A
+// X(NAME, dtype enumerator, bytes per element, name in tuning files) for
+// every storage type. A
 // new type: a line here, its conversions in kernels/storage-inl.h and one
 // translation unit per kernel family (kernels/row_kernels_<name>.cc).
 #define SIMDNORM_FOR_EACH_STORAGE(X) \
-  X(F32, SIMDNORM_F32, 4)            \
-  X(BF16, SIMDNORM_BF16, 2)          \
-  X(F16, SIMDNORM_F16, 2)
+  X(F32, SIMDNORM_F32, 4, "f32")     \
+  X(BF16, SIMDNORM_BF16, 2, "bf16")  \
+  X(F16, SIMDNORM_F16, 2, "f16")
 
 // Storage types are the simdnorm_dtype values [0, kStorageTypes).
-#define SIMDNORM_COUNT_STORAGE(name, dtype_value, bytes) +1
+#define SIMDNORM_COUNT_STORAGE(name, dtype_value, bytes, text) +1
 constexpr int kStorageTypes = 0 SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_COUNT_STORAGE);
 #undef SIMDNORM_COUNT_STORAGE
 
 // Bytes per element, or 0 if `dtype` is not a storage type.
 inline size_t StorageBytes(int dtype) {
-#define SIMDNORM_STORAGE_BYTES(name, dtype_value, bytes) \
+#define SIMDNORM_STORAGE_BYTES(name, dtype_value, bytes, text) \
   if (dtype == dtype_value) return bytes;
   SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_STORAGE_BYTES)
 #undef SIMDNORM_STORAGE_BYTES
   return 0;
+}
+
+// "f32", "bf16", "f16" (tuning files), or nullptr if not a storage type.
+inline const char* StorageName(int dtype) {
+#define SIMDNORM_STORAGE_NAME(name, dtype_value, bytes, text) \
+  if (dtype == dtype_value) return text;
+  SIMDNORM_FOR_EACH_STORAGE(SIMDNORM_STORAGE_NAME)
+#undef SIMDNORM_STORAGE_NAME
+  return nullptr;
 }
 
 // Element i of a tensor of storage type `dtype`, as fp32 (exact).

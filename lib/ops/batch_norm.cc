@@ -16,7 +16,7 @@ TileParams ParamsFor(const simdnorm_context& ctx,
                             const BatchNormProblem& p, bool training) {
   return ctx.tuning.Lookup(
       training ? OpKind::kBatchNormTraining : OpKind::kBatchNormInference,
-      p.layout, ctx.kernels.target, p.batch * p.spatial);
+      p.layout, p.dtype(), ctx.kernels.target, p.batch * p.spatial);
 }
 
 int64_t ElementBytes(const BatchNormProblem& p) {

@@ -17,7 +17,7 @@ TileParams ParamsFor(const simdnorm_context& ctx,
                             const GroupNormProblem& p) {
   return ctx.tuning.Lookup(
       p.instance ? OpKind::kInstanceNorm : OpKind::kGroupNorm, p.layout,
-      ctx.kernels.target, GroupSize(p) * p.spatial);
+      p.dtype(), ctx.kernels.target, GroupSize(p) * p.spatial);
 }
 
 void StoreUnitStats(const GroupNormProblem& p, int64_t unit,

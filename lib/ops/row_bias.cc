@@ -69,7 +69,7 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
   // The row norms' own parameters decide how finely s is formed in tasks.
   const TileParams& t =
       ctx.tuning.Lookup(p.rms ? OpKind::kRmsNorm : OpKind::kLayerNorm,
-                        SIMDNORM_NCHW, ctx.kernels.target, cols);
+                        SIMDNORM_NCHW, p.dtype, ctx.kernels.target, cols);
   const int64_t piece_bytes = std::min(cols, kPieceElems) * kFormBytes;
   for (int64_t b0 = begin; b0 < end; b0 += block_rows) {
     const int64_t rows = std::min(block_rows, end - b0);

@@ -176,7 +176,7 @@ void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
 const TileParams& ParamsFor(const simdnorm_context& ctx,
                             const RowNormProblem& p) {
   return ctx.tuning.Lookup(p.rms ? OpKind::kRmsNorm : OpKind::kLayerNorm,
-                           SIMDNORM_NCHW, ctx.kernels.target, p.cols);
+                           SIMDNORM_NCHW, p.dtype, ctx.kernels.target, p.cols);
 }
 
 struct SequentialChunks {

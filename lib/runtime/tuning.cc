@@ -22,9 +22,9 @@ static_assert(sizeof(TileParams) ==
               "every TileParams field needs a kTileParamFields entry");
 
 bool SameKey(const TuningEntry& e, OpKind op, simdnorm_layout layout,
-             int64_t target, int bucket) {
-  return e.op == op && e.layout == layout && e.target == target &&
-         e.bucket == bucket;
+             simdnorm_dtype dtype, int64_t target, int bucket) {
+  return e.op == op && e.layout == layout && e.dtype == dtype &&
+         e.target == target && e.bucket == bucket;
 }
 
 }  // namespace
@@ -88,24 +88,30 @@ int ShapeBucket(int64_t unit_elems) {
 }
 
 const TileParams& TuningTable::Lookup(OpKind op, simdnorm_layout layout,
-                                      int64_t target,
+                                      simdnorm_dtype dtype, int64_t target,
                                       int64_t unit_elems) const {
   if (entries_.empty()) return DefaultTileParams();
-  const TuningEntry* e = Find(op, layout, target, ShapeBucket(unit_elems));
+  const int bucket = ShapeBucket(unit_elems);
+  const TuningEntry* e = Find(op, layout, dtype, target, bucket);
+  if (e == nullptr && dtype != SIMDNORM_F32) {
+    e = Find(op, layout, SIMDNORM_F32, target, bucket);
+  }
   return e != nullptr ? e->params : DefaultTileParams();
 }
 
 const TuningEntry* TuningTable::Find(OpKind op, simdnorm_layout layout,
-                                     int64_t target, int bucket) const {
+                                     simdnorm_dtype dtype, int64_t target,
+                                     int bucket) const {
   for (const TuningEntry& e : entries_) {
-    if (SameKey(e, op, layout, target, bucket)) return &e;
+    if (SameKey(e, op, layout, dtype, target, bucket)) return &e;
   }
   return nullptr;
 }
 
 void TuningTable::Set(const TuningEntry& entry) {
   for (TuningEntry& e : entries_) {
-    if (SameKey(e, entry.op, entry.layout, entry.target, entry.bucket)) {
+    if (SameKey(e, entry.op, entry.layout, entry.dtype, entry.target,
+                entry.bucket)) {
       e = entry;
       return;
     }
@@ -113,10 +119,10 @@ void TuningTable::Set(const TuningEntry& entry) {
   entries_.push_back(entry);
 }
 
-void TuningTable::Erase(OpKind op, simdnorm_layout layout, int64_t target,
-                        int bucket) {
+void TuningTable::Erase(OpKind op, simdnorm_layout layout,
+                        simdnorm_dtype dtype, int64_t target, int bucket) {
   for (size_t i = 0; i < entries_.size(); ++i) {
-    if (SameKey(entries_[i], op, layout, target, bucket)) {
+    if (SameKey(entries_[i], op, layout, dtype, target, bucket)) {
       entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     }

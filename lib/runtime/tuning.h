@@ -1,5 +1,5 @@
-// Tile parameters the ops read at run time, per (op, layout, target, shape
-// bucket). Built-in defaults are good without tuning; a table loaded from a
+// Tile parameters the ops read at run time, per (op, layout, storage type,
+// target, shape bucket). Built-in defaults are good without tuning; a table loaded from a
 // simdnorm-tune file overrides them entry by entry.
 #ifndef SIMDNORM_RUNTIME_TUNING_H_
 #define SIMDNORM_RUNTIME_TUNING_H_
@@ -93,6 +93,7 @@ constexpr double kMaxSpeedup = 1e6;
 struct TuningEntry {
   OpKind op;
   simdnorm_layout layout;
+  simdnorm_dtype dtype = SIMDNORM_F32;  // storage type of the problems
   int64_t target;  // one HWY_* bit
   int bucket;
   TileParams params;
@@ -101,15 +102,20 @@ struct TuningEntry {
 
 class TuningTable {
  public:
-  const TileParams& Lookup(OpKind op, simdnorm_layout layout, int64_t target,
+  // The entry for the problem's storage type, else (16-bit problems) the
+  // fp32 entry of the same key, else the defaults.
+  const TileParams& Lookup(OpKind op, simdnorm_layout layout,
+                           simdnorm_dtype dtype, int64_t target,
                            int64_t unit_elems) const;
-  // The entry for this key, or nullptr when the defaults apply.
-  const TuningEntry* Find(OpKind op, simdnorm_layout layout, int64_t target,
+  // The entry for this key, or nullptr.
+  const TuningEntry* Find(OpKind op, simdnorm_layout layout,
+                          simdnorm_dtype dtype, int64_t target,
                           int bucket) const;
   // Adds or replaces the entry with the same key.
   void Set(const TuningEntry& entry);
-  // Removes the entry with this key, if any (its defaults apply again).
-  void Erase(OpKind op, simdnorm_layout layout, int64_t target, int bucket);
+  // Removes the entry with this key, if any.
+  void Erase(OpKind op, simdnorm_layout layout, simdnorm_dtype dtype,
+             int64_t target, int bucket);
   const std::vector<TuningEntry>& entries() const { return entries_; }
   void Clear() { entries_.clear(); }
 

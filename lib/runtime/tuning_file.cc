@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "api/error.h"
+#include "common/storage.h"
 #include "runtime/context.h"
 #include "runtime/targets.h"
 #include "runtime/tuning.h"
@@ -169,6 +170,17 @@ std::string UtcNow() {
 
 const char* LayoutName(simdnorm_layout layout) {
   return layout == SIMDNORM_NHWC ? "nhwc" : "nchw";
+}
+
+// The storage type named `name` in a tuning file; false if none is.
+bool StorageFromName(const std::string& name, simdnorm_dtype* dtype) {
+  for (int d = 0; d < kStorageTypes; ++d) {
+    if (name == StorageName(d)) {
+      *dtype = static_cast<simdnorm_dtype>(d);
+      return true;
+    }
+  }
+  return false;
 }
 
 // One entry as read, before deciding whether it applies here.
@@ -332,7 +344,7 @@ LoadResult ParseTuning(const json& root, int threads) {
                          " ignored");
       continue;
     }
-    if (p.dtype != "f32") {
+    if (!StorageFromName(p.dtype, &entry.dtype)) {
       warnings.push_back(where + ": dtype " + Quoted(p.dtype) +
                          " is not supported by this build, ignored");
       continue;
@@ -342,10 +354,10 @@ LoadResult ParseTuning(const json& root, int threads) {
       ++skipped_by_target[p.target_name];
       continue;
     }
-    if (result.table.Find(entry.op, entry.layout, entry.target, entry.bucket) !=
-        nullptr) {
+    if (result.table.Find(entry.op, entry.layout, entry.dtype, entry.target,
+                          entry.bucket) != nullptr) {
       warnings.push_back(where +
-                         ": same op, layout, target and bucket as an "
+                         ": same op, layout, dtype, target and bucket as an "
                          "earlier entry; this one is used");
     }
     result.table.Set(entry);
@@ -488,10 +500,10 @@ simdnorm_status SaveTuningFile(const char* function, const char* path,
             [](const TuningEntry& a, const TuningEntry& b) {
               // A stable order, so that files diff well; within an op and
               // layout the best target (lowest bit) comes first.
-              return std::make_tuple(static_cast<int>(a.op), a.layout, a.target,
-                                     a.bucket) <
-                     std::make_tuple(static_cast<int>(b.op), b.layout, b.target,
-                                     b.bucket);
+              return std::make_tuple(static_cast<int>(a.op), a.layout,
+                                     a.dtype, a.target, a.bucket) <
+                     std::make_tuple(static_cast<int>(b.op), b.layout,
+                                     b.dtype, b.target, b.bucket);
             });
   nlohmann::ordered_json root;
   root["format"] = kFormatName;
@@ -507,7 +519,7 @@ simdnorm_status SaveTuningFile(const char* function, const char* path,
     nlohmann::ordered_json item;
     item["op"] = OpKindName(e.op);
     item["layout"] = LayoutName(e.layout);
-    item["dtype"] = "f32";
+    item["dtype"] = StorageName(e.dtype);
     item["target"] = TargetName(e.target);
     item["bucket"] = e.bucket;
     for (const TileParamField& f : kTileParamFields) {

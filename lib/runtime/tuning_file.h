@@ -13,7 +13,10 @@
 //                     "params": {"block_elems": 2048, ...},
 //                     "speedup": 1.12}, ...]
 // A params field left out keeps its default; every value given must be an
-// integer within the bounds of kTileParamFields (runtime/tuning.h).
+// integer within the bounds of kTileParamFields (runtime/tuning.h). "dtype"
+// (default "f32") is the storage type of the problems an entry serves:
+// "f32", "bf16" or "f16"; entries of other types are skipped with a
+// warning.
 #ifndef SIMDNORM_RUNTIME_TUNING_FILE_H_
 #define SIMDNORM_RUNTIME_TUNING_FILE_H_
 

@@ -345,17 +345,21 @@ Prediction Predict(const json& root) {
       if (*op == kOpNames[i]) op_index = i;
     }
     const int layout_index = *layout == "nchw" ? 0 : *layout == "nhwc" ? 1 : -1;
-    const bool f32 = dtype == e.end() || *dtype == "f32";
+    const std::string dtype_name = dtype == e.end() ? "f32" : dtype->get<std::string>();
+    const bool storage_type =
+        dtype_name == "f32" || dtype_name == "bf16" || dtype_name == "f16";
     // Target names match in any case; "AVX512" names AVX3.
     const std::string name = target->get<std::string>();
     const auto t = std::find_if(targets.begin(), targets.end(), [&](const std::string& n) {
       return strcasecmp(n.c_str(), name.c_str()) == 0 ||
              (n == "AVX3" && strcasecmp(name.c_str(), "AVX512") == 0);
     });
-    if (!this_cpu || op_index < 0 || layout_index < 0 || !f32 || t == targets.end()) {
+    if (!this_cpu || op_index < 0 || layout_index < 0 || !storage_type ||
+        t == targets.end()) {
       p.skipped = true;
       continue;
     }
+    if (dtype_name != "f32") continue;  // loaded; the snapshot reads fp32 entries
     p.table[Key(static_cast<int>(t - targets.begin()), op_index, layout_index,
                 bucket->get<int>())] = tile;  // a later duplicate wins
   }
