@@ -109,7 +109,8 @@ def unit_seconds(run):
 
 
 # ------------------------------------------------------------ case names
-# <Op>/<dtype>[/<layout>]/<shape>[/G<groups>][/x+A,y+B]
+# <Op>/<dtype>[/<layout>]/<shape>[/G<groups>][/x+A,y+B]; dtype "f32-s8"
+# etc. for a quantized output (x's type, then y's).
 DTYPE_BYTES = {"f32": 4, "bf16": 2, "f16": 2}
 
 
@@ -120,15 +121,24 @@ def case_dims(case):
     return []
 
 
+def is_dtype_label(part):
+    return part.split("-")[0] in DTYPE_BYTES
+
+
 def dtype_of(case):
     parts = case.split("/")
-    return parts[1] if len(parts) > 1 and parts[1] in DTYPE_BYTES else "f32"
+    return parts[1] if len(parts) > 1 and is_dtype_label(parts[1]) else "f32"
+
+
+def is_quantized(case):
+    return "-" in dtype_of(case)
 
 
 def tensor_bytes(case):
     """Bytes of x, from the shape and storage type in the case name."""
     dims = case_dims(case)
-    return DTYPE_BYTES[dtype_of(case)] * math.prod(dims) if dims else 0
+    x_type = dtype_of(case).split("-")[0]
+    return DTYPE_BYTES[x_type] * math.prod(dims) if dims else 0
 
 
 def op_of(case):
@@ -153,7 +163,7 @@ def short_case(case):
     """The case name without op, dtype and layout (given by its group)."""
     parts = case.split("/")[1:]
     return "/".join(p for p in parts
-                    if p not in DTYPE_BYTES and p not in LAYOUTS)
+                    if not is_dtype_label(p) and p not in LAYOUTS)
 
 
 def is_sweep(case):
@@ -220,6 +230,8 @@ def slower_than_one_thread(multi, single):
 def memcpy_goal(case, threads):
     """(goal key, limit on the best-ISA x_memcpy) of a case, or None."""
     op, dims = op_of(case), case_dims(case)
+    if is_quantized(case):  # reported, no goal of their own
+        return None
     if threads > 1:
         return ("memn", 1.3) if tensor_bytes(case) >= MIB else None
     if tensor_bytes(case) >= MIB:
