@@ -15,10 +15,9 @@ namespace simdnorm::internal {
 namespace {
 
 // y_dtype, y_scale and y_zero_point into p (whose dtype is set).
-simdnorm_status CheckOutputType(const char* op, simdnorm_dtype y_dtype_arg,
-                                float y_scale, int32_t y_zero_point,
-                                RowNormProblem* p) {
-  const int y_dtype = RawEnumValue(y_dtype_arg);
+// y_dtype as the caller's raw int (see RawEnumValue).
+simdnorm_status CheckOutputType(const char* op, int y_dtype, float y_scale,
+                                int32_t y_zero_point, RowNormProblem* p) {
   if (y_dtype == 0 || y_dtype == p->dtype) {
     p->y_dtype = p->dtype;
     return SIMDNORM_OK;
@@ -67,8 +66,8 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->dtype = static_cast<simdnorm_dtype>(dtype);
   p->elem_bytes = StorageBytes(dtype);
   const size_t bytes = p->elem_bytes;
-  SIMDNORM_CHECK(CheckOutputType(op, args->y_dtype, args->y_scale,
-                                 args->y_zero_point, p));
+  SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype),
+                                 args->y_scale, args->y_zero_point, p));
   const size_t y_bytes = p->y_bytes();
   const size_t param_bytes = StorageBytes(param_dtype);
   if (args->rows < 0) {

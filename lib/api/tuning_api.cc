@@ -70,26 +70,30 @@ TileParams FromPublic(const simdnorm_tile_params& p) {
 
 // The entry of (op, layout, dtype, ctx's target, bucket of unit_elems), or
 // what applies without one (see TuningTable::Lookup).
+// op, layout and dtype as the caller's raw ints (see RawEnumValue): they
+// become enums only once checked.
 simdnorm_status GetTileParams(const char* function,
-                              const simdnorm_context* ctx, simdnorm_op op,
-                              simdnorm_layout layout, simdnorm_dtype dtype,
+                              const simdnorm_context* ctx, int op_raw,
+                              int layout_raw, int dtype_raw,
                               int64_t unit_elems, simdnorm_tile_params* out) {
   return GuardExceptions(function, [&] {
-    SIMDNORM_CHECK(CheckKey(function, RawEnumValue(op), RawEnumValue(layout),
-                            unit_elems));
-    SIMDNORM_CHECK(CheckStorageDtype(function, RawEnumValue(dtype)));
+    SIMDNORM_CHECK(CheckKey(function, op_raw, layout_raw, unit_elems));
+    SIMDNORM_CHECK(CheckStorageDtype(function, dtype_raw));
+    const OpKind op = static_cast<OpKind>(op_raw);
+    const simdnorm_layout layout = static_cast<simdnorm_layout>(layout_raw);
+    const simdnorm_dtype dtype = static_cast<simdnorm_dtype>(dtype_raw);
     if (out == nullptr) {
       return Fail(SIMDNORM_INVALID_ARGUMENT, "%s: out is null", function);
     }
     const simdnorm_context* c = &ResolveContext(ctx);
     const TuningEntry* entry =
-        c->tuning.Find(static_cast<OpKind>(op), layout, dtype,
-                       c->kernels.target, ShapeBucket(unit_elems));
+        c->tuning.Find(op, layout, dtype, c->kernels.target,
+                       ShapeBucket(unit_elems));
     if (entry != nullptr) {
       ToPublic(entry->params, entry->speedup, out);
     } else {
-      ToPublic(c->tuning.Lookup(static_cast<OpKind>(op), layout, dtype,
-                                c->kernels.target, unit_elems),
+      ToPublic(c->tuning.Lookup(op, layout, dtype, c->kernels.target,
+                                unit_elems),
                1.0, out);
     }
     return SIMDNORM_OK;
@@ -99,14 +103,15 @@ simdnorm_status GetTileParams(const char* function,
 // Sets (params) or removes (NULL) the entry of (op, layout, dtype, ctx's
 // target, bucket of unit_elems).
 simdnorm_status SetTileParams(const char* function, simdnorm_context* ctx,
-                              simdnorm_op op, simdnorm_layout layout,
-                              simdnorm_dtype dtype, int64_t unit_elems,
+                              int op_raw, int layout_raw, int dtype_raw,
+                              int64_t unit_elems,
                               const simdnorm_tile_params* params) {
   return WithCallerContext(function, ctx, [&](simdnorm_context* c) {
-    SIMDNORM_CHECK(CheckKey(function, RawEnumValue(op), RawEnumValue(layout),
-                            unit_elems));
-    SIMDNORM_CHECK(CheckStorageDtype(function, RawEnumValue(dtype)));
-    const OpKind kind = static_cast<OpKind>(op);
+    SIMDNORM_CHECK(CheckKey(function, op_raw, layout_raw, unit_elems));
+    SIMDNORM_CHECK(CheckStorageDtype(function, dtype_raw));
+    const OpKind kind = static_cast<OpKind>(op_raw);
+    const simdnorm_layout layout = static_cast<simdnorm_layout>(layout_raw);
+    const simdnorm_dtype dtype = static_cast<simdnorm_dtype>(dtype_raw);
     const int bucket = ShapeBucket(unit_elems);
     if (params == nullptr) {
       c->tuning.Erase(kind, layout, dtype, c->kernels.target, bucket);
@@ -143,6 +148,7 @@ simdnorm_status SetTileParams(const char* function, simdnorm_context* ctx,
 
 using simdnorm::internal::Fail;
 using simdnorm::internal::GuardExceptions;
+using simdnorm::internal::RawEnumValue;
 
 extern "C" {
 
@@ -156,30 +162,34 @@ simdnorm_status simdnorm_context_get_tile_params(const simdnorm_context* ctx,
                                                  simdnorm_layout layout,
                                                  int64_t unit_elems,
                                                  simdnorm_tile_params* out) {
-  return simdnorm::internal::GetTileParams(__func__, ctx, op, layout,
-                                           SIMDNORM_F32, unit_elems, out);
+  return simdnorm::internal::GetTileParams(
+      __func__, ctx, RawEnumValue(op), RawEnumValue(layout), SIMDNORM_F32,
+      unit_elems, out);
 }
 
 simdnorm_status simdnorm_context_get_dtype_tile_params(
     const simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
     simdnorm_dtype dtype, int64_t unit_elems, simdnorm_tile_params* out) {
-  return simdnorm::internal::GetTileParams(__func__, ctx, op, layout, dtype,
-                                           unit_elems, out);
+  return simdnorm::internal::GetTileParams(
+      __func__, ctx, RawEnumValue(op), RawEnumValue(layout),
+      RawEnumValue(dtype), unit_elems, out);
 }
 
 simdnorm_status simdnorm_context_set_tile_params(
     simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
     int64_t unit_elems, const simdnorm_tile_params* params) {
-  return simdnorm::internal::SetTileParams(__func__, ctx, op, layout,
-                                           SIMDNORM_F32, unit_elems, params);
+  return simdnorm::internal::SetTileParams(
+      __func__, ctx, RawEnumValue(op), RawEnumValue(layout), SIMDNORM_F32,
+      unit_elems, params);
 }
 
 simdnorm_status simdnorm_context_set_dtype_tile_params(
     simdnorm_context* ctx, simdnorm_op op, simdnorm_layout layout,
     simdnorm_dtype dtype, int64_t unit_elems,
     const simdnorm_tile_params* params) {
-  return simdnorm::internal::SetTileParams(__func__, ctx, op, layout, dtype,
-                                           unit_elems, params);
+  return simdnorm::internal::SetTileParams(
+      __func__, ctx, RawEnumValue(op), RawEnumValue(layout),
+      RawEnumValue(dtype), unit_elems, params);
 }
 
 simdnorm_status simdnorm_context_save_tuning(const simdnorm_context* ctx,
