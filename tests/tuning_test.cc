@@ -579,6 +579,7 @@ TEST(TuningTest, EntriesPerStorageType) {
   EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_BF16), for_bf16));
   EXPECT_EQ(query(ctx, SIMDNORM_BF16).speedup, 1.5);
   EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_F16), tuned));
+  EXPECT_EQ(query(ctx, SIMDNORM_F16).speedup, 1.25) << "the fp32 entry's";
   EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_F32), tuned));
   EXPECT_TRUE(SameParams(Query(ctx), tuned));
 
@@ -609,10 +610,10 @@ TEST(TuningTest, EntriesPerStorageType) {
                       kRowUnit, nullptr);
   EXPECT_TRUE(SameParams(query(ctx, SIMDNORM_BF16), tuned));
   simdnorm_tile_params out;
-  EXPECT_EQ(simdnorm_context_get_dtype_tile_params(ctx.get(), SIMDNORM_OP_LAYER_NORM,
-                                                   SIMDNORM_NCHW, SIMDNORM_S8, kRowUnit,
-                                                   &out),
-            SIMDNORM_UNSUPPORTED);
+  EXPECT_TRUE(FailedWith(
+      simdnorm_context_get_dtype_tile_params(ctx.get(), SIMDNORM_OP_LAYER_NORM, SIMDNORM_NCHW,
+                                             SIMDNORM_S8, kRowUnit, &out),
+      SIMDNORM_UNSUPPORTED, "is an output type only"));
   std::remove(path.c_str());
 }
 

@@ -68,8 +68,9 @@ TileParams FromPublic(const simdnorm_tile_params& p) {
   return t;
 }
 
-// The entry of (op, layout, dtype, ctx's target, bucket of unit_elems), or
-// what applies without one (see TuningTable::Lookup).
+// The parameters in effect for (op, layout, dtype, ctx's target, bucket
+// of unit_elems): the entry that applies (TuningTable::Applying) with its
+// speedup, or the defaults.
 // op, layout and dtype as the caller's raw ints (see RawEnumValue): they
 // become enums only once checked.
 simdnorm_status GetTileParams(const char* function,
@@ -87,14 +88,12 @@ simdnorm_status GetTileParams(const char* function,
     }
     const simdnorm_context* c = &ResolveContext(ctx);
     const TuningEntry* entry =
-        c->tuning.Find(op, layout, dtype, c->kernels.target,
-                       ShapeBucket(unit_elems));
+        c->tuning.Applying(op, layout, dtype, c->kernels.target,
+                           ShapeBucket(unit_elems));
     if (entry != nullptr) {
       ToPublic(entry->params, entry->speedup, out);
     } else {
-      ToPublic(c->tuning.Lookup(op, layout, dtype, c->kernels.target,
-                                unit_elems),
-               1.0, out);
+      ToPublic(DefaultTileParams(), 1.0, out);
     }
     return SIMDNORM_OK;
   });

@@ -91,12 +91,19 @@ const TileParams& TuningTable::Lookup(OpKind op, simdnorm_layout layout,
                                       simdnorm_dtype dtype, int64_t target,
                                       int64_t unit_elems) const {
   if (entries_.empty()) return DefaultTileParams();
-  const int bucket = ShapeBucket(unit_elems);
+  const TuningEntry* e =
+      Applying(op, layout, dtype, target, ShapeBucket(unit_elems));
+  return e != nullptr ? e->params : DefaultTileParams();
+}
+
+const TuningEntry* TuningTable::Applying(OpKind op, simdnorm_layout layout,
+                                         simdnorm_dtype dtype, int64_t target,
+                                         int bucket) const {
   const TuningEntry* e = Find(op, layout, dtype, target, bucket);
   if (e == nullptr && dtype != SIMDNORM_F32) {
     e = Find(op, layout, SIMDNORM_F32, target, bucket);
   }
-  return e != nullptr ? e->params : DefaultTileParams();
+  return e;
 }
 
 const TuningEntry* TuningTable::Find(OpKind op, simdnorm_layout layout,

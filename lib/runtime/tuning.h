@@ -1,6 +1,6 @@
 // Tile parameters the ops read at run time, per (op, layout, storage type,
-// target, shape bucket). Built-in defaults are good without tuning; a table loaded from a
-// simdnorm-tune file overrides them entry by entry.
+// target, shape bucket). Built-in defaults are good without tuning; a table
+// loaded from a simdnorm-tune file overrides them entry by entry.
 #ifndef SIMDNORM_RUNTIME_TUNING_H_
 #define SIMDNORM_RUNTIME_TUNING_H_
 
@@ -102,11 +102,15 @@ struct TuningEntry {
 
 class TuningTable {
  public:
-  // The entry for the problem's storage type, else (16-bit problems) the
-  // fp32 entry of the same key, else the defaults.
+  // The parameters of the entry that Applying finds, else the defaults.
   const TileParams& Lookup(OpKind op, simdnorm_layout layout,
                            simdnorm_dtype dtype, int64_t target,
                            int64_t unit_elems) const;
+  // The entry a problem uses: its storage type's, else (16-bit problems)
+  // the fp32 entry of the same key; nullptr when the defaults apply.
+  const TuningEntry* Applying(OpKind op, simdnorm_layout layout,
+                              simdnorm_dtype dtype, int64_t target,
+                              int bucket) const;
   // The entry for this key, or nullptr.
   const TuningEntry* Find(OpKind op, simdnorm_layout layout,
                           simdnorm_dtype dtype, int64_t target,
