@@ -241,7 +241,9 @@ void RowNormalizeToF32(const void* x, const void* residual, float* y,
 // with the other rows' work instead of serializing the rows. Returns the
 // first row that needs a rescaled pass (huge, tiny or non-finite values):
 // the caller's path.
-template <class S, bool kCentered, bool kStream>
+// kGamma/kBeta: whether gamma/beta are given (ignored with kStream, whose
+// long rows call the out-of-line normalize).
+template <class S, bool kCentered, bool kStream, bool kGamma, bool kBeta>
 int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   using T = typename S::T;
   // A local copy: stores to y, mean and rstd cannot alias it, so its fields
@@ -254,17 +256,25 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   // Rows of a group are read again by the normalize phase: keep the group
   // within half of L1 so that those reads hit it.
   constexpr int64_t kGroupBytes = 16 << 10;
-  const int64_t group = HWY_MAX(
-      1, HWY_MIN(kGroup, kGroupBytes / (b.cols * int64_t{sizeof(T)})));
+  const int64_t row_bytes = b.cols * int64_t{sizeof(T)};
+  // (No division for short rows: it would cost as much as a row.)
+  const int64_t group = row_bytes * kGroup <= kGroupBytes
+                            ? kGroup
+                            : HWY_MAX(1, kGroupBytes / row_bytes);
+  // Per-group state, constructed once per call (per group, zeroing it
+  // would cost as much as a short row).
+  float pivot[kGroup];
+  Moments moments[kGroup];
+  UnitStats stats[kGroup];
+  // One-block rows keep their sums (turned into statistics below, several
+  // rows at a time where possible); longer rows merge their blocks here.
+  // Padding: zeros for vector lanes past `rows`.
+  double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
   for (int64_t r0 = begin; r0 < end; r0 += group) {
     const int64_t rows = HWY_MIN(group, end - r0);
-    float pivot[kGroup];
-    Moments moments[kGroup];
-    UnitStats stats[kGroup];
-    // One-block rows keep their sums (turned into statistics below, several
-    // rows at a time where possible); longer rows merge their blocks here.
-    // Padding: benign values for vector lanes past `rows`.
-    double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
+    for (int64_t j = rows; j < kGroup; ++j) {  // a last, partial group
+      sum[j] = sum_sq[j] = 0.0;
+    }
     if (kCentered) {
       // The pivots first, all rows of the group at once: their three
       // scattered loads per row are the first touch of the row (cache
@@ -301,9 +311,18 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
     }
     bool finished = false;  // stats of all rows done, none needs a rescale
 #if HWY_HAVE_FLOAT64
-    finished = one_block && GroupStatsVector<kCentered, size_t{kGroup}>(
-                                rows, static_cast<double>(cols), b.eps, pivot,
-                                sum, sum_sq, stats);
+    // A few rows (a decode step's one): half-width double vectors, whose
+    // division and square root have about half the latency.
+    constexpr size_t kFew = kGroup / 2;
+    if (one_block) {
+      finished = rows <= int64_t{kFew}
+                     ? GroupStatsVector<kCentered, kFew>(
+                           rows, static_cast<double>(cols), b.eps, pivot, sum,
+                           sum_sq, stats)
+                     : GroupStatsVector<kCentered, size_t{kGroup}>(
+                           rows, static_cast<double>(cols), b.eps, pivot, sum,
+                           sum_sq, stats);
+    }
 #endif
     for (int64_t j = 0; one_block && !finished && j < rows; ++j) {
       moments[j] =
@@ -332,10 +351,17 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       if (r + group < end) {
         a.prefetch = static_cast<const T*>(b.x) + (r + group) * b.x_stride;
       }
-      RowNormalizeAffine<S, S, false, false, kStream>(
-          static_cast<const T*>(b.x) + r * b.x_stride,
-          static_cast<const T*>(nullptr),
-          static_cast<T*>(b.y) + r * b.y_stride, cols, a);
+      const T* x = static_cast<const T*>(b.x) + r * b.x_stride;
+      T* y = static_cast<T*>(b.y) + r * b.y_stride;
+      if constexpr (kStream) {
+        RowNormalizeAffine<S, S, false, false, kStream>(
+            x, static_cast<const T*>(nullptr), y, cols, a);
+      } else {
+        // Inline: for short rows the call and its setup cost as much as
+        // the row itself.
+        RowNormalizeT<S, S, false, false, kGamma, kBeta, false>(
+            x, static_cast<const T*>(nullptr), y, cols, a);
+      }
     }
     if (good < rows) {
       if (kStream) hwy::FlushStream();
@@ -346,17 +372,38 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   return end;
 }
 
+// The non-streaming whole-rows kernel for the given gamma/beta presence.
+template <class S>
+int64_t RowsWithAffine(const RowBatch& b, int64_t begin, int64_t end,
+                       bool gamma, bool beta) {
+  if (b.centered) {
+    if (gamma) {
+      return beta ? RowsNormalizeT<S, true, false, true, true>(b, begin, end)
+                  : RowsNormalizeT<S, true, false, true, false>(b, begin, end);
+    }
+    return beta ? RowsNormalizeT<S, true, false, false, true>(b, begin, end)
+                : RowsNormalizeT<S, true, false, false, false>(b, begin, end);
+  }
+  if (gamma) {
+    return beta ? RowsNormalizeT<S, false, false, true, true>(b, begin, end)
+                : RowsNormalizeT<S, false, false, true, false>(b, begin, end);
+  }
+  return beta ? RowsNormalizeT<S, false, false, false, true>(b, begin, end)
+              : RowsNormalizeT<S, false, false, false, false>(b, begin, end);
+}
+
 template <class S>
 int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
   if (NarrowRowsFit(b)) return NarrowRows<S>(b, begin, end);
   const bool stream = b.stream && (reinterpret_cast<uintptr_t>(b.y) %
                                    sizeof(typename S::T)) == 0;
-  if (b.centered) {
-    return stream ? RowsNormalizeT<S, true, true>(b, begin, end)
-                  : RowsNormalizeT<S, true, false>(b, begin, end);
+  if (stream) {
+    return b.centered ? RowsNormalizeT<S, true, true, true, true>(b, begin, end)
+                      : RowsNormalizeT<S, false, true, true, true>(b, begin,
+                                                                  end);
   }
-  return stream ? RowsNormalizeT<S, false, true>(b, begin, end)
-                : RowsNormalizeT<S, false, false>(b, begin, end);
+  return RowsWithAffine<S>(b, begin, end, b.gamma != nullptr,
+                           b.beta != nullptr);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

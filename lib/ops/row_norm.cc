@@ -69,6 +69,8 @@ Moments ChunkMoments(const RowKernels& k, const RowSource& s, int64_t begin,
 }
 
 int64_t ChunkCount(int64_t cols, const TileParams& t) {
+  // The common one-chunk case without a division (small calls notice it).
+  if (cols <= t.chunk_elems) return 1;
   return (cols + t.chunk_elems - 1) / t.chunk_elems;
 }
 
