@@ -33,7 +33,9 @@ HWY_INLINE bool GroupStatsVector(int64_t rows, double count, float eps,
                                  const double* sum_sq, UnitStats* stats) {
   // Small eps: RetryScale may grow tiny variances. Rare: scalar path.
   if (!(eps >= 0x1p-60f)) return false;
-  const hn::CappedTag<double, kGroup> dd;
+  // At most 4 doubles per vector: a 512-bit division or square root has
+  // about twice the latency of a 256-bit one, and two of those overlap.
+  const hn::CappedTag<double, HWY_MIN(kGroup, 4)> dd;
   const size_t ND = hn::Lanes(dd);
   HWY_ALIGN double shift_out[2 * kGroup];
   HWY_ALIGN double rstd_out[2 * kGroup];

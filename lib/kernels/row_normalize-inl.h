@@ -311,18 +311,9 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
     }
     bool finished = false;  // stats of all rows done, none needs a rescale
 #if HWY_HAVE_FLOAT64
-    // A few rows (a decode step's one): half-width double vectors, whose
-    // division and square root have about half the latency.
-    constexpr size_t kFew = kGroup / 2;
-    if (one_block) {
-      finished = rows <= int64_t{kFew}
-                     ? GroupStatsVector<kCentered, kFew>(
-                           rows, static_cast<double>(cols), b.eps, pivot, sum,
-                           sum_sq, stats)
-                     : GroupStatsVector<kCentered, size_t{kGroup}>(
-                           rows, static_cast<double>(cols), b.eps, pivot, sum,
-                           sum_sq, stats);
-    }
+    finished = one_block && GroupStatsVector<kCentered, size_t{kGroup}>(
+                                rows, static_cast<double>(cols), b.eps, pivot,
+                                sum, sum_sq, stats);
 #endif
     for (int64_t j = 0; one_block && !finished && j < rows; ++j) {
       moments[j] =

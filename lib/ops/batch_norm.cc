@@ -200,24 +200,11 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
 
 // Inference coefficients from the running statistics, folded so that
 // y = (x - running_mean) * mul + beta: one subtract and one FMA.
-void InferenceCoefficients(const BatchNormProblem& p, CoefficientBuffers* k) {
-  // Locals: the float stores to k could alias p's fields (p.eps is a
-  // float), which would otherwise be reloaded for every channel.
-  const float* const gamma = p.gamma;
-  const float* const beta = p.beta;
-  const float* const running_mean = p.running_mean;
-  const float* const running_var = p.running_var;
-  const float eps = p.eps;
-  const int64_t channels = p.channels;
-  for (int64_t c = 0; c < channels; ++c) {
-    const double g = gamma ? gamma[c] : 1.0;
-    const double inv_std =
-        1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
-    k->scale[c] = 1.0f;
-    k->pivot[c] = running_mean[c];
-    k->mul[c] = static_cast<float>(inv_std * g);
-    k->add[c] = beta ? beta[c] : 0.0f;
-  }
+void InferenceCoefficients(const simdnorm_context& ctx,
+                           const BatchNormProblem& p, CoefficientBuffers* k) {
+  ctx.kernels.coefficients->batch_norm_inference(
+      p.gamma, p.beta, p.running_mean, p.running_var, p.eps, p.channels,
+      k->scale, k->pivot, k->mul, k->add);
 }
 
 }  // namespace
@@ -226,7 +213,7 @@ void RunBatchNormInference(const simdnorm_context& ctx,
                            const BatchNormProblem& p) {
   const TileParams t = ParamsFor(ctx, p, false);
   CoefficientBuffers k(p.channels);
-  InferenceCoefficients(p, &k);
+  InferenceCoefficients(ctx, p, &k);
   NormalizeAll(ctx, p, t, k);
 }
 
@@ -235,7 +222,7 @@ void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
                                 int64_t end) {
   const TileParams t = ParamsFor(ctx, p, false);
   CoefficientBuffers k(p.channels);
-  InferenceCoefficients(p, &k);
+  InferenceCoefficients(ctx, p, &k);
   const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
   const bool stream = StreamOutput(p, t, false, ctx);
   if (RowsOfChannels(p)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/contract.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -60,11 +61,21 @@ Moments SpanSetMoments(const simdnorm_context& ctx, const SpanSet& set,
 }
 
 // Adds one tile's column sums to the groups' moments: a group's channels
-// are added (same pivot and scale) and its tile moments merged.
+// are added (same pivot and scale) and its tile moments merged. Every
+// group has merged the same tiles, so the counts and the merge weight are
+// the same for all of them: computed once per tile, the loop over groups
+// runs without divisions (per tile and group they were its cost). Per
+// group this is MomentsFromSums + MergeMoments, with the mean's division
+// by count as a multiplication by its reciprocal.
 void MergeTileSums(const double* sums, int64_t tile_rows_here, int64_t channels,
                    int64_t group_size, const float* scale, Moments* totals) {
   const int64_t groups = channels / group_size;
+  if (groups == 0 || tile_rows_here == 0) return;
   const double count = static_cast<double>(tile_rows_here * group_size);
+  const double inv_count = 1.0 / count;
+  const double merged_count = totals[0].count;
+  const double total = merged_count + count;
+  const double weight = count / total;
   for (int64_t g = 0; g < groups; ++g) {
     double s1 = 0.0, s2 = 0.0;
     if (group_size == 1) {  // BatchNorm, InstanceNorm: no loop overhead
@@ -76,9 +87,23 @@ void MergeTileSums(const double* sums, int64_t tile_rows_here, int64_t channels,
         s2 += sums[channels + c];
       }
     }
+    Moments m;
+    m.count = count;
+    m.mean = s1 * inv_count;
+    m.m2 = s2 - s1 * m.mean;
+    if (m.m2 < 0.0) m.m2 = 0.0;  // rounding only
     const float sc = scale[g * group_size];
-    const Moments m = MomentsFromSums(count, s1, s2);
-    MergeMoments(totals[g], sc == 1.0f ? m : UnscaleMoments(m, sc));
+    if (sc != 1.0f) m = UnscaleMoments(m, sc);
+    Moments& into = totals[g];
+    SIMDNORM_DASSERT(into.count == merged_count);
+    if (merged_count == 0.0) {
+      into = m;
+      continue;
+    }
+    const double delta = m.mean - into.mean;
+    into.mean += delta * weight;
+    into.m2 += m.m2 + delta * delta * into.count * weight;
+    into.count = total;
   }
 }
 

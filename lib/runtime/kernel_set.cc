@@ -14,12 +14,15 @@ bool ResolveKernelSet(int64_t target, KernelSet* out) {
     }
   }
   set.row = set.row_by_dtype[SIMDNORM_F32];
+  set.coefficients = FindCoefficientKernels(target);
+  if (set.coefficients == nullptr) return false;
   *out = set;
   return true;
 }
 
 int64_t KernelSetTargets() {
-  return RowKernelTargets() & ChannelKernelTargets();
+  return RowKernelTargets() & ChannelKernelTargets() &
+         CoefficientKernelTargets();
 }
 
 }  // namespace simdnorm::internal

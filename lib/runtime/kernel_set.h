@@ -6,6 +6,7 @@
 
 #include "common/storage.h"
 #include "kernels/channel_kernels.h"
+#include "kernels/coefficient_kernels.h"
 #include "kernels/row_kernels.h"
 
 namespace simdnorm::internal {
@@ -16,6 +17,7 @@ struct KernelSet {
   // Kernels by storage type (simdnorm_dtype value).
   const RowKernels* row_by_dtype[kStorageTypes] = {};
   const ChannelKernels* channel_by_dtype[kStorageTypes] = {};
+  const CoefficientKernels* coefficients = nullptr;
   const RowKernels& RowFor(simdnorm_dtype dtype) const {
     return *row_by_dtype[dtype];
   }
