@@ -11,14 +11,20 @@
 
 namespace simdnorm::internal {
 
-// X(NAME, dtype enumerator, bytes per element, name in tuning files) for
-// every storage type. A
-// new type: a line here, its conversions in kernels/storage-inl.h and one
+// X(a, b, c, NAME, dtype enumerator, bytes per element, name in tuning
+// files) for every storage type (a, b, c: the caller's, passed through).
+// A new type: a line here, its conversions in kernels/storage-inl.h and one
 // translation unit per kernel family (kernels/row_kernels_<name>.cc).
+#define SIMDNORM_FOR_EACH_STORAGE_WITH(X, a, b, c) \
+  X(a, b, c, F32, SIMDNORM_F32, 4, "f32")          \
+  X(a, b, c, BF16, SIMDNORM_BF16, 2, "bf16")       \
+  X(a, b, c, F16, SIMDNORM_F16, 2, "f16")
+// The same list as X(name, dtype_value, bytes, text).
+#define SIMDNORM_STORAGE_ROW(X, unused_b, unused_c, name, dtype_value, bytes, \
+                             text)                                           \
+  X(name, dtype_value, bytes, text)
 #define SIMDNORM_FOR_EACH_STORAGE(X) \
-  X(F32, SIMDNORM_F32, 4, "f32")     \
-  X(BF16, SIMDNORM_BF16, 2, "bf16")  \
-  X(F16, SIMDNORM_F16, 2, "f16")
+  SIMDNORM_FOR_EACH_STORAGE_WITH(SIMDNORM_STORAGE_ROW, X, ~, ~)
 
 // Storage types are the simdnorm_dtype values [0, kStorageTypes).
 #define SIMDNORM_COUNT_STORAGE(name, dtype_value, bytes, text) +1
