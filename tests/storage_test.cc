@@ -21,6 +21,7 @@
 
 #include "half_reference.h"
 #include "reference.h"
+#include "reference_channels.h"
 #include "simdnorm/simdnorm.h"
 #include "target_harness.h"
 
@@ -385,6 +386,85 @@ TEST_P(StorageTest, TwoThreadsGiveTheSameBits) {
     ASSERT_EQ(simdnorm_layer_norm(two.get(), &args), SIMDNORM_OK) << simdnorm_last_error();
     EXPECT_EQ(y1, y2) << DtypeName(dtype);
   }
+}
+
+// Rows narrower than a vector: contiguous rows take lane permutations for
+// whole groups of rows, strided ones scalar copies. Both must give the
+// same bits, for every storage type, whole and partial groups, rows that
+// end a call early (huge values: the rescaling path), NaN/Inf, in place.
+TEST_P(StorageTest, NarrowRowsContiguousMatchStrided) {
+  const int64_t lanes = LanesOfTarget(GetParam());
+  const int64_t rows = 2 * lanes + 5;
+  constexpr int64_t kPad = 3;
+  for (const simdnorm_dtype dtype : {SIMDNORM_F32, SIMDNORM_BF16, SIMDNORM_F16}) {
+    const size_t bytes = dtype == SIMDNORM_F32 ? 4 : 2;
+    for (int64_t cols = 1; cols < lanes; ++cols) {
+      for (const Data kind : {Data::kNormal, Data::kHuge, Data::kNonFinite}) {
+        for (const bool rms : {false, true}) {
+          const std::vector<float> values = MakeData(kind, dtype, rows, cols, 31);
+          const auto gamma = RandomNormal(static_cast<size_t>(cols), 1.0, 0.3, 32);
+          const auto beta = RandomNormal(static_cast<size_t>(cols), 0.0, 0.3, 33);
+          // x stored at row stride `stride` (elements).
+          const auto stored = [&](int64_t stride) {
+            std::vector<unsigned char> x(static_cast<size_t>(rows * stride) * bytes);
+            for (int64_t r = 0; r < rows; ++r) {
+              for (int64_t j = 0; j < cols; ++j) {
+                const float v = values[static_cast<size_t>(r * cols + j)];
+                unsigned char* at = x.data() + static_cast<size_t>(r * stride + j) * bytes;
+                if (dtype == SIMDNORM_F32) {
+                  std::memcpy(at, &v, 4);
+                } else {
+                  const uint16_t h = Narrow(v, dtype);
+                  std::memcpy(at, &h, 2);
+                }
+              }
+            }
+            return x;
+          };
+          // y (dense rows), then mean and rstd, as bytes.
+          const auto run = [&](int64_t stride, bool in_place) {
+            std::vector<unsigned char> x = stored(stride);
+            std::vector<unsigned char> y(x.size());
+            std::vector<float> mean(static_cast<size_t>(rows)), rstd(mean.size());
+            simdnorm_row_norm_args a;
+            simdnorm_row_norm_args_init(&a);
+            a.dtype = dtype;
+            a.rows = rows;
+            a.cols = cols;
+            a.x = x.data();
+            a.y = in_place ? x.data() : y.data();
+            a.x_stride = a.y_stride = stride;
+            a.gamma = gamma.data();
+            a.beta = rms ? nullptr : beta.data();
+            a.mean = rms ? nullptr : mean.data();
+            a.rstd = rstd.data();
+            EXPECT_EQ(SIMDNORM_OK, rms ? simdnorm_rms_norm(raw(), &a)
+                                       : simdnorm_layer_norm(raw(), &a))
+                << simdnorm_last_error();
+            const std::vector<unsigned char>& out = in_place ? x : y;
+            std::vector<unsigned char> result;
+            for (int64_t r = 0; r < rows; ++r) {
+              const unsigned char* row = out.data() + static_cast<size_t>(r * stride) * bytes;
+              result.insert(result.end(), row, row + cols * static_cast<int64_t>(bytes));
+            }
+            const auto* m = reinterpret_cast<const unsigned char*>(mean.data());
+            const auto* s = reinterpret_cast<const unsigned char*>(rstd.data());
+            result.insert(result.end(), m, m + mean.size() * sizeof(float));
+            result.insert(result.end(), s, s + rstd.size() * sizeof(float));
+            return result;
+          };
+          const auto strided = run(cols + kPad, false);
+          EXPECT_TRUE(run(cols, false) == strided)
+              << DtypeName(dtype) << " cols " << cols << " " << DataName(kind)
+              << (rms ? " RMSNorm" : " LayerNorm");
+          EXPECT_TRUE(run(cols, true) == strided)
+              << DtypeName(dtype) << " cols " << cols << " " << DataName(kind)
+              << (rms ? " RMSNorm" : " LayerNorm") << " in place";
+        }
+      }
+    }
+  }
+  RecordTargetRun(GetParam());
 }
 
 SIMDNORM_INSTANTIATE_FOR_TARGETS(StorageTest);

@@ -24,6 +24,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <type_traits>
 
 #include "common/contract.h"
 #include "common/moments.h"
@@ -45,6 +47,126 @@ HWY_INLINE bool NarrowRowsFit(const RowBatch& b) {
   return N > 1 && b.cols < N;
 }
 
+// Contiguous rows (x and y strides == cols, up to kMaxCols of them) of a
+// whole group are `cols` whole vectors in memory. Both transposes are then
+// lane permutations of those vectors instead of scalar copies: column j's
+// lane r is value r * cols + j, i.e. lane (r * cols + j) % N of vector
+// (r * cols + j) / N; the lane index does not depend on the vector, so one
+// permutation per column serves every source vector, each merged under
+// its own mask. Out, symmetrically, lane e of y's vector v is lane
+// (v * N + e) / cols of column (v * N + e) % cols. The tables are built
+// once per call. Fixed-width targets of at most 16 lanes only.
+template <class D>
+struct NarrowPermutes {
+  static constexpr int64_t kMaxCols = 8;
+  // (Tables sized for 16 lanes at most: scalable targets never use them.)
+  static constexpr size_t kMaxLanes = HWY_MIN(hn::MaxLanes(D()), 16);
+  // Masks: -1 (all bits) takes the lane, 0 keeps what the lane holds.
+  HWY_ALIGN int32_t gather_index[kMaxCols][kMaxLanes];  // [column]
+  HWY_ALIGN int32_t gather_take[kMaxCols][kMaxCols][kMaxLanes];  // [col][vec]
+  HWY_ALIGN int32_t scatter_index[kMaxCols][kMaxLanes];  // [vector]
+  HWY_ALIGN int32_t scatter_take[kMaxCols][kMaxCols][kMaxLanes];  // [vec][col]
+
+  explicit NarrowPermutes(int64_t cols) {
+    const int64_t N = static_cast<int64_t>(kMaxLanes);
+    for (int64_t j = 0; j < cols; ++j) {
+      for (int64_t r = 0; r < N; ++r) {
+        const int64_t value = r * cols + j;  // column j, lane r
+        gather_index[j][r] = static_cast<int32_t>(value % N);
+        for (int64_t v = 0; v < cols; ++v) {
+          gather_take[j][v][r] = value / N == v ? -1 : 0;
+        }
+      }
+    }
+    for (int64_t v = 0; v < cols; ++v) {
+      for (int64_t e = 0; e < N; ++e) {
+        const int64_t value = v * N + e;  // y's vector v, lane e
+        scatter_index[v][e] = static_cast<int32_t>(value / cols);
+        for (int64_t j = 0; j < cols; ++j) {
+          scatter_take[v][j][e] = value % cols == j ? -1 : 0;
+        }
+      }
+    }
+  }
+
+  // The `cols` vectors at `from` as columns into `to` (cols * N floats).
+  template <class S>
+  HWY_INLINE void Gather(D d, const typename S::T* HWY_RESTRICT from,
+                         int64_t cols, float* HWY_RESTRICT to) const {
+    WithCols(cols, [&](auto k) HWY_ATTR { GatherT<S, k()>(d, from, to); });
+  }
+
+  // The columns at `from` (cols * N floats) as `cols` vectors of y.
+  template <class S>
+  HWY_INLINE void Scatter(D d, const float* HWY_RESTRICT from, int64_t cols,
+                          typename S::T* HWY_RESTRICT to) const {
+    WithCols(cols, [&](auto k) HWY_ATTR { ScatterT<S, k()>(d, from, to); });
+  }
+
+ private:
+  // body(integral constant of cols): loops of a known count unroll fully.
+  template <class Body>
+  static HWY_INLINE void WithCols(int64_t cols, const Body& body) {
+    switch (cols) {
+      case 1: return body(std::integral_constant<int64_t, 1>());
+      case 2: return body(std::integral_constant<int64_t, 2>());
+      case 3: return body(std::integral_constant<int64_t, 3>());
+      case 4: return body(std::integral_constant<int64_t, 4>());
+      case 5: return body(std::integral_constant<int64_t, 5>());
+      case 6: return body(std::integral_constant<int64_t, 6>());
+      case 7: return body(std::integral_constant<int64_t, 7>());
+      default: return body(std::integral_constant<int64_t, kMaxCols>());
+    }
+  }
+  static_assert(kMaxCols == 8, "WithCols covers 1..kMaxCols");
+
+  template <class S, int64_t kCols>
+  HWY_INLINE void GatherT(D d, const typename S::T* HWY_RESTRICT from,
+                          float* HWY_RESTRICT to) const {
+    const hn::RebindToSigned<D> di;
+    const int64_t N = static_cast<int64_t>(kMaxLanes);
+    for (int64_t j = 0; j < kCols; ++j) {
+      const auto index = hn::IndicesFromVec(d, hn::Load(di, gather_index[j]));
+      auto column = hn::Zero(d);
+      for (int64_t v = 0; v < kCols; ++v) {
+        column = hn::IfThenElse(
+            hn::MaskFromVec(hn::BitCast(d, hn::Load(di, gather_take[j][v]))),
+            hn::TableLookupLanes(LoadF32<S>(d, from + v * N), index), column);
+      }
+      hn::Store(column, d, to + j * N);
+    }
+  }
+
+  template <class S, int64_t kCols>
+  HWY_INLINE void ScatterT(D d, const float* HWY_RESTRICT from,
+                           typename S::T* HWY_RESTRICT to) const {
+    const hn::RebindToSigned<D> di;
+    const int64_t N = static_cast<int64_t>(kMaxLanes);
+    for (int64_t v = 0; v < kCols; ++v) {
+      const auto index = hn::IndicesFromVec(d, hn::Load(di, scatter_index[v]));
+      auto out = hn::Zero(d);
+      for (int64_t j = 0; j < kCols; ++j) {
+        out = hn::IfThenElse(
+            hn::MaskFromVec(hn::BitCast(d, hn::Load(di, scatter_take[v][j]))),
+            hn::TableLookupLanes(hn::Load(d, from + j * N), index), out);
+      }
+      StoreF32<S>(out, d, to + v * N);
+    }
+  }
+};
+
+// Whether NarrowPermutes serves batch b on this target.
+template <class D>
+HWY_INLINE bool NarrowPermutable(D, const RowBatch& b) {
+#if HWY_HAVE_SCALABLE
+  (void)b;
+  return false;
+#else
+  return hn::MaxLanes(D()) <= 16 && b.cols <= NarrowPermutes<D>::kMaxCols &&
+         b.x_stride == b.cols && b.y_stride == b.cols;
+#endif
+}
+
 template <class S, bool kCentered, bool kGamma, bool kBeta>
 int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
   using T = typename S::T;
@@ -56,21 +178,34 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
   constexpr size_t kMaxLanes = hn::MaxLanes(d);
   HWY_ALIGN float pivot[kMaxLanes], shift[kMaxLanes], inv_std[kMaxLanes];
   HWY_ALIGN float s1_lanes[kMaxLanes], s2_lanes[kMaxLanes];
+  // Padding past `rows`: benign values for whole double vectors (set once:
+  // per group, the zeroing would cost a good part of a row).
+  double sum[2 * kMaxLanes] = {}, sum_sq[2 * kMaxLanes] = {};
+  HWY_ALIGN float columns[kMaxLanes * kMaxLanes];  // column j at j * N
+  const bool permuted = NarrowPermutable(d, b);
+  std::optional<NarrowPermutes<decltype(d)>> permutes;  // built if used
+  if (permuted) permutes.emplace(cols);
   for (int64_t r0 = begin; r0 < end; r0 += N) {
     const int64_t rows = HWY_MIN(N, end - r0);
     // Every column gathered once, before anything is written (y may be x).
-    // Scalar copies: hardware gathers are slow on many x86 cores (and
-    // slower still under the gather data sampling mitigation).
     const T* x = static_cast<const T*>(b.x) + r0 * b.x_stride;
-    HWY_ALIGN T columns[kMaxLanes * kMaxLanes];
-    for (int64_t r = 0; r < N; ++r) {
-      // Lanes past the last row read the last row again (same values);
-      // they are computed but never stored.
-      const T* row = x + HWY_MIN(r, rows - 1) * b.x_stride;
-      for (int64_t j = 0; j < cols; ++j) columns[j * N + r] = row[j];
+    const bool whole = permuted && rows == N;
+    if (whole) {
+      permutes->template Gather<S>(d, x, cols, columns);
+    } else {
+      // Scalar copies: hardware gathers are slow on many x86 cores (and
+      // slower still under the gather data sampling mitigation).
+      for (int64_t r = 0; r < N; ++r) {
+        // Lanes past the last row read the last row again (same values);
+        // they are computed but never stored.
+        const T* row = x + HWY_MIN(r, rows - 1) * b.x_stride;
+        for (int64_t j = 0; j < cols; ++j) {
+          columns[j * N + r] = ToF32<S>(row[j]);
+        }
+      }
     }
     const auto column = [&](int64_t j) HWY_ATTR {
-      return LoadF32<S>(d, columns + j * N);
+      return hn::Load(d, columns + j * N);
     };
     auto p = hn::Zero(d);
     if (kCentered) {  // MedianOf3 lane-wise: max(min(a, b), min(max(a, b), c))
@@ -91,12 +226,11 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
     bool finished = false;  // stats of all rows done, none needs a rescale
 #if HWY_HAVE_FLOAT64
     {
-      // Padding past `rows`: benign values for whole double vectors.
-      double sum[2 * kMaxLanes] = {}, sum_sq[2 * kMaxLanes] = {};
       for (int64_t r = 0; r < rows; ++r) {
         sum[r] = s1_lanes[r];
         sum_sq[r] = s2_lanes[r];
       }
+      for (int64_t r = rows; r < N; ++r) sum[r] = sum_sq[r] = 0.0;
       finished = GroupStatsVector<kCentered, kMaxLanes>(
           rows, static_cast<double>(cols), b.eps, pivot, sum, sum_sq, stats);
     }
@@ -120,10 +254,13 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
     const auto vp = hn::Load(d, pivot), vm = hn::Load(d, shift),
                vi = hn::Load(d, inv_std);
     T* y = static_cast<T*>(b.y) + r0 * b.y_stride;
-    // The values go back through the buffer (the columns are consumed) and
+    // The values go back through the buffer (the columns are consumed),
+    // then to y: as whole vectors for a whole group of good rows, else by
     // scalar stores, row by row: no lane past `good` writes (a row left to
     // the caller may be x itself), and no scatter (slow, as gathers).
-    T* values = columns;
+    const bool whole_out = whole && good == rows;
+    float* values = columns;
+    HWY_ALIGN T stored[kMaxLanes * kMaxLanes];
     for (int64_t j = 0; j < cols; ++j) {
       auto v = hn::Mul(hn::Sub(hn::Sub(column(j), vp), vm), vi);
       if (kGamma && kBeta) {
@@ -133,11 +270,19 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
       } else if (kBeta) {
         v = hn::Add(v, hn::Set(d, b.beta[j]));
       }
-      StoreF32<S>(v, d, values + j * N);
+      if (whole_out) {
+        hn::Store(v, d, values + j * N);  // rounded by the scatter's store
+      } else {
+        StoreF32<S>(v, d, stored + j * N);
+      }
     }
-    for (int64_t r = 0; r < good; ++r) {
-      T* row = y + r * b.y_stride;
-      for (int64_t j = 0; j < cols; ++j) row[j] = values[j * N + r];
+    if (whole_out) {
+      permutes->template Scatter<S>(d, values, cols, y);
+    } else {
+      for (int64_t r = 0; r < good; ++r) {
+        T* row = y + r * b.y_stride;
+        for (int64_t j = 0; j < cols; ++j) row[j] = stored[j * N + r];
+      }
     }
     if (good < rows) return r0 + good;
   }
