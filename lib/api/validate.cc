@@ -64,7 +64,12 @@ simdnorm_status ResolveRowStride(const char* op, const char* name,
                 "%s: %s (%lld) is more than 2^58 elements", op, cols_name,
                 static_cast<long long>(cols));
   }
-  if (rows > 1 && resolved > (kMaxTensorElements - cols) / (rows - 1)) {
+  // (A multiplication checked for overflow, not a division: this runs for
+  // every stride of every call, and a 64-bit division costs as much as a
+  // small call's row.)
+  int64_t span = 0;
+  if (rows > 1 && (__builtin_mul_overflow(resolved, rows - 1, &span) ||
+                   span > kMaxTensorElements - cols)) {
     return Fail(SIMDNORM_INVALID_ARGUMENT,
                 "%s: %s (%lld) with %lld rows spans more than 2^58 elements",
                 op, name, static_cast<long long>(resolved),
