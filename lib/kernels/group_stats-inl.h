@@ -19,13 +19,20 @@ namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Doubles per vector GroupStatsVector uses at most: a 512-bit division or
+// square root has about twice the latency of a 256-bit one, and two of
+// those overlap. Callers pad their arrays with this many benign entries
+// past the last row.
+constexpr size_t kGroupStatsLanes = 4;
+
 #if HWY_HAVE_FLOAT64
 // Statistics of rows [0, rows) (rows <= kGroup) from their one-block sums,
 // several rows per double vector: per lane the same IEEE operations, in
 // the same order, as MomentsFromSums + RetryScale + FinishStats at scale 1,
 // so results are identical to the per-row path, with fewer scalar
-// divisions and square roots. Arrays hold 2 * kGroup entries (padding, so
-// that whole vectors can be loaded). Returns false, with stats unwritten,
+// divisions and square roots. sum and sum_sq hold finite values (zeros)
+// for kGroupStatsLanes entries past `rows`, so that whole vectors can be
+// loaded. Returns false, with stats unwritten,
 // if any row may need a rescaled pass: the scalar code then decides.
 template <bool kCentered, size_t kGroup>
 HWY_INLINE bool GroupStatsVector(int64_t rows, double count, float eps,
@@ -33,9 +40,7 @@ HWY_INLINE bool GroupStatsVector(int64_t rows, double count, float eps,
                                  const double* sum_sq, UnitStats* stats) {
   // Small eps: RetryScale may grow tiny variances. Rare: scalar path.
   if (!(eps >= 0x1p-60f)) return false;
-  // At most 4 doubles per vector: a 512-bit division or square root has
-  // about twice the latency of a 256-bit one, and two of those overlap.
-  const hn::CappedTag<double, HWY_MIN(kGroup, 4)> dd;
+  const hn::CappedTag<double, HWY_MIN(kGroup, kGroupStatsLanes)> dd;
   const size_t ND = hn::Lanes(dd);
   HWY_ALIGN double shift_out[2 * kGroup];
   HWY_ALIGN double rstd_out[2 * kGroup];

@@ -17,7 +17,9 @@
 #define SIMDNORM_KERNELS_ROW_NORMALIZE_INL_H_
 #endif
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "common/contract.h"
@@ -261,18 +263,20 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
   const int64_t group = row_bytes * kGroup <= kGroupBytes
                             ? kGroup
                             : HWY_MAX(1, kGroupBytes / row_bytes);
-  // Per-group state, constructed once per call (per group, zeroing it
-  // would cost as much as a short row).
+  // Per-group state, left unset: zeroing it (per group, or even once per
+  // call) would cost as much as a short row.
   float pivot[kGroup];
-  Moments moments[kGroup];
   UnitStats stats[kGroup];
   // One-block rows keep their sums (turned into statistics below, several
-  // rows at a time where possible); longer rows merge their blocks here.
-  // Padding: zeros for vector lanes past `rows`.
-  double sum[2 * kGroup] = {}, sum_sq[2 * kGroup] = {};
+  // rows at a time where possible); longer rows, and the rare fallback,
+  // moments, built on first use.
+  double sum[2 * kGroup], sum_sq[2 * kGroup];
+  std::optional<std::array<Moments, kGroup>> moments;
+  if (!one_block) moments.emplace();
   for (int64_t r0 = begin; r0 < end; r0 += group) {
     const int64_t rows = HWY_MIN(group, end - r0);
-    for (int64_t j = rows; j < kGroup; ++j) {  // a last, partial group
+    // Zeros for the vector lanes GroupStatsVector reads past `rows`.
+    for (int64_t j = rows; j < rows + int64_t{kGroupStatsLanes}; ++j) {
       sum[j] = sum_sq[j] = 0.0;
     }
     if (kCentered) {
@@ -305,7 +309,7 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
                                            hn::Set(d, pivot[j]), &sum[j],
                                            &sum_sq[j]);
       } else {
-        moments[j] = SpanMomentsT<kCentered, false, false, S>(src, b.cols,
+        (*moments)[j] = SpanMomentsT<kCentered, false, false, S>(src, b.cols,
                                                               b.block_elems);
       }
     }
@@ -315,17 +319,18 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
                                 rows, static_cast<double>(cols), b.eps, pivot,
                                 sum, sum_sq, stats);
 #endif
+    if (!finished && !moments) moments.emplace();
     for (int64_t j = 0; one_block && !finished && j < rows; ++j) {
-      moments[j] =
+      (*moments)[j] =
           BlockMoments<kCentered>(static_cast<double>(cols), sum[j], sum_sq[j]);
     }
     int64_t good = rows;  // rows before the first one needing a rescale
     for (int64_t j = 0; !finished && j < rows; ++j) {
-      if (RetryScale(moments[j], pivot[j], b.eps) != 1.0f) {
+      if (RetryScale((*moments)[j], pivot[j], b.eps) != 1.0f) {
         good = j;
         break;
       }
-      stats[j] = FinishStats(moments[j], pivot[j], 1.0f, b.eps, kCentered);
+      stats[j] = FinishStats((*moments)[j], pivot[j], 1.0f, b.eps, kCentered);
     }
     for (int64_t j = 0; j < good; ++j) {
       const int64_t r = r0 + j;
