@@ -12,6 +12,7 @@
 #include "hwy/highway.h"
 #include "kernels/lanes-inl.h"
 #include "kernels/moments-inl.h"
+#include "kernels/convert-inl.h"
 #include "kernels/quantize-inl.h"
 #include "kernels/row_kernels.h"
 #include "kernels/row_normalize-inl.h"
@@ -26,7 +27,8 @@ const RowKernels* RowKernelsFor() {
   static constexpr RowKernels kKernels = {
       HWY_TARGET,       S::kDtype,         &F32Lanes,
       &SpanMoments<S>,  &RowNormalize<S>,  &RowsNormalize<S>,
-      &RowNormalizeToF32<S>, &Quantize};
+      &RowNormalizeToF32<S>, &Quantize,      &FormSum<S>,
+      &NarrowFromF32<S>};
   return &kKernels;
 }
 

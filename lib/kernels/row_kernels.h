@@ -93,6 +93,13 @@ struct RowKernels {
   // saturate(round_half_even(src / scale) + zero_point); NaN -> zero_point.
   void (*quantize)(const float* src, void* dst, int64_t n, float scale,
                    int32_t zero_point, simdnorm_dtype dtype);
+  // s[0, n) = (x + residual) + bias in fp32, adds rounded to fp32 in that
+  // order (residual may be null: x + bias); x and residual of the storage
+  // type. The residual-bias path's sum.
+  void (*form_sum)(const void* x, const void* residual, const float* bias,
+                   float* s, int64_t n);
+  // dst[0, n) of the storage type = src rounded once to nearest even.
+  void (*narrow)(const float* src, void* dst, int64_t n);
 };
 
 // Moments of n values of src shifted by `pivot`, computed at a power-of-two

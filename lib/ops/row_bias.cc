@@ -19,34 +19,6 @@ constexpr int64_t kPieceElems = 16384;
 // Bytes moved per value formed: x, residual and bias read, s written.
 constexpr int64_t kFormBytes = 4 * sizeof(float);
 
-// s[0, n) = (x + residual) + bias, rounded to fp32 at each add (plain
-// loads, adds and stores: the same values on every target). x and residual
-// are of storage type `dtype`.
-void FormSum(const void* x, const void* residual, const float* bias, float* s,
-             int64_t n, simdnorm_dtype dtype) {
-  if (dtype == SIMDNORM_F32) {
-    const float* xf = static_cast<const float*>(x);
-    const float* rf = static_cast<const float*>(residual);
-    if (rf != nullptr) {
-      for (int64_t i = 0; i < n; ++i) s[i] = (xf[i] + rf[i]) + bias[i];
-    } else {
-      for (int64_t i = 0; i < n; ++i) s[i] = xf[i] + bias[i];
-    }
-    return;
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    float v = LoadAsF32(x, i, dtype);
-    if (residual != nullptr) v += LoadAsF32(residual, i, dtype);
-    s[i] = v + bias[i];
-  }
-}
-
-// dst[0, n) (storage type `dtype`) = src rounded once to nearest even.
-void StoreRounded(const float* src, void* dst, int64_t n,
-                  simdnorm_dtype dtype) {
-  for (int64_t i = 0; i < n; ++i) StoreFromF32(dst, i, dtype, src[i]);
-}
-
 }  // namespace
 
 void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
@@ -58,6 +30,7 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
   // once into y and sum_out (a quantized y: quantized from that scratch).
   const bool narrow = p.dtype != SIMDNORM_F32 || p.quantized();
   const int64_t threads = parallel ? ctx.concurrency : 1;
+  const RowKernels& k = ctx.kernels.RowFor(p.dtype);
   const int64_t block_rows = std::clamp<int64_t>(
       kBlockBytesPerThread * threads / (cols * int64_t{sizeof(float)}), 1,
       std::max<int64_t>(1, end - begin));
@@ -96,11 +69,11 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
     };
     for_pieces([&](int64_t r, int64_t c, int64_t n) {
       const int64_t row = b0 + r;
-      FormSum(ElementAt(p.x, row * p.x_stride + c, bytes),
-              p.residual ? ElementAt(p.residual, row * p.residual_stride + c,
-                                     bytes)
-                         : nullptr,
-              p.residual_bias + c, s + r * s_stride + c, n, p.dtype);
+      k.form_sum(ElementAt(p.x, row * p.x_stride + c, bytes),
+                 p.residual
+                     ? ElementAt(p.residual, row * p.residual_stride + c, bytes)
+                     : nullptr,
+                 p.residual_bias + c, s + r * s_stride + c, n);
     });
     RowNormProblem q = p;
     q.dtype = q.y_dtype = SIMDNORM_F32;
@@ -128,15 +101,13 @@ void RunRowNormWithBias(const simdnorm_context& ctx, const RowNormProblem& p,
       const float* y_row = y_scratch.data() + r * cols + c;
       void* y = ElementAt(p.y, row * p.y_stride + c, p.y_bytes());
       if (p.quantized()) {
-        ctx.kernels.RowFor(p.dtype).quantize(y_row, y, n, p.y_scale,
-                                             p.y_zero_point, p.y_dtype);
+        k.quantize(y_row, y, n, p.y_scale, p.y_zero_point, p.y_dtype);
       } else {
-        StoreRounded(y_row, y, n, p.dtype);
+        k.narrow(y_row, y, n);
       }
       if (p.sum_out != nullptr && !s_in_sum_out) {
-        StoreRounded(s + r * s_stride + c,
-                     ElementAt(p.sum_out, row * p.sum_stride + c, bytes), n,
-                     p.dtype);
+        k.narrow(s + r * s_stride + c,
+                 ElementAt(p.sum_out, row * p.sum_stride + c, bytes), n);
       }
     });
   }
