@@ -27,9 +27,8 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   const size_t bytes = StorageBytes(dtype);
   const size_t param_bytes = StorageBytes(args->param_dtype);
   OutputType out;
-  SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype),
-                                 args->y_scale, args->y_zero_point, dtype,
-                                 &out));
+  SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype), args->y_scale,
+                                 args->y_zero_point, dtype, &out));
   const size_t y_bytes = TensorElementBytes(out.dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
@@ -115,8 +114,8 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
       {"running_var",
        VectorRange(reads_running ? args->running_var : nullptr, C), true,
        update, false},
-      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, y_bytes),
-       false, true, true},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, y_bytes), false,
+       true, true},
       {"batch_mean", VectorRange(args->batch_mean, C), false, true, false},
       {"batch_rstd", VectorRange(args->batch_rstd, C), false, true, false},
   };

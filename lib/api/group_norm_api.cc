@@ -27,9 +27,8 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   const size_t bytes = StorageBytes(dtype);
   const size_t param_bytes = StorageBytes(args->param_dtype);
   OutputType out;
-  SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype),
-                                 args->y_scale, args->y_zero_point, dtype,
-                                 &out));
+  SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype), args->y_scale,
+                                 args->y_zero_point, dtype, &out));
   const size_t y_bytes = TensorElementBytes(out.dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
@@ -74,8 +73,8 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
        false, true},
       {"gamma", VectorRange(args->gamma, C, param_bytes), true, false, false},
       {"beta", VectorRange(args->beta, C, param_bytes), true, false, false},
-      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, y_bytes),
-       false, true, true},
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, y_bytes), false,
+       true, true},
       {"mean", VectorRange(args->mean, units), false, true, false},
       {"rstd", VectorRange(args->rstd, units), false, true, false},
   };

@@ -94,8 +94,7 @@ simdnorm_status CheckStorageDtype(const char* op, int dtype) {
   if (StorageBytes(dtype) != 0) return SIMDNORM_OK;
   if (dtype == SIMDNORM_S8 || dtype == SIMDNORM_U8) {
     return Fail(SIMDNORM_UNSUPPORTED,
-                "%s: dtype %d is an output type only (y_dtype)",
-                op, dtype);
+                "%s: dtype %d is an output type only (y_dtype)", op, dtype);
   }
   return Fail(SIMDNORM_INVALID_ARGUMENT,
               "%s: unknown dtype %d (SIMDNORM_F32, SIMDNORM_BF16 or "

@@ -24,10 +24,14 @@ namespace HWY_NAMESPACE {
 template <class S>
 const ChannelKernels* ChannelKernelsFor() {
   static constexpr ChannelKernels kKernels = {
-      HWY_TARGET,       S::kDtype,
-      &ColumnSums<S>,   &SpanLaneSums<S>,
-      &NormalizeChannelsFirst<S>, &NormalizeChannelsLast<S>,
-      &NormalizeChannelsFirstToF32<S>, &NormalizeChannelsLastToF32<S>,
+      HWY_TARGET,
+      S::kDtype,
+      &ColumnSums<S>,
+      &SpanLaneSums<S>,
+      &NormalizeChannelsFirst<S>,
+      &NormalizeChannelsLast<S>,
+      &NormalizeChannelsFirstToF32<S>,
+      &NormalizeChannelsLastToF32<S>,
       &Quantize};
   return &kKernels;
 }

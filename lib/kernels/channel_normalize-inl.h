@@ -134,9 +134,8 @@ HWY_INLINE void PrefetchStep(const T* p, size_t count) {
 // Needs spatial >= Lanes: a vector then crosses at most one boundary.
 // Values are those of the per-channel form, lane by lane.
 template <class S, class O, class Act, bool kStream>
-void ChannelsFirstRun(const typename S::T* x, typename O::T* y,
-                      size_t channels, size_t S_len,
-                      const ChannelCoefficients& k,
+void ChannelsFirstRun(const typename S::T* x, typename O::T* y, size_t channels,
+                      size_t S_len, const ChannelCoefficients& k,
                       const typename S::T* prefetch) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -211,7 +210,8 @@ void ChannelsFirstRun(const typename S::T* x, typename O::T* y,
 
 // An fp64 activation over y[0, n) = the normalized values of x[0, n):
 // blocks of fp32 in a stack buffer (L1), activated in fp64 and rounded
-// once to S (y's storage). normalize(x, block, len) writes the block's fp32 values.
+// once to S (y's storage). normalize(x, block, len) writes the block's fp32
+// values.
 template <class S, class Act, class Normalize>
 HWY_INLINE void NormalizeThenActivateF64(const Normalize& normalize,
                                          typename S::T* y, size_t n) {
@@ -226,8 +226,8 @@ HWY_INLINE void NormalizeThenActivateF64(const Normalize& normalize,
 // S: x's storage; O: y's (S, or fp32 for a block to be quantized).
 template <class S, class O, class Act>
 void ChannelsFirstT(const void* x_bytes, void* y_bytes, int64_t channels,
-                    int64_t spatial, const ChannelCoefficients& k,
-                    bool stream, const void* prefetch_bytes) {
+                    int64_t spatial, const ChannelCoefficients& k, bool stream,
+                    const void* prefetch_bytes) {
   using T = typename S::T;
   using TO = typename O::T;
   const T* x = static_cast<const T*>(x_bytes);
@@ -239,13 +239,13 @@ void ChannelsFirstT(const void* x_bytes, void* y_bytes, int64_t channels,
   if (!Act::kF64 && n >= N) {
     if (stream && ElementAligned(y)) {
       ChannelsFirstRun<S, O, Act, true>(x, y, static_cast<size_t>(channels), n,
-                                     k, prefetch);
+                                        k, prefetch);
       // Non-temporal stores are weakly ordered: make them visible before
       // the caller signals completion to other threads.
       hwy::FlushStream();
     } else {
       ChannelsFirstRun<S, O, Act, false>(x, y, static_cast<size_t>(channels), n,
-                                      k, prefetch);
+                                         k, prefetch);
     }
     return;
   }
@@ -358,20 +358,20 @@ void ChannelsLastRows(const typename S::T* x, typename O::T* y, int64_t rows,
     for (; c + N <= C; c += N) {
       const auto v = LoadF32<S>(d, xr + c);
       const auto s = kUnitScale ? hn::Set(d, 1.0f) : hn::LoadU(d, ks + c);
-      StoreOut<O, kStream>(NormalizeValue(d, act, v, s, hn::LoadU(d, kp + c),
-                                          hn::LoadU(d, km + c),
-                                          hn::LoadU(d, ka + c)),
-                           d, yr + c);
+      StoreOut<O, kStream>(
+          NormalizeValue(d, act, v, s, hn::LoadU(d, kp + c),
+                         hn::LoadU(d, km + c), hn::LoadU(d, ka + c)),
+          d, yr + c);
     }
     if (c < C) {
       const size_t rest = C - c;
       const auto v = LoadF32Tail<S>(d, xr + c, rest);
       const auto s =
           kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, ks + c, rest);
-      StoreF32Tail<O>(NormalizeValue(d, act, v, s, LoadTail(d, kp + c, rest),
-                                     LoadTail(d, km + c, rest),
-                                     LoadTail(d, ka + c, rest)),
-                      d, yr + c, rest);
+      StoreF32Tail<O>(
+          NormalizeValue(d, act, v, s, LoadTail(d, kp + c, rest),
+                         LoadTail(d, km + c, rest), LoadTail(d, ka + c, rest)),
+          d, yr + c, rest);
     }
   }
 }
@@ -442,9 +442,9 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
 }
 
 template <class S, class O, class Act, bool kStream>
-void ChannelsLastScaleT(const typename S::T* x, typename O::T* y,
-                        int64_t rows, int64_t x_stride, int64_t y_stride,
-                        size_t C, const ChannelCoefficients& k,
+void ChannelsLastScaleT(const typename S::T* x, typename O::T* y, int64_t rows,
+                        int64_t x_stride, int64_t y_stride, size_t C,
+                        const ChannelCoefficients& k,
                         const typename S::T* prefetch) {
   if (k.scale == nullptr) {
     return ChannelsLastRows<S, O, true, kStream, Act>(x, y, rows, x_stride,
@@ -480,8 +480,7 @@ void ChannelsLastT(const void* x_bytes, void* y_bytes, int64_t rows,
   }
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
   const bool contiguous = x_stride == channels && y_stride == channels;
-  if (contiguous && static_cast<size_t>(k.wrap) >= N &&
-      ElementAligned(y)) {
+  if (contiguous && static_cast<size_t>(k.wrap) >= N && ElementAligned(y)) {
     const size_t total = static_cast<size_t>(rows) * C;
     // Streaming writes whole lines except at the two ends of the run.
     if (stream) {
@@ -494,9 +493,11 @@ void ChannelsLastT(const void* x_bytes, void* y_bytes, int64_t rows,
       return;
     }
     if (k.scale == nullptr) {
-      return ChannelsLastRun<S, O, true, false, Act>(x, y, total, C, k, prefetch);
+      return ChannelsLastRun<S, O, true, false, Act>(x, y, total, C, k,
+                                                     prefetch);
     }
-    return ChannelsLastRun<S, O, false, false, Act>(x, y, total, C, k, prefetch);
+    return ChannelsLastRun<S, O, false, false, Act>(x, y, total, C, k,
+                                                    prefetch);
   }
   // Streaming only when the rows tile y exactly with aligned whole vectors:
   // every line of y is then written whole by non-temporal stores.
@@ -567,8 +568,7 @@ template <class S>
 void NormalizeChannelsLastToF32(const void* x, float* y, int64_t rows,
                                 int64_t x_stride, int64_t channels,
                                 const ChannelCoefficients& k,
-                                simdnorm_activation act,
-                                const void* prefetch) {
+                                simdnorm_activation act, const void* prefetch) {
   WithActivation(act, [&](auto a) HWY_ATTR {
     ChannelsLastT<S, StorageF32, decltype(a)>(x, y, rows, x_stride, channels,
                                               channels, k, false, prefetch);

@@ -96,8 +96,8 @@ void NormalizeChannelsLastInto(const ChannelKernels& kern, ConstTypedPtr x,
                                         channels, k, act,
                                         PrefetchAt(prefetch, at, x));
     if (stride == channels) {
-      kern.quantize(block, (y + at).p, count * channels, q.scale,
-                    q.zero_point, y.dtype);
+      kern.quantize(block, (y + at).p, count * channels, q.scale, q.zero_point,
+                    y.dtype);
       continue;
     }
     for (int64_t j = 0; j < count; ++j) {
