@@ -393,6 +393,65 @@ TEST_P(ChannelQuantizedOutputTest, ScalesZeroPointsAndNonFinite) {
   }
 }
 
+// The same bits with 1 and 2 threads and in slices (GroupNorm units,
+// BatchNorm inference units), on shapes large enough to be split.
+TEST_P(ChannelQuantizedOutputTest, SameBitsForAnySplit) {
+  const int64_t n = 4, c = 64, s = 1024;
+  const std::vector<float> x = RandomNormal(static_cast<size_t>(n * c * s), 0.5, 2.0, 41);
+  std::vector<float> running_mean(static_cast<size_t>(c), 0.25f);
+  std::vector<float> running_var(static_cast<size_t>(c), 3.0f);
+  for (const simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
+    for (const bool batch_norm : {false, true}) {
+      SCOPED_TRACE(std::string(batch_norm ? "BatchNorm" : "GroupNorm") +
+                   (layout == SIMDNORM_NCHW ? " NCHW" : " NHWC"));
+      std::vector<std::vector<uint8_t>> results;
+      for (const int threads : {1, 2}) {
+        simdnorm::Context context = ctx_threads(threads);
+        std::vector<uint8_t> y(static_cast<size_t>(n * c * s));
+        const auto fill = [&](auto& a) {
+          a.layout = layout;
+          a.batch = n;
+          a.channels = c;
+          a.spatial = s;
+          a.x = x.data();
+          a.y = y.data();
+          a.y_dtype = SIMDNORM_U8;
+          a.y_scale = 0.03f;
+          a.y_zero_point = 128;
+        };
+        simdnorm_group_norm_args g;
+        simdnorm_group_norm_args_init(&g);
+        fill(g);
+        g.groups = 8;
+        simdnorm_batch_norm_args b;
+        simdnorm_batch_norm_args_init(&b);
+        fill(b);
+        b.running_mean = running_mean.data();
+        b.running_var = running_var.data();
+        ASSERT_EQ(batch_norm ? simdnorm_batch_norm_inference(context.get(), &b)
+                             : simdnorm_group_norm(context.get(), &g),
+                  SIMDNORM_OK)
+            << simdnorm_last_error();
+        results.push_back(y);
+        std::fill(y.begin(), y.end(), 0);
+        const int64_t units = batch_norm ? (layout == SIMDNORM_NCHW ? n * c : n * s)
+                                         : n * g.groups;
+        for (int64_t u = 0; u < units; u += 5) {
+          const int64_t end = std::min(units, u + 5);
+          ASSERT_EQ(batch_norm
+                        ? simdnorm_batch_norm_inference_slice(context.get(), &b, u, end)
+                        : simdnorm_group_norm_slice(context.get(), &g, u, end),
+                    SIMDNORM_OK)
+              << simdnorm_last_error();
+        }
+        results.push_back(y);
+      }
+      for (const auto& r : results) EXPECT_EQ(r, results[0]);
+    }
+  }
+  RecordTargetRun(GetParam());
+}
+
 SIMDNORM_INSTANTIATE_FOR_TARGETS(ChannelQuantizedOutputTest);
 
 // Invalid quantization arguments: a clear status and message, y untouched.
