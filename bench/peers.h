@@ -39,7 +39,7 @@ struct Problem {
   // Storage type of x and y (row norms may be bf16/fp16; gamma, beta and
   // running statistics stay fp32).
   simdnorm_dtype dtype = SIMDNORM_F32;
-  // Row norms: 0 (y of dtype) or SIMDNORM_S8 / SIMDNORM_U8 (quantized y;
+  // 0 (y of dtype) or SIMDNORM_S8 / SIMDNORM_U8 (quantized y;
   // the peers have no such case).
   simdnorm_dtype y_dtype = SIMDNORM_F32;
   const void* x = nullptr;

@@ -33,7 +33,7 @@ struct Case {
   int x_offset = 0;
   int y_offset = 0;
   simdnorm_dtype dtype = SIMDNORM_F32;  // storage of x and y
-  simdnorm_dtype y_dtype = SIMDNORM_F32;  // row norms: 0 = dtype, or int8
+  simdnorm_dtype y_dtype = SIMDNORM_F32;  // 0 = dtype, or int8
 };
 
 const char* DtypeName(simdnorm_dtype dtype) {
@@ -189,11 +189,13 @@ std::vector<Case> StorageCases() {
       if (k.n > 1) cases.push_back(k);
     }
   }
-  // LayerNorm and RMSNorm quantizing y to int8 (a quarter of fp32's bytes
-  // written; the ratio is still to a memcpy of x's bytes).
+  // Quantizing y to int8 (a quarter of fp32's bytes written; the ratio is
+  // still to a memcpy of x's bytes).
   for (const simdnorm_dtype dtype : {SIMDNORM_F32, SIMDNORM_BF16}) {
     for (Case k : std::vector<Case>{{LN, false, 4096, 768, 1, 1, 1, false},
-                                    {RMS, false, 2048, 4096, 1, 1, 1, false}}) {
+                                    {RMS, false, 2048, 4096, 1, 1, 1, false},
+                                    {GN, true, 2, 320, 64, 64, 32, false},
+                                    {BNI, false, 32, 64, 56, 56, 1, false}}) {
       k.dtype = dtype;
       k.y_dtype = SIMDNORM_S8;
       k.x_offset = k.y_offset = 16;
@@ -291,6 +293,8 @@ LibraryCall MakeLibraryCall(const Problem& p, simdnorm_context* ctx) {
     a.y = p.y;
     a.gamma = p.gamma;
     a.beta = p.beta;
+    a.y_dtype = p.y_dtype;
+    a.y_scale = 0.05f;
     return [=] { return fn(ctx, &a); };
   }
   const auto fn = p.op == Op::kBatchNormInference
@@ -311,6 +315,8 @@ LibraryCall MakeLibraryCall(const Problem& p, simdnorm_context* ctx) {
   a.running_mean = p.running_mean;
   a.running_var = p.running_var;
   a.update_running_stats = 1;
+  a.y_dtype = p.y_dtype;
+  a.y_scale = 0.05f;
   return [=] { return fn(ctx, &a); };
 }
 

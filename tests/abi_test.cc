@@ -107,6 +107,17 @@ void CheckChannelArgs(const Fill& fill, const Op& op) {
   for (const size_t size : {oldest - 8, size_t{8}, sizeof(Args) + 8}) {
     Expect(op, SizedArgs<Args>(args, size, 0), size, oldest, &y, {});
   }
+  // A struct of the version before quantized outputs: y_dtype (and its
+  // scale) are not read, y is fp32 as that caller expects.
+  args.x_batch_stride = 0;
+  args.y_batch_stride = 0;
+  args.y_dtype = SIMDNORM_S8;
+  args.y_scale = 0.0f;  // would be an error if it were read
+  const size_t before_quantized = offsetof(Args, y_dtype);
+  for (const unsigned char filler : {0x00, 0xff}) {
+    Expect(op, SizedArgs<Args>(args, before_quantized, filler),
+           before_quantized, oldest, &y, want);
+  }
 }
 
 TEST(AbiTest, GroupNormArgsFromOlderVersions) {

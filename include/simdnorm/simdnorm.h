@@ -64,7 +64,7 @@ typedef enum simdnorm_dtype {
   SIMDNORM_F32 = 0,
   SIMDNORM_BF16 = 1, /* bfloat16 */
   SIMDNORM_F16 = 2,  /* IEEE half precision */
-  /* Quantized outputs only (y_dtype of LayerNorm and RMSNorm):
+  /* Quantized outputs only (y_dtype of every op's args):
    * y_q = saturate(round_half_even(y / y_scale) + y_zero_point), as ONNX
    * QuantizeLinear and oneDNN; NaN quantizes to y_zero_point. */
   SIMDNORM_S8 = 3, /* int8_t */
@@ -270,6 +270,12 @@ typedef struct simdnorm_group_norm_args {
   simdnorm_dtype param_dtype; /* gamma and beta: SIMDNORM_F32 (default) or
                                  dtype (as a bf16/fp16 module keeps them) */
   int32_t reserved;           /* must be 0 */
+  simdnorm_dtype y_dtype; /* 0 (default) = dtype; or SIMDNORM_S8 /
+                             SIMDNORM_U8: y quantized (y may not overlap x
+                             then; y_batch_stride counts int8 elements) */
+  float y_scale;          /* quantized y: > 0 and finite; default 1 */
+  int32_t y_zero_point;   /* quantized y: within the type's range;
+                             default 0 */
 } simdnorm_group_norm_args;
 
 SIMDNORM_API void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args);
@@ -341,6 +347,13 @@ typedef struct simdnorm_batch_norm_args {
                                            running statistics are updated */
   simdnorm_dtype param_dtype; /* gamma and beta: SIMDNORM_F32 (default) or
                                  dtype; running statistics are fp32 */
+  simdnorm_dtype y_dtype; /* 0 (default) = dtype; or SIMDNORM_S8 /
+                             SIMDNORM_U8: y quantized (y may not overlap x
+                             then; y_batch_stride counts int8 elements;
+                             batch statistics stay fp32) */
+  float y_scale;          /* quantized y: > 0 and finite; default 1 */
+  int32_t y_zero_point;   /* quantized y: within the type's range;
+                             default 0 */
 } simdnorm_batch_norm_args;
 
 SIMDNORM_API void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args);

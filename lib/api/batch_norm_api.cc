@@ -26,6 +26,10 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   SIMDNORM_CHECK(CheckParamDtype(op, RawEnumValue(args->param_dtype), dtype));
   const size_t bytes = StorageBytes(dtype);
   const size_t param_bytes = StorageBytes(args->param_dtype);
+  OutputType out;
+  SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype), args->y_scale,
+                                 args->y_zero_point, dtype, &out));
+  const size_t y_bytes = TensorElementBytes(out.dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
   SIMDNORM_CHECK(
@@ -110,7 +114,7 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
       {"running_var",
        VectorRange(reads_running ? args->running_var : nullptr, C), true,
        update, false},
-      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, bytes), false,
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, y_bytes), false,
        true, true},
       {"batch_mean", VectorRange(args->batch_mean, C), false, true, false},
       {"batch_rstd", VectorRange(args->batch_rstd, C), false, true, false},
@@ -118,8 +122,11 @@ simdnorm_status ValidateBatchNorm(const char* op, bool training,
   SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->x = ConstTypedPtr(args->x, args->dtype);
-  p->y = TypedPtr(args->y, args->dtype);
+  p->y = TypedPtr(args->y, out.dtype);
   params->Set(args->gamma, args->beta, C, args->param_dtype);
+  if (out.dtype != p->x.dtype) {
+    p->y_quant = ChannelOutputQuantization(out, p->activation, params);
+  }
   p->gamma = params->gamma();
   p->beta = params->beta();
   p->running_mean = reads_running ? args->running_mean : nullptr;
@@ -169,6 +176,7 @@ void simdnorm_batch_norm_args_init(simdnorm_batch_norm_args* args) {
   args->activation = SIMDNORM_ACT_NONE;
   args->spatial = 1;
   args->eps = SIMDNORM_DEFAULT_EPS;
+  args->y_scale = 1.0f;
   args->momentum = 0.1f;
 }
 

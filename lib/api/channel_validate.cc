@@ -53,4 +53,14 @@ simdnorm_status CheckParamCount(const char* op, int64_t param_count,
               static_cast<long long>(channels));
 }
 
+OutputQuantization ChannelOutputQuantization(const OutputType& out,
+                                             simdnorm_activation act,
+                                             WidenedParams* params) {
+  OutputQuantization q;
+  q.scale = out.scale;
+  q.zero_point = out.zero_point;
+  if (act == SIMDNORM_ACT_NONE && params->DivideBy(q.scale)) q.scale = 1.0f;
+  return q;
+}
+
 }  // namespace simdnorm::internal

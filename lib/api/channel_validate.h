@@ -5,6 +5,8 @@
 #include <cstdint>
 
 #include "api/validate.h"
+#include "api/widened_params.h"
+#include "ops/channel_output.h"
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm::internal {
@@ -18,6 +20,15 @@ simdnorm_status CheckChannelShape(const char* op, int64_t batch,
 // param_count is 0 (unchecked) or must equal channels when an array is given.
 simdnorm_status CheckParamCount(const char* op, int64_t param_count,
                                 int64_t channels, bool any_given);
+
+// y's quantization from a validated quantized output type: without an
+// activation, 1 / scale is folded into gamma and beta (params, widened
+// already) when that stays finite, so the normalize pass yields y / scale
+// itself and the quantize step has scale 1. An activation needs the
+// unscaled value, so then the quantize step divides.
+OutputQuantization ChannelOutputQuantization(const OutputType& out,
+                                             simdnorm_activation act,
+                                             WidenedParams* params);
 
 // The batch strides of x and y (0 = dense, channels * spatial) resolved;
 // each must be >= channels * spatial, and the view must fit. After

@@ -26,6 +26,10 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
       CheckReserved(op, args->reserved, "simdnorm_group_norm_args_init"));
   const size_t bytes = StorageBytes(dtype);
   const size_t param_bytes = StorageBytes(args->param_dtype);
+  OutputType out;
+  SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype), args->y_scale,
+                                 args->y_zero_point, dtype, &out));
+  const size_t y_bytes = TensorElementBytes(out.dtype);
   SIMDNORM_CHECK(CheckLayout(op, RawEnumValue(args->layout)));
   SIMDNORM_CHECK(CheckActivation(op, RawEnumValue(args->activation)));
   SIMDNORM_CHECK(
@@ -69,7 +73,7 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
        false, true},
       {"gamma", VectorRange(args->gamma, C, param_bytes), true, false, false},
       {"beta", VectorRange(args->beta, C, param_bytes), true, false, false},
-      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, bytes), false,
+      {"y", MatrixRange(args->y, N, sample, p->y_batch_stride, y_bytes), false,
        true, true},
       {"mean", VectorRange(args->mean, units), false, true, false},
       {"rstd", VectorRange(args->rstd, units), false, true, false},
@@ -77,8 +81,11 @@ simdnorm_status ValidateGroupNorm(const char* op, bool instance,
   SIMDNORM_CHECK(CheckAliasing(op, operands));
 
   p->x = ConstTypedPtr(args->x, args->dtype);
-  p->y = TypedPtr(args->y, args->dtype);
+  p->y = TypedPtr(args->y, out.dtype);
   params->Set(args->gamma, args->beta, C, args->param_dtype);
+  if (out.dtype != p->x.dtype) {
+    p->y_quant = ChannelOutputQuantization(out, p->activation, params);
+  }
   p->gamma = params->gamma();
   p->beta = params->beta();
   p->mean = args->mean;
@@ -124,6 +131,7 @@ void simdnorm_group_norm_args_init(simdnorm_group_norm_args* args) {
   args->spatial = 1;
   args->groups = 1;
   args->eps = SIMDNORM_DEFAULT_EPS;
+  args->y_scale = 1.0f;
 }
 
 void simdnorm_instance_norm_args_init(simdnorm_instance_norm_args* args) {

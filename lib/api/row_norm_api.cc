@@ -14,41 +14,6 @@
 namespace simdnorm::internal {
 namespace {
 
-// y_dtype, y_scale and y_zero_point into p (whose dtype is set).
-// y_dtype as the caller's raw int (see RawEnumValue).
-simdnorm_status CheckOutputType(const char* op, int y_dtype, float y_scale,
-                                int32_t y_zero_point, RowNormProblem* p) {
-  if (y_dtype == 0 || y_dtype == p->dtype) {
-    p->y_dtype = p->dtype;
-    return SIMDNORM_OK;
-  }
-  if (y_dtype != SIMDNORM_S8 && y_dtype != SIMDNORM_U8) {
-    return Fail(StorageBytes(y_dtype) != 0 ? SIMDNORM_UNSUPPORTED
-                                           : SIMDNORM_INVALID_ARGUMENT,
-                "%s: y_dtype (%d) must be 0 (= dtype), dtype (%d), "
-                "SIMDNORM_S8 or SIMDNORM_U8",
-                op, y_dtype, static_cast<int>(p->dtype));
-  }
-  if (!(std::isfinite(y_scale) && y_scale > 0.0f)) {
-    return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: y_scale (%g) must be finite and > 0", op,
-                static_cast<double>(y_scale));
-  }
-  const int32_t lo = y_dtype == SIMDNORM_S8 ? -128 : 0;
-  const int32_t hi = y_dtype == SIMDNORM_S8 ? 127 : 255;
-  if (y_zero_point < lo || y_zero_point > hi) {
-    return Fail(SIMDNORM_INVALID_ARGUMENT,
-                "%s: y_zero_point (%d) must be in [%d, %d] for %s", op,
-                static_cast<int>(y_zero_point), static_cast<int>(lo),
-                static_cast<int>(hi),
-                y_dtype == SIMDNORM_S8 ? "SIMDNORM_S8" : "SIMDNORM_U8");
-  }
-  p->y_dtype = static_cast<simdnorm_dtype>(y_dtype);
-  p->y_scale = y_scale;
-  p->y_zero_point = y_zero_point;
-  return SIMDNORM_OK;
-}
-
 // Fills *p from args; on error records why and returns the status.
 // gamma, beta and residual_bias widened to fp32, for the duration of a call.
 simdnorm_status ValidateRowNorm(const char* op, bool rms,
@@ -66,8 +31,13 @@ simdnorm_status ValidateRowNorm(const char* op, bool rms,
   p->dtype = static_cast<simdnorm_dtype>(dtype);
   p->elem_bytes = StorageBytes(dtype);
   const size_t bytes = p->elem_bytes;
+  OutputType out;
   SIMDNORM_CHECK(CheckOutputType(op, RawEnumValue(args->y_dtype),
-                                 args->y_scale, args->y_zero_point, p));
+                                 args->y_scale, args->y_zero_point, dtype,
+                                 &out));
+  p->y_dtype = out.dtype;
+  p->y_scale = out.scale;
+  p->y_zero_point = out.zero_point;
   const size_t y_bytes = p->y_bytes();
   const size_t param_bytes = StorageBytes(param_dtype);
   if (args->rows < 0) {

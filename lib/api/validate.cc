@@ -99,9 +99,7 @@ simdnorm_status CheckStorageDtype(const char* op, int dtype) {
   if (StorageBytes(dtype) != 0) return SIMDNORM_OK;
   if (dtype == SIMDNORM_S8 || dtype == SIMDNORM_U8) {
     return Fail(SIMDNORM_UNSUPPORTED,
-                "%s: dtype %d is an output type only (y_dtype of LayerNorm "
-                "and RMSNorm)",
-                op, dtype);
+                "%s: dtype %d is an output type only (y_dtype)", op, dtype);
   }
   return Fail(SIMDNORM_INVALID_ARGUMENT,
               "%s: unknown dtype %d (SIMDNORM_F32, SIMDNORM_BF16 or "
@@ -146,6 +144,40 @@ simdnorm_status CheckElementCount(const char* op, int64_t a, int64_t b,
   if (elems <= static_cast<double>(kMaxTensorElements)) return SIMDNORM_OK;
   return Fail(SIMDNORM_INVALID_ARGUMENT,
               "%s: tensor of %g elements is too large", op, elems);
+}
+
+simdnorm_status CheckOutputType(const char* op, int y_dtype, float y_scale,
+                                int32_t y_zero_point, int dtype,
+                                OutputType* out) {
+  if (y_dtype == 0 || y_dtype == dtype) {
+    out->dtype = static_cast<simdnorm_dtype>(dtype);
+    return SIMDNORM_OK;
+  }
+  if (y_dtype != SIMDNORM_S8 && y_dtype != SIMDNORM_U8) {
+    return Fail(StorageBytes(y_dtype) != 0 ? SIMDNORM_UNSUPPORTED
+                                           : SIMDNORM_INVALID_ARGUMENT,
+                "%s: y_dtype (%d) must be 0 (= dtype), dtype (%d), "
+                "SIMDNORM_S8 or SIMDNORM_U8",
+                op, y_dtype, dtype);
+  }
+  if (!(std::isfinite(y_scale) && y_scale > 0.0f)) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: y_scale (%g) must be finite and > 0", op,
+                static_cast<double>(y_scale));
+  }
+  const int32_t lo = y_dtype == SIMDNORM_S8 ? -128 : 0;
+  const int32_t hi = y_dtype == SIMDNORM_S8 ? 127 : 255;
+  if (y_zero_point < lo || y_zero_point > hi) {
+    return Fail(SIMDNORM_INVALID_ARGUMENT,
+                "%s: y_zero_point (%d) must be in [%d, %d] for %s", op,
+                static_cast<int>(y_zero_point), static_cast<int>(lo),
+                static_cast<int>(hi),
+                y_dtype == SIMDNORM_S8 ? "SIMDNORM_S8" : "SIMDNORM_U8");
+  }
+  out->dtype = static_cast<simdnorm_dtype>(y_dtype);
+  out->scale = y_scale;
+  out->zero_point = y_zero_point;
+  return SIMDNORM_OK;
 }
 
 }  // namespace simdnorm::internal

@@ -135,6 +135,18 @@ int RawEnumValue(const Enum& field) {
 
 // A storage type (common/storage.h).
 simdnorm_status CheckStorageDtype(const char* op, int dtype);
+// y's type as validated: the storage type of x, or an int8 type with its
+// quantization (saturate(round_half_even(y / scale) + zero_point)).
+struct OutputType {
+  simdnorm_dtype dtype = SIMDNORM_F32;
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+// y_dtype (the caller's raw int, see RawEnumValue; 0 = dtype), y_scale and
+// y_zero_point of an op whose x has storage type `dtype` into *out.
+simdnorm_status CheckOutputType(const char* op, int y_dtype, float y_scale,
+                                int32_t y_zero_point, int dtype,
+                                OutputType* out);
 // gamma and beta: SIMDNORM_F32 or the storage type `dtype`.
 simdnorm_status CheckParamDtype(const char* op, int param_dtype, int dtype);
 // A reserved field must be 0 (as `init_function` leaves it).

@@ -40,6 +40,13 @@ inline size_t StorageBytes(int dtype) {
   return 0;
 }
 
+// Bytes per element of any tensor type: a storage type, or an int8 type
+// of a quantized output (SIMDNORM_S8 / SIMDNORM_U8); 0 if neither.
+inline size_t TensorElementBytes(int dtype) {
+  if (dtype == SIMDNORM_S8 || dtype == SIMDNORM_U8) return 1;
+  return StorageBytes(dtype);
+}
+
 // "f32", "bf16", "f16" (tuning files), or nullptr if not a storage type.
 inline const char* StorageName(int dtype) {
 #define SIMDNORM_STORAGE_NAME(name, dtype_value, bytes, text) \
@@ -79,7 +86,8 @@ inline void* ElementAt(void* base, int64_t i, size_t bytes) {
 // A pointer to elements of a storage type, for the code outside the
 // kernels (which never reads tensor values through a float*): arithmetic
 // in elements, single values read as fp32 (exact), and the address the
-// kernels take (`p`, with the kernel table of `dtype`).
+// kernels take (`p`, with the kernel table of `dtype`). An int8 quantized
+// output (SIMDNORM_S8 / SIMDNORM_U8) supports the arithmetic only.
 template <class Void>
 struct BasicTypedPtr {
   Void* p = nullptr;
@@ -94,7 +102,8 @@ struct BasicTypedPtr {
       : p(other.p), dtype(other.dtype) {}
 
   BasicTypedPtr operator+(int64_t i) const {
-    return {static_cast<Void*>(ElementAt(p, i, StorageBytes(dtype))), dtype};
+    return {static_cast<Void*>(ElementAt(p, i, TensorElementBytes(dtype))),
+            dtype};
   }
   BasicTypedPtr& operator+=(int64_t i) { return *this = *this + i; }
   float operator[](int64_t i) const { return LoadAsF32(p, i, dtype); }

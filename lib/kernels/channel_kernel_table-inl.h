@@ -13,6 +13,7 @@
 #include "kernels/channel_kernels.h"
 #include "kernels/channel_normalize-inl.h"
 #include "kernels/column_moments-inl.h"
+#include "kernels/quantize-inl.h"
 #include "kernels/span_lane_sums-inl.h"
 #include "kernels/storage-inl.h"
 
@@ -23,9 +24,15 @@ namespace HWY_NAMESPACE {
 template <class S>
 const ChannelKernels* ChannelKernelsFor() {
   static constexpr ChannelKernels kKernels = {
-      HWY_TARGET,       S::kDtype,
-      &ColumnSums<S>,   &SpanLaneSums<S>,
-      &NormalizeChannelsFirst<S>, &NormalizeChannelsLast<S>};
+      HWY_TARGET,
+      S::kDtype,
+      &ColumnSums<S>,
+      &SpanLaneSums<S>,
+      &NormalizeChannelsFirst<S>,
+      &NormalizeChannelsLast<S>,
+      &NormalizeChannelsFirstToF32<S>,
+      &NormalizeChannelsLastToF32<S>,
+      &Quantize};
   return &kKernels;
 }
 

@@ -3,8 +3,9 @@
 // ops/batch_norm call through these pointers. Contiguous moments (NCHW
 // groups, channels) come from RowKernels::moments of the same storage type;
 // these add the per-channel parts. Tensor pointers (x, y, prefetch) point
-// to elements of the table's storage type (`dtype`); strides, lengths and
-// offsets count elements; coefficients and sums are fp32 / double.
+// to elements of the table's storage type (`dtype`), except fp32 and int8
+// outputs where named; strides, lengths and offsets count elements;
+// coefficients and sums are fp32 / double.
 #ifndef SIMDNORM_KERNELS_CHANNEL_KERNELS_H_
 #define SIMDNORM_KERNELS_CHANNEL_KERNELS_H_
 
@@ -77,6 +78,24 @@ struct ChannelKernels {
                                   const ChannelCoefficients& k,
                                   simdnorm_activation act, bool stream,
                                   const void* prefetch);
+  // As normalize_channels_first, with y in fp32 (never streamed): the
+  // block a quantized output is formed in.
+  void (*normalize_channels_first_to_f32)(const void* x, float* y,
+                                          int64_t channels, int64_t spatial,
+                                          const ChannelCoefficients& k,
+                                          simdnorm_activation act,
+                                          const void* prefetch);
+  // As normalize_channels_last, with y in fp32 and its rows dense (row r
+  // at y + r * channels) whatever x's stride is.
+  void (*normalize_channels_last_to_f32)(const void* x, float* y, int64_t rows,
+                                         int64_t x_stride, int64_t channels,
+                                         const ChannelCoefficients& k,
+                                         simdnorm_activation act,
+                                         const void* prefetch);
+  // dst[0, n) of int8 type `dtype` (SIMDNORM_S8 / SIMDNORM_U8) =
+  // saturate(round_half_even(src / scale) + zero_point); NaN -> zero_point.
+  void (*quantize)(const float* src, void* dst, int64_t n, float scale,
+                   int32_t zero_point, simdnorm_dtype dtype);
 };
 
 // Kernels of one compiled target (HWY_* bit) and storage type, or nullptr

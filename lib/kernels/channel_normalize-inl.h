@@ -17,7 +17,8 @@
 // Lanes: any count, SCALAR included.
 // Storage: written once over the storage tag S (kernels/storage-inl.h):
 // x and y are S::T, loads widen to fp32 lanes and stores round once to S;
-// coefficients are fp32.
+// coefficients are fp32. The output tag O (S, or StorageF32 for the
+// blocks a quantized y is formed in) is a template parameter of its own.
 
 #if defined(SIMDNORM_KERNELS_CHANNEL_NORMALIZE_INL_H_) == \
     defined(HWY_TARGET_TOGGLE)
@@ -132,10 +133,9 @@ HWY_INLINE void PrefetchStep(const T* p, size_t count) {
 // per-channel tails, and vectors can stay aligned to y for streaming.
 // Needs spatial >= Lanes: a vector then crosses at most one boundary.
 // Values are those of the per-channel form, lane by lane.
-template <class S, class Act, bool kStream>
-void ChannelsFirstRun(const typename S::T* x, typename S::T* y,
-                      size_t channels, size_t S_len,
-                      const ChannelCoefficients& k,
+template <class S, class O, class Act, bool kStream>
+void ChannelsFirstRun(const typename S::T* x, typename O::T* y, size_t channels,
+                      size_t S_len, const ChannelCoefficients& k,
                       const typename S::T* prefetch) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -153,7 +153,7 @@ void ChannelsFirstRun(const typename S::T* x, typename S::T* y,
   const size_t head = std::min(total, MisalignedHead(y, N));
   if (head != 0) {
     const auto v = LoadF32Tail<S>(d, x, head);
-    StoreF32Tail<S>(NormalizeValue(d, act, v, vs, vp, vm, va), d, y, head);
+    StoreF32Tail<O>(NormalizeValue(d, act, v, vs, vp, vm, va), d, y, head);
     i = head;
   }
   for (;;) {
@@ -162,17 +162,17 @@ void ChannelsFirstRun(const typename S::T* x, typename S::T* y,
       const auto v0 = LoadF32<S>(d, x + i), v1 = LoadF32<S>(d, x + i + N),
                  v2 = LoadF32<S>(d, x + i + 2 * N),
                  v3 = LoadF32<S>(d, x + i + 3 * N);
-      StoreOut<S, kStream>(NormalizeValue(d, act, v0, vs, vp, vm, va), d,
+      StoreOut<O, kStream>(NormalizeValue(d, act, v0, vs, vp, vm, va), d,
                            y + i);
-      StoreOut<S, kStream>(NormalizeValue(d, act, v1, vs, vp, vm, va), d,
+      StoreOut<O, kStream>(NormalizeValue(d, act, v1, vs, vp, vm, va), d,
                            y + i + N);
-      StoreOut<S, kStream>(NormalizeValue(d, act, v2, vs, vp, vm, va), d,
+      StoreOut<O, kStream>(NormalizeValue(d, act, v2, vs, vp, vm, va), d,
                            y + i + 2 * N);
-      StoreOut<S, kStream>(NormalizeValue(d, act, v3, vs, vp, vm, va), d,
+      StoreOut<O, kStream>(NormalizeValue(d, act, v3, vs, vp, vm, va), d,
                            y + i + 3 * N);
     }
     for (; i + N <= c_end; i += N) {
-      StoreOut<S, kStream>(
+      StoreOut<O, kStream>(
           NormalizeValue(d, act, LoadF32<S>(d, x + i), vs, vp, vm, va), d,
           y + i);
     }
@@ -180,7 +180,7 @@ void ChannelsFirstRun(const typename S::T* x, typename S::T* y,
     if (c + 1 == channels) {  // partial last vector of the last channel
       const size_t rest = total - i;
       const auto v = LoadF32Tail<S>(d, x + i, rest);
-      StoreF32Tail<S>(NormalizeValue(d, act, v, vs, vp, vm, va), d, y + i,
+      StoreF32Tail<O>(NormalizeValue(d, act, v, vs, vp, vm, va), d, y + i,
                       rest);
       break;
     }
@@ -192,7 +192,7 @@ void ChannelsFirstRun(const typename S::T* x, typename S::T* y,
       // is whole since the next channel has S >= N values.
       const auto first = hn::FirstN(d, c_end - i);
       const auto v = LoadF32<S>(d, x + i);
-      StoreOut<S, kStream>(
+      StoreOut<O, kStream>(
           NormalizeValue(d, act, v, hn::IfThenElse(first, vs, ns),
                          hn::IfThenElse(first, vp, np),
                          hn::IfThenElse(first, vm, nm),
@@ -210,7 +210,8 @@ void ChannelsFirstRun(const typename S::T* x, typename S::T* y,
 
 // An fp64 activation over y[0, n) = the normalized values of x[0, n):
 // blocks of fp32 in a stack buffer (L1), activated in fp64 and rounded
-// once to S. normalize(x, block, len) writes the block's fp32 values.
+// once to S (y's storage). normalize(x, block, len) writes the block's fp32
+// values.
 template <class S, class Act, class Normalize>
 HWY_INLINE void NormalizeThenActivateF64(const Normalize& normalize,
                                          typename S::T* y, size_t n) {
@@ -222,40 +223,42 @@ HWY_INLINE void NormalizeThenActivateF64(const Normalize& normalize,
   }
 }
 
-template <class S, class Act>
+// S: x's storage; O: y's (S, or fp32 for a block to be quantized).
+template <class S, class O, class Act>
 void ChannelsFirstT(const void* x_bytes, void* y_bytes, int64_t channels,
-                    int64_t spatial, const ChannelCoefficients& k,
-                    bool stream, const void* prefetch_bytes) {
+                    int64_t spatial, const ChannelCoefficients& k, bool stream,
+                    const void* prefetch_bytes) {
   using T = typename S::T;
+  using TO = typename O::T;
   const T* x = static_cast<const T*>(x_bytes);
-  T* y = static_cast<T*>(y_bytes);
+  TO* y = static_cast<TO*>(y_bytes);
   const T* prefetch = static_cast<const T*>(prefetch_bytes);
   const size_t n = static_cast<size_t>(spatial);
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
   if (channels <= 0 || spatial <= 0) return;
   if (!Act::kF64 && n >= N) {
     if (stream && ElementAligned(y)) {
-      ChannelsFirstRun<S, Act, true>(x, y, static_cast<size_t>(channels), n,
-                                     k, prefetch);
+      ChannelsFirstRun<S, O, Act, true>(x, y, static_cast<size_t>(channels), n,
+                                        k, prefetch);
       // Non-temporal stores are weakly ordered: make them visible before
       // the caller signals completion to other threads.
       hwy::FlushStream();
     } else {
-      ChannelsFirstRun<S, Act, false>(x, y, static_cast<size_t>(channels), n,
-                                      k, prefetch);
+      ChannelsFirstRun<S, O, Act, false>(x, y, static_cast<size_t>(channels), n,
+                                         k, prefetch);
     }
     return;
   }
   for (int64_t c = 0; c < channels; ++c) {
     const T* xc = x + c * spatial;
-    T* yc = y + c * spatial;
+    TO* yc = y + c * spatial;
     const float scale = k.scale ? k.scale[c] : 1.0f;
     if (!Act::kF64) {
-      NormalizeSpan<S, S, Act>(xc, yc, n, scale, k.scaled_pivot[c], k.mul[c],
+      NormalizeSpan<S, O, Act>(xc, yc, n, scale, k.scaled_pivot[c], k.mul[c],
                                k.add[c]);
       continue;
     }
-    NormalizeThenActivateF64<S, Act>(
+    NormalizeThenActivateF64<O, Act>(
         [&](size_t i, float* block, size_t len) {
           NormalizeSpan<S, StorageF32, ActNone>(xc + i, block, len, scale,
                                                 k.scaled_pivot[c], k.mul[c],
@@ -305,11 +308,13 @@ HWY_INLINE void NormalizeRow(const typename SX::T* x, typename SY::T* y,
 // saves one coefficient load per vector. kStream: every row start of y is
 // vector-aligned and rows are whole multiples of vectors (checked by the
 // caller).
-template <class S, class Act, bool kUnitScale, bool kStream>
-void ChannelsLastRows(const typename S::T* x, typename S::T* y, int64_t rows,
-                      int64_t stride, size_t C, const ChannelCoefficients& k,
+template <class S, class O, bool kUnitScale, bool kStream, class Act>
+void ChannelsLastRows(const typename S::T* x, typename O::T* y, int64_t rows,
+                      int64_t x_stride, int64_t y_stride, size_t C,
+                      const ChannelCoefficients& k,
                       const typename S::T* prefetch) {
   using T = typename S::T;
+  using TO = typename O::T;
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const Act act;
@@ -319,31 +324,31 @@ void ChannelsLastRows(const typename S::T* x, typename S::T* y, int64_t rows,
   const float* HWY_RESTRICT ka = k.add;
   // Streaming writes whole aligned vectors only (no partial lines).
   SIMDNORM_DASSERT(!kStream ||
-                   (C % N == 0 && stride % N == 0 &&
-                    reinterpret_cast<uintptr_t>(y) % (N * sizeof(T)) == 0));
+                   (C % N == 0 && y_stride % N == 0 &&
+                    reinterpret_cast<uintptr_t>(y) % (N * sizeof(TO)) == 0));
   for (int64_t r = 0; r < rows; ++r) {
-    const T* xr = x + r * stride;
-    T* yr = y + r * stride;
-    if (prefetch != nullptr) PrefetchStep(prefetch + r * stride, C);
+    const T* xr = x + r * x_stride;
+    TO* yr = y + r * y_stride;
+    if (prefetch != nullptr) PrefetchStep(prefetch + r * x_stride, C);
     size_t c = 0;
     for (; c + 2 * N <= C; c += 2 * N) {
       const auto v0 = LoadF32<S>(d, xr + c), v1 = LoadF32<S>(d, xr + c + N);
       if (kUnitScale) {
-        StoreOut<S, kStream>(
+        StoreOut<O, kStream>(
             NormalizeUnit(d, act, v0, hn::LoadU(d, kp + c),
                           hn::LoadU(d, km + c), hn::LoadU(d, ka + c)),
             d, yr + c);
-        StoreOut<S, kStream>(
+        StoreOut<O, kStream>(
             NormalizeUnit(d, act, v1, hn::LoadU(d, kp + c + N),
                           hn::LoadU(d, km + c + N), hn::LoadU(d, ka + c + N)),
             d, yr + c + N);
       } else {
-        StoreOut<S, kStream>(
+        StoreOut<O, kStream>(
             NormalizeValue(d, act, v0, hn::LoadU(d, ks + c),
                            hn::LoadU(d, kp + c), hn::LoadU(d, km + c),
                            hn::LoadU(d, ka + c)),
             d, yr + c);
-        StoreOut<S, kStream>(
+        StoreOut<O, kStream>(
             NormalizeValue(d, act, v1, hn::LoadU(d, ks + c + N),
                            hn::LoadU(d, kp + c + N), hn::LoadU(d, km + c + N),
                            hn::LoadU(d, ka + c + N)),
@@ -353,20 +358,20 @@ void ChannelsLastRows(const typename S::T* x, typename S::T* y, int64_t rows,
     for (; c + N <= C; c += N) {
       const auto v = LoadF32<S>(d, xr + c);
       const auto s = kUnitScale ? hn::Set(d, 1.0f) : hn::LoadU(d, ks + c);
-      StoreOut<S, kStream>(NormalizeValue(d, act, v, s, hn::LoadU(d, kp + c),
-                                          hn::LoadU(d, km + c),
-                                          hn::LoadU(d, ka + c)),
-                           d, yr + c);
+      StoreOut<O, kStream>(
+          NormalizeValue(d, act, v, s, hn::LoadU(d, kp + c),
+                         hn::LoadU(d, km + c), hn::LoadU(d, ka + c)),
+          d, yr + c);
     }
     if (c < C) {
       const size_t rest = C - c;
       const auto v = LoadF32Tail<S>(d, xr + c, rest);
       const auto s =
           kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, ks + c, rest);
-      StoreF32Tail<S>(NormalizeValue(d, act, v, s, LoadTail(d, kp + c, rest),
-                                     LoadTail(d, km + c, rest),
-                                     LoadTail(d, ka + c, rest)),
-                      d, yr + c, rest);
+      StoreF32Tail<O>(
+          NormalizeValue(d, act, v, s, LoadTail(d, kp + c, rest),
+                         LoadTail(d, km + c, rest), LoadTail(d, ka + c, rest)),
+          d, yr + c, rest);
     }
   }
 }
@@ -377,8 +382,8 @@ void ChannelsLastRows(const typename S::T* x, typename S::T* y, int64_t rows,
 // Stores are aligned to y after a masked head (the only partial vector
 // before the tail), whatever C is. Values are those of ChannelsLastRows,
 // lane by lane.
-template <class S, class Act, bool kUnitScale, bool kStream>
-void ChannelsLastRun(const typename S::T* x, typename S::T* y, size_t total,
+template <class S, class O, bool kUnitScale, bool kStream, class Act>
+void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
                      size_t C, const ChannelCoefficients& k,
                      const typename S::T* prefetch) {
   using T = typename S::T;
@@ -403,7 +408,7 @@ void ChannelsLastRun(const typename S::T* x, typename S::T* y, size_t total,
   const auto part = [&](size_t i, size_t phase, size_t count) {
     const auto v = LoadF32Tail<S>(d, x + i, count);
     const auto s = kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, ks + phase, count);
-    StoreF32Tail<S>(NormalizeValue(d, act, v, s, LoadTail(d, kp + phase, count),
+    StoreF32Tail<O>(NormalizeValue(d, act, v, s, LoadTail(d, kp + phase, count),
                                    LoadTail(d, km + phase, count),
                                    LoadTail(d, ka + phase, count)),
                     d, y + i, count);
@@ -423,81 +428,106 @@ void ChannelsLastRun(const typename S::T* x, typename S::T* y, size_t total,
                  p3 = advance(p2, N);
     const auto v0 = at(x + i, phase), v1 = at(x + i + N, p1),
                v2 = at(x + i + 2 * N, p2), v3 = at(x + i + 3 * N, p3);
-    StoreOut<S, kStream>(v0, d, y + i);
-    StoreOut<S, kStream>(v1, d, y + i + N);
-    StoreOut<S, kStream>(v2, d, y + i + 2 * N);
-    StoreOut<S, kStream>(v3, d, y + i + 3 * N);
+    StoreOut<O, kStream>(v0, d, y + i);
+    StoreOut<O, kStream>(v1, d, y + i + N);
+    StoreOut<O, kStream>(v2, d, y + i + 2 * N);
+    StoreOut<O, kStream>(v3, d, y + i + 3 * N);
     phase = advance(p3, N);
   }
   for (; i + N <= total; i += N) {
-    StoreOut<S, kStream>(at(x + i, phase), d, y + i);
+    StoreOut<O, kStream>(at(x + i, phase), d, y + i);
     phase = advance(phase, N);
   }
   if (i < total) part(i, phase, total - i);
 }
 
-template <class S, class Act, bool kStream>
-void ChannelsLastScaleT(const typename S::T* x, typename S::T* y,
-                        int64_t rows, int64_t stride, size_t C,
+template <class S, class O, class Act, bool kStream>
+void ChannelsLastScaleT(const typename S::T* x, typename O::T* y, int64_t rows,
+                        int64_t x_stride, int64_t y_stride, size_t C,
                         const ChannelCoefficients& k,
                         const typename S::T* prefetch) {
   if (k.scale == nullptr) {
-    return ChannelsLastRows<S, Act, true, kStream>(x, y, rows, stride, C, k,
-                                                   prefetch);
+    return ChannelsLastRows<S, O, true, kStream, Act>(x, y, rows, x_stride,
+                                                      y_stride, C, k, prefetch);
   }
-  return ChannelsLastRows<S, Act, false, kStream>(x, y, rows, stride, C, k,
-                                                  prefetch);
+  return ChannelsLastRows<S, O, false, kStream, Act>(x, y, rows, x_stride,
+                                                     y_stride, C, k, prefetch);
 }
 
-template <class S, class Act>
+// S: x's storage; O: y's (S, or fp32 for a block to be quantized). Row r
+// of x starts at x + r * x_stride, of y at y + r * y_stride.
+template <class S, class O, class Act>
 void ChannelsLastT(const void* x_bytes, void* y_bytes, int64_t rows,
-                   int64_t stride, int64_t channels,
+                   int64_t x_stride, int64_t y_stride, int64_t channels,
                    const ChannelCoefficients& k, bool stream,
                    const void* prefetch_bytes) {
   using T = typename S::T;
+  using TO = typename O::T;
   const T* x = static_cast<const T*>(x_bytes);
-  T* y = static_cast<T*>(y_bytes);
+  TO* y = static_cast<TO*>(y_bytes);
   const T* prefetch = static_cast<const T*>(prefetch_bytes);
   const size_t C = static_cast<size_t>(channels);
   if (Act::kF64) {
     for (int64_t r = 0; r < rows; ++r) {
-      const T* xr = x + r * stride;
-      NormalizeThenActivateF64<S, Act>(
+      const T* xr = x + r * x_stride;
+      NormalizeThenActivateF64<O, Act>(
           [&](size_t c0, float* block, size_t len) {
             NormalizeRow<S, StorageF32, ActNone>(xr + c0, block, c0, len, k);
           },
-          y + r * stride, C);
+          y + r * y_stride, C);
     }
     return;
   }
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
-  if (stride == channels && static_cast<size_t>(k.wrap) >= N &&
-      ElementAligned(y)) {
+  const bool contiguous = x_stride == channels && y_stride == channels;
+  if (contiguous && static_cast<size_t>(k.wrap) >= N && ElementAligned(y)) {
     const size_t total = static_cast<size_t>(rows) * C;
     // Streaming writes whole lines except at the two ends of the run.
     if (stream) {
       if (k.scale == nullptr) {
-        ChannelsLastRun<S, Act, true, true>(x, y, total, C, k, prefetch);
+        ChannelsLastRun<S, O, true, true, Act>(x, y, total, C, k, prefetch);
       } else {
-        ChannelsLastRun<S, Act, false, true>(x, y, total, C, k, prefetch);
+        ChannelsLastRun<S, O, false, true, Act>(x, y, total, C, k, prefetch);
       }
       hwy::FlushStream();
       return;
     }
     if (k.scale == nullptr) {
-      return ChannelsLastRun<S, Act, true, false>(x, y, total, C, k, prefetch);
+      return ChannelsLastRun<S, O, true, false, Act>(x, y, total, C, k,
+                                                     prefetch);
     }
-    return ChannelsLastRun<S, Act, false, false>(x, y, total, C, k, prefetch);
+    return ChannelsLastRun<S, O, false, false, Act>(x, y, total, C, k,
+                                                    prefetch);
   }
   // Streaming only when the rows tile y exactly with aligned whole vectors:
   // every line of y is then written whole by non-temporal stores.
-  if (stream && stride == channels && C % N == 0 && ElementAligned(y) &&
+  if (stream && contiguous && C % N == 0 && ElementAligned(y) &&
       MisalignedHead(y, N) == 0) {
-    ChannelsLastScaleT<S, Act, true>(x, y, rows, stride, C, k, prefetch);
+    ChannelsLastScaleT<S, O, Act, true>(x, y, rows, x_stride, y_stride, C, k,
+                                        prefetch);
     hwy::FlushStream();
     return;
   }
-  ChannelsLastScaleT<S, Act, false>(x, y, rows, stride, C, k, prefetch);
+  ChannelsLastScaleT<S, O, Act, false>(x, y, rows, x_stride, y_stride, C, k,
+                                       prefetch);
+}
+
+// The activation's kernel: fn(Act()) for act's functor type.
+template <class Fn>
+HWY_INLINE void WithActivation(simdnorm_activation act, const Fn& fn) {
+  switch (act) {
+    case SIMDNORM_ACT_RELU:
+      return fn(ActRelu());
+    case SIMDNORM_ACT_SILU:
+      return fn(ActSilu());
+    case SIMDNORM_ACT_GELU_ERF:
+      return fn(ActGeluErf());
+    case SIMDNORM_ACT_GELU_TANH:
+      return fn(ActGeluTanh());
+    case SIMDNORM_ACT_NONE:
+      break;
+  }
+  return fn(ActNone());
 }
 
 template <class S>
@@ -505,24 +535,21 @@ void NormalizeChannelsFirst(const void* x, void* y, int64_t channels,
                             int64_t spatial, const ChannelCoefficients& k,
                             simdnorm_activation act, bool stream,
                             const void* prefetch) {
-  switch (act) {
-    case SIMDNORM_ACT_RELU:
-      return ChannelsFirstT<S, ActRelu>(x, y, channels, spatial, k, stream,
-                                        prefetch);
-    case SIMDNORM_ACT_SILU:
-      return ChannelsFirstT<S, ActSilu>(x, y, channels, spatial, k, stream,
-                                        prefetch);
-    case SIMDNORM_ACT_GELU_ERF:
-      return ChannelsFirstT<S, ActGeluErf>(x, y, channels, spatial, k, stream,
-                                           prefetch);
-    case SIMDNORM_ACT_GELU_TANH:
-      return ChannelsFirstT<S, ActGeluTanh>(x, y, channels, spatial, k,
-                                            stream, prefetch);
-    case SIMDNORM_ACT_NONE:
-      break;
-  }
-  return ChannelsFirstT<S, ActNone>(x, y, channels, spatial, k, stream,
-                                    prefetch);
+  WithActivation(act, [&](auto a) HWY_ATTR {
+    ChannelsFirstT<S, S, decltype(a)>(x, y, channels, spatial, k, stream,
+                                      prefetch);
+  });
+}
+
+template <class S>
+void NormalizeChannelsFirstToF32(const void* x, float* y, int64_t channels,
+                                 int64_t spatial, const ChannelCoefficients& k,
+                                 simdnorm_activation act,
+                                 const void* prefetch) {
+  WithActivation(act, [&](auto a) HWY_ATTR {
+    ChannelsFirstT<S, StorageF32, decltype(a)>(x, y, channels, spatial, k,
+                                               false, prefetch);
+  });
 }
 
 template <class S>
@@ -531,24 +558,21 @@ void NormalizeChannelsLast(const void* x, void* y, int64_t rows,
                            const ChannelCoefficients& k,
                            simdnorm_activation act, bool stream,
                            const void* prefetch) {
-  switch (act) {
-    case SIMDNORM_ACT_RELU:
-      return ChannelsLastT<S, ActRelu>(x, y, rows, stride, channels, k,
-                                       stream, prefetch);
-    case SIMDNORM_ACT_SILU:
-      return ChannelsLastT<S, ActSilu>(x, y, rows, stride, channels, k,
-                                       stream, prefetch);
-    case SIMDNORM_ACT_GELU_ERF:
-      return ChannelsLastT<S, ActGeluErf>(x, y, rows, stride, channels, k,
-                                          stream, prefetch);
-    case SIMDNORM_ACT_GELU_TANH:
-      return ChannelsLastT<S, ActGeluTanh>(x, y, rows, stride, channels, k,
-                                           stream, prefetch);
-    case SIMDNORM_ACT_NONE:
-      break;
-  }
-  return ChannelsLastT<S, ActNone>(x, y, rows, stride, channels, k, stream,
-                                   prefetch);
+  WithActivation(act, [&](auto a) HWY_ATTR {
+    ChannelsLastT<S, S, decltype(a)>(x, y, rows, stride, stride, channels, k,
+                                     stream, prefetch);
+  });
+}
+
+template <class S>
+void NormalizeChannelsLastToF32(const void* x, float* y, int64_t rows,
+                                int64_t x_stride, int64_t channels,
+                                const ChannelCoefficients& k,
+                                simdnorm_activation act, const void* prefetch) {
+  WithActivation(act, [&](auto a) HWY_ATTR {
+    ChannelsLastT<S, StorageF32, decltype(a)>(x, y, rows, x_stride, channels,
+                                              channels, k, false, prefetch);
+  });
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ops/channel_output.h"
 #include "ops/channel_stats.h"
 #include "ops/partition.h"
 #include "runtime/parallel.h"
@@ -94,8 +95,8 @@ void NormalizeRows(const ChannelKernels& kern, const BatchNormProblem& p,
                    int64_t r1) {
   const int64_t C = p.channels;
   ForEachRowRun(p, r0, r1, [&](ConstTypedPtr x, TypedPtr y, int64_t rows) {
-    kern.normalize_channels_last(x.p, y.p, rows, C, C, wrapped, p.activation,
-                                 stream, nullptr);
+    NormalizeChannelsLastInto(kern, x, y, rows, C, C, wrapped, p.activation,
+                              stream, nullptr, p.y_quant);
   });
 }
 
@@ -138,9 +139,9 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
       int64_t c, s0, channels, len;
       pieces.Get(i % pieces.per_sample, &c, &s0, &channels, &len);
       const int64_t at = c * S + s0;
-      kern.normalize_channels_first((p.x_sample(n) + at).p,
-                                    (p.y_sample(n) + at).p, channels, len,
-                                    k.At(c), p.activation, stream, nullptr);
+      NormalizeChannelsFirstInto(kern, p.x_sample(n) + at, p.y_sample(n) + at,
+                                 channels, len, k.At(c), p.activation, stream,
+                                 nullptr, p.y_quant);
     }
   };
   const int64_t items = p.batch * pieces.per_sample;
@@ -184,10 +185,10 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
       const int64_t s0 = (piece % parts) * t.chunk_elems;
       const ConstTypedPtr x = p.x_sample(n) + c * S + s0;
       // The same piece of channel c + 1, which this thread reads next.
-      kern.normalize_channels_first(
-          x.p, (p.y_sample(n) + c * S + s0).p, 1,
+      NormalizeChannelsFirstInto(
+          kern, x, p.y_sample(n) + c * S + s0, 1,
           std::min(t.chunk_elems, S - s0), k.At(0), p.activation, stream,
-          prefetch_next ? (x + S).p : nullptr);
+          prefetch_next ? (x + S).p : nullptr, p.y_quant);
     }
   };
   if (split) {
@@ -235,9 +236,9 @@ void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
   for (int64_t unit = begin; unit < end;) {
     const int64_t n = unit / C, c = unit % C;
     const int64_t channels = std::min(end - unit, C - c);
-    kern.normalize_channels_first((p.x_sample(n) + c * S).p,
-                                  (p.y_sample(n) + c * S).p, channels, S,
-                                  k.At(c), p.activation, stream, nullptr);
+    NormalizeChannelsFirstInto(kern, p.x_sample(n) + c * S,
+                               p.y_sample(n) + c * S, channels, S, k.At(c),
+                               p.activation, stream, nullptr, p.y_quant);
     unit += channels;
   }
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "ops/channel_output.h"
 #include "ops/channel_stats.h"
 #include "ops/partition.h"
 #include "runtime/parallel.h"
@@ -79,8 +80,8 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   const ConstTypedPtr x = UnitX(p, unit);
   const TypedPtr y = p.y_sample(unit / p.groups) + UnitOffset(p, unit);
   if (S == 1) {  // [N, C]: the group is one row of channels
-    kern.normalize_channels_last(x.p, y.p, 1, cg, cg, k.At(0), p.activation,
-                                 false, nullptr);
+    NormalizeChannelsLastInto(kern, x, y, 1, cg, cg, k.At(0), p.activation,
+                              false, nullptr, p.y_quant);
     return;
   }
   // Element-wise, so any split gives the same values. Pieces of about
@@ -111,9 +112,9 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
         n = S;
       }
       const int64_t at = c * S + s0;
-      kern.normalize_channels_first((x + at).p, (y + at).p, channels, n,
-                                    k.At(c), p.activation, stream,
-                                    next_x ? (next_x + at).p : nullptr);
+      NormalizeChannelsFirstInto(kern, x + at, y + at, channels, n, k.At(c),
+                                 p.activation, stream,
+                                 next_x ? (next_x + at).p : nullptr, p.y_quant);
     }
   };
   if (parallel) {
@@ -166,9 +167,9 @@ void RunGroupsNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
     for (int64_t i = b; i < e; ++i) {
       const int64_t r0 = (blocks - 1 - i) * block_rows;
       const int64_t r1 = std::min(p.spatial, r0 + block_rows);
-      kern.normalize_channels_last((x + r0 * C).p, (y + r0 * C).p, r1 - r0, C,
-                                   width, coefficients, p.activation, stream,
-                                   nullptr);
+      NormalizeChannelsLastInto(kern, x + r0 * C, y + r0 * C, r1 - r0, C, width,
+                                coefficients, p.activation, stream, nullptr,
+                                p.y_quant);
     }
   };
   if (parallel) {
@@ -228,8 +229,9 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
       const void* prefetch = following && ahead + (r1 - r0) <= S
                                  ? (p.x_sample(n + 1) + ahead * C).p
                                  : nullptr;
-      kern.normalize_channels_last((x + r0 * C).p, (y + r0 * C).p, r1 - r0, C,
-                                   C, wrapped, p.activation, stream, prefetch);
+      NormalizeChannelsLastInto(kern, x + r0 * C, y + r0 * C, r1 - r0, C, C,
+                                wrapped, p.activation, stream, prefetch,
+                                p.y_quant);
       if (following) {
         following->AdvanceTo((b + 1) * following->tiles() / blocks);
       }

@@ -6,13 +6,14 @@
 #include <cstdint>
 
 #include "common/storage.h"
+#include "ops/channel_output.h"
 #include "runtime/context.h"
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm::internal {
 
-// A validated problem: x and y of one storage type (x.dtype == y.dtype),
-// everything else fp32. InstanceNorm is groups == channels.
+// A validated problem: x of a storage type, y of the same type or an int8
+// type (quantized with y_quant), everything else fp32. InstanceNorm is groups == channels.
 struct GroupNormProblem {
   bool instance = false;  // picks the tuning entry only
   simdnorm_layout layout = SIMDNORM_NCHW;
@@ -30,7 +31,8 @@ struct GroupNormProblem {
   float* rstd = nullptr;  // [N, G]
   // Elements from sample n to n + 1 (>= C * S; C * S when dense).
   int64_t x_batch_stride = 0;
-  int64_t y_batch_stride = 0;
+  int64_t y_batch_stride = 0;  // in y's elements
+  OutputQuantization y_quant;  // an int8 y only
   ConstTypedPtr x_sample(int64_t n) const { return x + n * x_batch_stride; }
   TypedPtr y_sample(int64_t n) const { return y + n * y_batch_stride; }
   simdnorm_dtype dtype() const { return x.dtype; }
