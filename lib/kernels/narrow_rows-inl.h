@@ -58,9 +58,12 @@ HWY_INLINE bool NarrowRowsFit(const RowBatch& b) {
 // once per call. Fixed-width targets of at most 16 lanes only.
 template <class D>
 struct NarrowPermutes {
-  static constexpr int64_t kMaxCols = 8;
   // (Tables sized for 16 lanes at most: scalable targets never use them.)
   static constexpr size_t kMaxLanes = HWY_MIN(hn::MaxLanes(D()), 16);
+  // Rows narrower than a vector, and at most 8 (at least 1 so that the
+  // one-lane target, which never takes this path, still compiles).
+  static constexpr int64_t kMaxCols =
+      HWY_MAX(1, HWY_MIN(8, static_cast<int64_t>(kMaxLanes) - 1));
   // Masks: -1 (all bits) takes the lane, 0 keeps what the lane holds.
   HWY_ALIGN int32_t gather_index[kMaxCols][kMaxLanes];  // [column]
   HWY_ALIGN int32_t gather_take[kMaxCols][kMaxCols][kMaxLanes];  // [col][vec]
@@ -104,21 +107,15 @@ struct NarrowPermutes {
   }
 
  private:
-  // body(integral constant of cols): loops of a known count unroll fully.
-  template <class Body>
+  // body(integral constant of cols), cols in [1, kMaxCols]: loops of a
+  // known count unroll fully.
+  template <int64_t kCols = 1, class Body>
   static HWY_INLINE void WithCols(int64_t cols, const Body& body) {
-    switch (cols) {
-      case 1: return body(std::integral_constant<int64_t, 1>());
-      case 2: return body(std::integral_constant<int64_t, 2>());
-      case 3: return body(std::integral_constant<int64_t, 3>());
-      case 4: return body(std::integral_constant<int64_t, 4>());
-      case 5: return body(std::integral_constant<int64_t, 5>());
-      case 6: return body(std::integral_constant<int64_t, 6>());
-      case 7: return body(std::integral_constant<int64_t, 7>());
-      default: return body(std::integral_constant<int64_t, kMaxCols>());
+    if constexpr (kCols < kMaxCols) {
+      if (cols != kCols) return WithCols<kCols + 1>(cols, body);
     }
+    body(std::integral_constant<int64_t, kCols>());
   }
-  static_assert(kMaxCols == 8, "WithCols covers 1..kMaxCols");
 
   template <class S, int64_t kCols>
   HWY_INLINE void GatherT(D d, const typename S::T* HWY_RESTRICT from,
