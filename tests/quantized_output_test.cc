@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "half_reference.h"
+#include "quantized_reference.h"
 #include "reference.h"
 #include "simdnorm/simdnorm.h"
 #include "target_harness.h"
@@ -82,24 +83,6 @@ Stored Store(const std::vector<float>& v, simdnorm_dtype dtype) {
     s.values.push_back(Widen(s.bits.back(), dtype));
   }
   return s;
-}
-
-int32_t ExactQuantized(double y, const QuantCase& c) {
-  const double lo = c.y_dtype == SIMDNORM_S8 ? -128 : 0;
-  const double hi = c.y_dtype == SIMDNORM_S8 ? 127 : 255;
-  if (std::isnan(y)) return c.zero_point;
-  const double q = std::nearbyint(y / static_cast<double>(c.scale)) +
-                   c.zero_point;  // ties to even (default rounding mode)
-  return static_cast<int32_t>(std::clamp(q, lo, hi));
-}
-
-struct QuantRecord {
-  int64_t outputs = 0;
-  int64_t off_by_one = 0;
-};
-QuantRecord& Record() {
-  static QuantRecord r;
-  return r;
 }
 
 class QuantizedOutputTest : public TargetTest {
@@ -169,7 +152,7 @@ class QuantizedOutputTest : public TargetTest {
         c.rms ? simdnorm_rms_norm(raw(), &args) : simdnorm_layer_norm(raw(), &args);
     ASSERT_EQ(status, SIMDNORM_OK) << simdnorm_last_error();
 
-    QuantRecord& record = Record();
+    const Quantization q{c.y_dtype, c.scale, c.zero_point};
     int reported = 0;
     for (int64_t r = 0; r < c.rows; ++r) {
       for (int64_t j = 0; j < y_stride; ++j) {
@@ -178,23 +161,10 @@ class QuantizedOutputTest : public TargetTest {
           ASSERT_EQ(raw_byte, kUntouched) << "padding of y written at " << r;
           continue;
         }
-        const int32_t got = c.y_dtype == SIMDNORM_S8
-                                ? static_cast<int32_t>(static_cast<int8_t>(raw_byte))
-                                : static_cast<int32_t>(raw_byte);
+        const int32_t got = StoredQuantized(raw_byte, c.y_dtype);
         const double want_y = ref[r * c.cols + j];
-        const int32_t want = ExactQuantized(want_y, c);
-        ++record.outputs;
-        if (got != want) ++record.off_by_one;
-        const bool nan = std::isnan(want_y);
-        // One off only where y / scale is within the fp32 contract's error
-        // (kAbsTol and kRelTol on y) of a rounding boundary.
-        const double units = want_y / static_cast<double>(c.scale);
-        const double to_boundary = std::fabs(units - std::floor(units) - 0.5);
-        const double slack =
-            kYTol * (1.0 + std::fabs(want_y)) / static_cast<double>(c.scale);
-        const bool allowed = got == want ||
-                             (!nan && std::abs(got - want) == 1 && to_boundary <= slack);
-        if (!allowed && reported++ < 5) {
+        int32_t want;
+        if (!QuantizedWithinContract(got, want_y, q, kYTol, &want) && reported++ < 5) {
           ADD_FAILURE() << "y[" << r << ", " << j << "] = " << got << ", want "
                         << want << " (y = " << want_y << ")";
         }
@@ -381,20 +351,6 @@ TEST(QuantizedOutputErrors, AreRejectedWithoutWriting) {
           SIMDNORM_INVALID_ARGUMENT, "overlap");
   EXPECT_EQ(x, std::vector<float>(8, 1.0f));
 }
-
-class QuantReport : public ::testing::Environment {
- public:
-  void TearDown() override {
-    const QuantRecord& r = Record();
-    if (r.outputs > 0) {
-      std::printf("quantized outputs: %lld checked, %lld (%.4f%%) one off the exactly rounded "
-                  "integer (at a rounding boundary), none further\n",
-                  static_cast<long long>(r.outputs), static_cast<long long>(r.off_by_one),
-                  100.0 * static_cast<double>(r.off_by_one) / static_cast<double>(r.outputs));
-    }
-  }
-};
-const auto* const kQuantReport = ::testing::AddGlobalTestEnvironment(new QuantReport);
 
 }  // namespace
 }  // namespace simdnorm_test
