@@ -219,6 +219,79 @@ TEST_P(BatchNormTest, OnnxRunningStatsByHand) {
   }
 }
 
+// Small blocks (one tile of rows of channels) finish their statistics in
+// vectors; data that may need a rescale (here NaN in one channel) takes the
+// general per-channel path for the whole call. Every other channel must get
+// the same bits either way: y, batch statistics and running statistics.
+TEST_P(BatchNormTest, VectorFinishMatchesGeneralPath) {
+  const int64_t lanes = LanesOfTarget(GetParam());
+  for (simdnorm_layout layout : kLayouts) {
+    for (int64_t s : {int64_t{1}, int64_t{3}}) {
+      for (int64_t c : {int64_t{1}, lanes - 1, lanes + 1, int64_t{64},
+                        int64_t{100}}) {
+        if (c < 2 || (s > 1 && layout == SIMDNORM_NCHW)) continue;
+        for (bool affine : {true, false}) {
+          SCOPED_TRACE(::testing::Message()
+                       << "layout=" << layout << " C=" << c << " S=" << s
+                       << " affine=" << affine);
+          const int64_t n = 5, elems = n * c * s;
+          const std::vector<float> clean = RandomNormal(elems, 3.0, 2.0, 61);
+          const std::vector<float> gamma = RandomNormal(c, 1.0, 0.5, 62);
+          const std::vector<float> beta = RandomNormal(c, 0.0, 0.5, 63);
+          struct Outputs {
+            std::vector<float> y, mean, rstd, running_mean, running_var;
+          };
+          const auto run = [&](const std::vector<float>& x) {
+            Outputs o{std::vector<float>(elems), std::vector<float>(c),
+                      std::vector<float>(c), RandomNormal(c, 0.0, 1.0, 64),
+                      std::vector<float>(c, 1.5f)};
+            auto a = MakeArgs(n, c, s, layout, x.data(), o.y.data());
+            if (affine) {
+              a.gamma = gamma.data();
+              a.beta = beta.data();
+            }
+            a.running_mean = o.running_mean.data();
+            a.running_var = o.running_var.data();
+            a.batch_mean = o.mean.data();
+            a.batch_rstd = o.rstd.data();
+            a.update_running_stats = 1;
+            a.momentum = 0.25f;
+            EXPECT_EQ(simdnorm_batch_norm_training(raw(), &a), SIMDNORM_OK)
+                << simdnorm_last_error();
+            return o;
+          };
+          const Outputs vector_finish = run(clean);
+          std::vector<float> poisoned = clean;
+          const int64_t bad = c / 2;
+          poisoned[TensorIndex(layout, c, s, n - 1, bad, 0)] =
+              std::numeric_limits<float>::quiet_NaN();
+          const Outputs general = run(poisoned);
+          EXPECT_TRUE(std::isnan(general.mean[bad]));
+          const auto same = [](float a, float b) {
+            return std::memcmp(&a, &b, sizeof(a)) == 0;
+          };
+          for (int64_t ch = 0; ch < c; ++ch) {
+            if (ch == bad) continue;
+            EXPECT_TRUE(same(vector_finish.mean[ch], general.mean[ch])) << ch;
+            EXPECT_TRUE(same(vector_finish.rstd[ch], general.rstd[ch])) << ch;
+            EXPECT_TRUE(same(vector_finish.running_mean[ch],
+                             general.running_mean[ch])) << ch;
+            EXPECT_TRUE(same(vector_finish.running_var[ch],
+                             general.running_var[ch])) << ch;
+            for (int64_t i = 0; i < n; ++i) {
+              for (int64_t j = 0; j < s; ++j) {
+                const int64_t at = TensorIndex(layout, c, s, i, ch, j);
+                EXPECT_TRUE(same(vector_finish.y[at], general.y[at]))
+                    << "channel " << ch << " sample " << i << " at " << j;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_P(BatchNormTest, AdversarialChannels) {
   for (simdnorm_layout layout : kLayouts) {
     SCOPED_TRACE(layout);

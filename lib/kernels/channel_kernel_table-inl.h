@@ -27,6 +27,7 @@ const ChannelKernels* ChannelKernelsFor() {
       HWY_TARGET,
       S::kDtype,
       &ColumnSums<S>,
+      &ColumnPivots<S>,
       &SpanLaneSums<S>,
       &NormalizeChannelsFirst<S>,
       &NormalizeChannelsLast<S>,

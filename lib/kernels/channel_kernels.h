@@ -48,6 +48,11 @@ struct ChannelKernels {
   void (*column_sums)(const void* x, int64_t rows, int64_t stride,
                       int64_t channels, const float* scale,
                       const float* scaled_pivot, double* sum, double* sum_sq);
+  // Per column c of a [rows >= 1, >= channels] block: the median of rows
+  // 0, rows / 2 and rows - 1 as fp32 (MedianOf3, the same bits, NaN
+  // included): the pivot of a single-channel group. Reads only.
+  void (*column_pivots)(const void* x, int64_t rows, int64_t stride,
+                        int64_t channels, float* pivot);
   // Adds x - pivot[c] and its square, lane by lane (value i of a span to
   // lane i mod Lanes), into sum / sum_sq [c * Lanes, (c + 1) * Lanes) for
   // each of `spans` adjacent spans of `len` values (span c at x + c * len).

@@ -10,6 +10,7 @@
 #define HWY_TARGET_INCLUDE "kernels/coefficient_kernels.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "kernels/tail-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdnorm::internal {
@@ -59,9 +60,103 @@ void BatchNormInference(const float* gamma, const float* beta,
   }
 }
 
+#if HWY_HAVE_FLOAT64
+// Channels [c, c + count) of BatchStatistics, count <= Lanes(dd): partial
+// vectors load zeros past count and store only count lanes. Vector
+// operations only, so no compiler contracts a multiply and an add into an
+// FMA that the general path's scalar code does not have.
+template <class DD>
+HWY_INLINE void BatchStatisticsChannels(DD dd, const BatchStatisticsFinish& f,
+                                        int64_t c, size_t count) {
+  const hn::Rebind<float, DD> df;
+  const size_t N = hn::Lanes(dd);
+  const auto load_f = [&](const float* p) HWY_ATTR {
+    return hn::PromoteTo(dd, count == N ? hn::LoadU(df, p + c)
+                                        : LoadTail(df, p + c, count));
+  };
+  const auto load_d = [&](const double* p) HWY_ATTR {
+    return count == N ? hn::LoadU(dd, p + c) : LoadTail(dd, p + c, count);
+  };
+  const auto store_f = [&](hn::Vec<decltype(df)> v, float* p) HWY_ATTR {
+    if (count == N) {
+      hn::StoreU(v, df, p + c);
+    } else {
+      StoreTail(v, df, p + c, count);
+    }
+  };
+  const auto one = hn::Set(dd, 1.0);
+  const auto count_rows = hn::Set(dd, f.count);
+  const auto s1 = load_d(f.sum);
+  const auto s2 = load_d(f.sum_sq);
+  // MergeTileSums of a first tile: mean by the reciprocal of the count.
+  const auto shift = hn::Mul(s1, hn::Div(one, count_rows));
+  // (A compare, as the scalar code: -0 stays -0.)
+  const auto m2_raw = hn::Sub(s2, hn::Mul(s1, shift));
+  const auto m2 = hn::IfThenZeroElse(hn::Lt(m2_raw, hn::Zero(dd)), m2_raw);
+  // FinishStats at scale 1.
+  const auto rstd = hn::Div(
+      one, hn::Sqrt(hn::Add(hn::Div(m2, count_rows),
+                            hn::Set(dd, static_cast<double>(f.eps)))));
+  const auto pivot_f = count == N ? hn::LoadU(df, f.pivot + c)
+                                  : LoadTail(df, f.pivot + c, count);
+  const auto mean = hn::Add(hn::PromoteTo(dd, pivot_f), shift);
+  // SetChannelCoefficients.
+  const auto a = f.gamma ? hn::Mul(rstd, load_f(f.gamma)) : rstd;
+  const auto b = f.beta ? load_f(f.beta) : hn::Zero(dd);
+  store_f(hn::Set(df, 1.0f), f.scale);
+  store_f(pivot_f, f.scaled_pivot);
+  store_f(hn::DemoteTo(df, a), f.mul);
+  store_f(hn::DemoteTo(df, hn::Sub(b, hn::Mul(shift, a))), f.add);
+  if (f.batch_mean) store_f(hn::DemoteTo(df, mean), f.batch_mean);
+  if (f.batch_rstd) store_f(hn::DemoteTo(df, rstd), f.batch_rstd);
+  if (f.running_mean) {
+    const auto keep = hn::Set(dd, f.keep), take = hn::Set(dd, f.take);
+    const auto var = hn::Div(m2, hn::Set(dd, f.var_divisor));
+    store_f(hn::DemoteTo(df, hn::Add(hn::Mul(keep, load_f(f.running_mean)),
+                                     hn::Mul(take, mean))),
+            f.running_mean);
+    store_f(hn::DemoteTo(df, hn::Add(hn::Mul(keep, load_f(f.running_var)),
+                                     hn::Mul(take, var))),
+            f.running_var);
+  }
+}
+#endif
+
+bool BatchStatistics(const BatchStatisticsFinish& f) {
+#if HWY_HAVE_FLOAT64
+  // RetryScale's condition for scale 1: finite moments, and eps large
+  // enough to decide alone. Finite sums give finite moments (s1^2 / count
+  // stays far inside double's range).
+  if (!(f.eps >= 0x1p-60f)) return false;
+  const hn::ScalableTag<double> dd;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(dd));
+  auto finite = hn::Eq(hn::Zero(dd), hn::Zero(dd));
+  int64_t c = 0;
+  for (; c + N <= f.n; c += N) {
+    finite = hn::And(finite, hn::And(hn::IsFinite(hn::LoadU(dd, f.sum + c)),
+                                     hn::IsFinite(hn::LoadU(dd, f.sum_sq + c))));
+  }
+  if (c < f.n) {
+    const size_t rest = static_cast<size_t>(f.n - c);
+    finite = hn::And(finite,
+                     hn::And(hn::IsFinite(LoadTail(dd, f.sum + c, rest)),
+                             hn::IsFinite(LoadTail(dd, f.sum_sq + c, rest))));
+  }
+  if (!hn::AllTrue(dd, finite)) return false;
+  for (c = 0; c + N <= f.n; c += N) {
+    BatchStatisticsChannels(dd, f, c, static_cast<size_t>(N));
+  }
+  if (c < f.n) BatchStatisticsChannels(dd, f, c, static_cast<size_t>(f.n - c));
+  return true;
+#else
+  (void)f;
+  return false;  // the general path
+#endif
+}
+
 const CoefficientKernels* GetCoefficientKernels() {
-  static constexpr CoefficientKernels kKernels = {HWY_TARGET,
-                                                  &BatchNormInference};
+  static constexpr CoefficientKernels kKernels = {
+      HWY_TARGET, &BatchNormInference, &BatchStatistics};
   return &kKernels;
 }
 

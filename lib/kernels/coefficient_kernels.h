@@ -8,6 +8,35 @@
 
 namespace simdnorm::internal {
 
+// BatchNorm batch statistics of channels [0, n) from one column-sum pass
+// over all `count` rows at scale 1 (sum and sum_sq of x - pivot per
+// channel, see ChannelKernels::column_sums): the moments, mean and rstd,
+// the normalize coefficients (scale 1, pivot, mul, add) and the running
+// statistics, with the arithmetic of the general path (MergeTileSums of a
+// first tile, FinishStats, SetChannelCoefficients, the running update).
+struct BatchStatisticsFinish {
+  int64_t n = 0;
+  double count = 0.0;
+  const double* sum = nullptr;
+  const double* sum_sq = nullptr;
+  const float* pivot = nullptr;
+  const float* gamma = nullptr;  // null: 1
+  const float* beta = nullptr;   // null: 0
+  float eps = 0.0f;
+  // running = keep * running + take * batch, the variance divided by
+  // var_divisor; null running_mean: no update.
+  double keep = 0.0, take = 0.0, var_divisor = 0.0;
+  float* running_mean = nullptr;
+  float* running_var = nullptr;
+  float* batch_mean = nullptr;  // optional
+  float* batch_rstd = nullptr;  // optional
+  // Coefficients (ChannelCoefficients form).
+  float* scale = nullptr;
+  float* scaled_pivot = nullptr;
+  float* mul = nullptr;
+  float* add = nullptr;
+};
+
 struct CoefficientKernels {
   int64_t target;  // HWY_* bit of the target these were compiled for
   // BatchNorm inference, channels [0, n): scale 1, pivot = running_mean,
@@ -19,6 +48,12 @@ struct CoefficientKernels {
                                const float* running_var, float eps, int64_t n,
                                float* scale, float* pivot, float* mul,
                                float* add);
+  // See BatchStatisticsFinish. Returns false, having written nothing, when
+  // a channel's sums are not finite (NaN/Inf data, or squares beyond fp32)
+  // or eps < 2^-60 (tiny variances may need a retry): those take the
+  // general path with its rescaled retry. Otherwise the same bits as the
+  // general path, on every target.
+  bool (*batch_statistics)(const BatchStatisticsFinish& f);
 };
 
 // Kernels of one compiled target (HWY_* bit), or nullptr if not compiled.

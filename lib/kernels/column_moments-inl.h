@@ -46,6 +46,43 @@ HWY_INLINE void StoreColumnSums(D d, hn::Vec<D> s1, hn::Vec<D> s2,
   }
 }
 
+// MedianOf3 lane by lane, with its compares and swaps: NaN compares false
+// and is never swapped, as in the scalar code.
+template <class V>
+HWY_INLINE V MedianOf3Lanes(V a, V b, V c) {
+  const auto ab = hn::Gt(a, b);
+  const V lo = hn::IfThenElse(ab, b, a);
+  const V hi = hn::IfThenElse(ab, a, b);
+  const V mid = hn::IfThenElse(hn::Gt(hi, c), c, hi);
+  return hn::IfThenElse(hn::Gt(lo, mid), lo, mid);
+}
+
+template <class S>
+void ColumnPivots(const void* x_bytes, int64_t rows, int64_t stride,
+                  int64_t channels, float* HWY_RESTRICT pivot) {
+  using T = typename S::T;
+  const T* HWY_RESTRICT first = static_cast<const T*>(x_bytes);
+  const T* HWY_RESTRICT middle = first + (rows / 2) * stride;
+  const T* HWY_RESTRICT last = first + (rows - 1) * stride;
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  const size_t C = static_cast<size_t>(channels);
+  size_t c = 0;
+  for (; c + N <= C; c += N) {
+    hn::StoreU(MedianOf3Lanes(LoadF32<S>(d, first + c),
+                              LoadF32<S>(d, middle + c),
+                              LoadF32<S>(d, last + c)),
+               d, pivot + c);
+  }
+  if (c < C) {
+    const size_t rest = C - c;
+    StoreTail(MedianOf3Lanes(LoadF32Tail<S>(d, first + c, rest),
+                             LoadF32Tail<S>(d, middle + c, rest),
+                             LoadF32Tail<S>(d, last + c, rest)),
+              d, pivot + c, rest);
+  }
+}
+
 template <class S>
 void ColumnSums(const void* x_bytes, int64_t rows, int64_t stride,
                 int64_t channels, const float* HWY_RESTRICT scale,

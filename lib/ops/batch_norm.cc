@@ -208,6 +208,45 @@ void InferenceCoefficients(const simdnorm_context& ctx,
       k->scale, k->pivot, k->mul, k->add);
 }
 
+// running = keep * running + take * batch, with the variance divided by
+// var_divisor (see simdnorm_running_stats).
+struct RunningUpdate {
+  double keep, take, var_divisor;
+};
+
+RunningUpdate RunningUpdateOf(const BatchNormProblem& p) {
+  const double count = static_cast<double>(p.batch * p.spatial);
+  const double m = p.momentum;
+  if (p.onnx_running_stats) return {m, 1.0 - m, count};
+  return {1.0 - m, m, count - 1.0};
+}
+
+// The outputs of the vector finish of batch statistics (the sums and
+// pivots are SingleTileBatchStatistics').
+BatchStatisticsFinish FinishOf(const BatchNormProblem& p,
+                               const RunningUpdate& running,
+                               CoefficientBuffers* k) {
+  BatchStatisticsFinish f;
+  f.n = p.channels;
+  f.gamma = p.gamma;
+  f.beta = p.beta;
+  f.eps = p.eps;
+  if (p.update_running_stats) {
+    f.keep = running.keep;
+    f.take = running.take;
+    f.var_divisor = running.var_divisor;
+    f.running_mean = p.running_mean;
+    f.running_var = p.running_var;
+  }
+  f.batch_mean = p.batch_mean;
+  f.batch_rstd = p.batch_rstd;
+  f.scale = k->scale;
+  f.scaled_pivot = k->pivot;
+  f.mul = k->mul;
+  f.add = k->add;
+  return f;
+}
+
 }  // namespace
 
 void RunBatchNormInference(const simdnorm_context& ctx,
@@ -266,6 +305,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
       p.spatial * ElementBytes(p) < kShortSpanBytes;
   const bool fused_channels = channels_first && !short_spans;
   CoefficientBuffers k(fused_channels ? 0 : C);
+  const RunningUpdate running = RunningUpdateOf(p);
   if (short_spans) {
     SpanSet set;
     set.base = p.x;
@@ -320,8 +360,17 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
       }
       rows = ConstTypedPtr(dense.data(), p.dtype());
     }
-    ColumnGroupStats(ctx, rows, p.batch * p.spatial, row_stride, C, 1,
-                     t.spatial_tile, p.eps, parallel, stats);
+    const int64_t block_rows = p.batch * p.spatial;
+    // Small calls (BatchNorm1d): the per-channel scalar finish below would
+    // cost more than the tensor; in one tile it runs in vectors and writes
+    // every output (statistics, running statistics, coefficients).
+    if (block_rows <= t.spatial_tile &&
+        SingleTileBatchStatistics(ctx, rows, block_rows, row_stride,
+                                  FinishOf(p, running, &k))) {
+      return NormalizeAll(ctx, p, t, k);
+    }
+    ColumnGroupStats(ctx, rows, block_rows, row_stride, C, 1, t.spatial_tile,
+                     p.eps, parallel, stats);
     // GroupCoefficients of one channel each, without a call per channel.
     // Locals: the stores to k cannot alias them, so they are not reloaded.
     const float* const gamma = p.gamma;
@@ -335,13 +384,6 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     }
   }
 
-  const double count = static_cast<double>(p.batch * p.spatial);
-  // running = keep * running + take * batch, with the variance divided by
-  // var_divisor (see simdnorm_running_stats).
-  const double m = p.momentum;
-  const double keep = p.onnx_running_stats ? m : 1.0 - m;
-  const double take = p.onnx_running_stats ? 1.0 - m : m;
-  const double var_divisor = p.onnx_running_stats ? count : count - 1.0;
   // Locals: the float stores below could alias p's fields.
   float* const batch_mean = p.batch_mean;
   float* const batch_rstd = p.batch_rstd;
@@ -355,11 +397,13 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     if (update) {
       const Moments& mo = stats[c].moments;
       // NaN/Inf data poisons the running statistics, as in PyTorch.
-      const double var = IsFinite(mo) ? mo.m2 / var_divisor : std::nan("");
+      const double var =
+          IsFinite(mo) ? mo.m2 / running.var_divisor : std::nan("");
       const double mean = IsFinite(mo) ? st.mean : std::nan("");
-      running_mean[c] =
-          static_cast<float>(keep * running_mean[c] + take * mean);
-      running_var[c] = static_cast<float>(keep * running_var[c] + take * var);
+      running_mean[c] = static_cast<float>(running.keep * running_mean[c] +
+                                           running.take * mean);
+      running_var[c] = static_cast<float>(running.keep * running_var[c] +
+                                          running.take * var);
     }
   }
   if (!fused_channels) NormalizeAll(ctx, p, t, k);

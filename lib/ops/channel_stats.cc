@@ -248,6 +248,32 @@ void InterleavedSpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
   ParallelFor(ctx, sets, grain, run);
 }
 
+bool SingleTileBatchStatistics(const simdnorm_context& ctx, ConstTypedPtr x,
+                               int64_t rows, int64_t stride,
+                               BatchStatisticsFinish f) {
+  const int64_t channels = f.n;
+  // Scratch: 2 floats and 2 doubles per channel; on the stack for small
+  // channel counts.
+  constexpr int64_t kInline = 64;
+  float inline_floats[2 * kInline];
+  double inline_sums[2 * kInline];
+  std::vector<float> heap_floats(channels > kInline ? 2 * channels : 0);
+  std::vector<double> heap_sums(channels > kInline ? 2 * channels : 0);
+  float* const scale = channels > kInline ? heap_floats.data() : inline_floats;
+  float* const pivot = scale + channels;
+  double* const sums = channels > kInline ? heap_sums.data() : inline_sums;
+  const ChannelKernels& k = ctx.kernels.ChannelFor(x.dtype);
+  std::fill_n(scale, channels, 1.0f);
+  k.column_pivots(x.p, rows, stride, channels, pivot);
+  k.column_sums(x.p, rows, stride, channels, scale, pivot, sums,
+                sums + channels);
+  f.count = static_cast<double>(rows);
+  f.sum = sums;
+  f.sum_sq = sums + channels;
+  f.pivot = pivot;
+  return ctx.kernels.coefficients->batch_statistics(f);
+}
+
 void ColumnGroupStats(const simdnorm_context& ctx, ConstTypedPtr x, int64_t rows,
                       int64_t stride, int64_t channels, int64_t group_size,
                       int64_t tile_rows, float eps, bool parallel,
@@ -287,13 +313,15 @@ ColumnStatsInProgress::ColumnStatsInProgress(const simdnorm_context& ctx,
   pivots_ = floats + 2 * channels;
   std::fill_n(scale_, channels, 1.0f);
   std::fill_n(totals_, groups, Moments());
+  if (group_size == 1) {  // BatchNorm, InstanceNorm: in vectors
+    ctx.kernels.ChannelFor(x.dtype).column_pivots(x.p, rows, stride, channels,
+                                                  pivots_);
+    std::copy_n(pivots_, channels, pivot_);
+    return;
+  }
   for (int64_t g = 0; g < groups; ++g) {
     pivots_[g] = GroupPivot(x, rows, stride, g, group_size);
-    if (group_size == 1) {
-      pivot_[g] = pivots_[g];
-    } else {
-      std::fill_n(pivot_ + g * group_size, group_size, pivots_[g]);
-    }
+    std::fill_n(pivot_ + g * group_size, group_size, pivots_[g]);
   }
 }
 

@@ -18,6 +18,7 @@
 #include "common/storage.h"
 #include "common/unit_stats.h"
 #include "kernels/channel_kernels.h"
+#include "kernels/coefficient_kernels.h"
 #include "runtime/context.h"
 
 namespace simdnorm::internal {
@@ -71,6 +72,17 @@ void ColumnGroupStats(const simdnorm_context& ctx, ConstTypedPtr x, int64_t rows
                       int64_t stride, int64_t channels, int64_t group_size,
                       int64_t tile_rows, float eps, bool parallel,
                       GroupStat* out);
+
+// BatchNorm batch statistics of a channels-last block x[rows, f.n] (row
+// stride `stride`) that is a single tile of ColumnGroupStats: pivots and
+// column sums as there, then everything per channel in vectors
+// (CoefficientKernels::batch_statistics; f's inputs other than the sums,
+// pivots and count are the caller's). The same bits as ColumnGroupStats and
+// the per-channel finish; false, with nothing written, where that path's
+// retry may be needed.
+bool SingleTileBatchStatistics(const simdnorm_context& ctx, ConstTypedPtr x,
+                               int64_t rows, int64_t stride,
+                               BatchStatisticsFinish f);
 
 // ColumnGroupStats (not parallel) run one tile at a time on the caller's
 // thread, so that other work can be interleaved with it (the previous
