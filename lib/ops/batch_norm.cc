@@ -247,6 +247,32 @@ BatchStatisticsFinish FinishOf(const BatchNormProblem& p,
   return f;
 }
 
+// Small calls (BatchNorm1d): [N * S, C] rows of channels, evenly strided,
+// in one tile. The general path's per-channel scalar finish would cost
+// more than the tensor; here it runs in vectors and writes every output
+// (statistics, running statistics, coefficients), then the normalize
+// pass. False, with nothing written, when the general path must run.
+bool SmallBatchStatistics(const simdnorm_context& ctx,
+                          const BatchNormProblem& p, const TileParams& t) {
+  const int64_t rows = p.batch * p.spatial;
+  if (!RowsOfChannels(p) || rows > t.spatial_tile) return false;
+  // Rows at one stride: single-row samples, or dense samples.
+  const int64_t C = p.channels;
+  int64_t stride = C;
+  if (p.spatial == 1) {
+    stride = p.x_batch_stride;
+  } else if (p.x_batch_stride != C * p.spatial) {
+    return false;
+  }
+  CoefficientBuffers k(C);
+  if (!SingleTileBatchStatistics(ctx, p.x, rows, stride,
+                                 FinishOf(p, RunningUpdateOf(p), &k))) {
+    return false;
+  }
+  NormalizeAll(ctx, p, t, k);
+  return true;
+}
+
 }  // namespace
 
 void RunBatchNormInference(const simdnorm_context& ctx,
@@ -285,6 +311,7 @@ void RunBatchNormInferenceSlice(const simdnorm_context& ctx,
 void RunBatchNormTraining(const simdnorm_context& ctx,
                           const BatchNormProblem& p) {
   const TileParams t = ParamsFor(ctx, p, true);
+  if (SmallBatchStatistics(ctx, p, t)) return;
   const int64_t C = p.channels;
   const bool parallel = WorthParallel(ctx, TensorBytes(p), t.inline_bytes);
   // Small channel counts: stack storage, no heap allocation per call.
@@ -360,17 +387,8 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
       }
       rows = ConstTypedPtr(dense.data(), p.dtype());
     }
-    const int64_t block_rows = p.batch * p.spatial;
-    // Small calls (BatchNorm1d): the per-channel scalar finish below would
-    // cost more than the tensor; in one tile it runs in vectors and writes
-    // every output (statistics, running statistics, coefficients).
-    if (block_rows <= t.spatial_tile &&
-        SingleTileBatchStatistics(ctx, rows, block_rows, row_stride,
-                                  FinishOf(p, running, &k))) {
-      return NormalizeAll(ctx, p, t, k);
-    }
-    ColumnGroupStats(ctx, rows, block_rows, row_stride, C, 1, t.spatial_tile,
-                     p.eps, parallel, stats);
+    ColumnGroupStats(ctx, rows, p.batch * p.spatial, row_stride, C, 1,
+                     t.spatial_tile, p.eps, parallel, stats);
     // GroupCoefficients of one channel each, without a call per channel.
     // Locals: the stores to k cannot alias them, so they are not reloaded.
     const float* const gamma = p.gamma;

@@ -161,6 +161,10 @@ class CoefficientBuffers {
   ChannelCoefficients Wrapped(int64_t lanes) {
     lanes = std::min(lanes, kCoefficientWrap);
     for (float* a : {scale, pivot, mul, add}) {
+      if (lanes <= channels_) {  // one copy (small calls pay per entry)
+        std::copy_n(a, lanes, a + channels_);
+        continue;
+      }
       for (int64_t j = 0, from = 0; j < lanes; ++j) {
         a[channels_ + j] = a[from];
         if (++from == channels_) from = 0;
