@@ -21,8 +21,7 @@ int DecodeStorageType(ByteReader& in) {
 
 int DecodeParamType(ByteReader& in, int dtype) {
   const uint8_t tag = in.Byte();
-  if (tag < 120) return SIMDNORM_F32;
-  if (tag < 240) return dtype;
+  if (tag < 240) return tag % 2 == 0 ? SIMDNORM_F32 : dtype;
   // A 16-bit type other than dtype first.
   const int other16 = dtype == SIMDNORM_BF16 ? SIMDNORM_F16 : SIMDNORM_BF16;
   const int kInvalid[] = {other16, other16, SIMDNORM_S8, SIMDNORM_U8, -1, 5, INT_MAX, 256};
@@ -31,10 +30,9 @@ int DecodeParamType(ByteReader& in, int dtype) {
 
 int DecodeOutputType(ByteReader& in, int dtype) {
   const uint8_t tag = in.Byte();
-  if (tag < 100) return 0;  // = dtype
-  if (tag < 150) return dtype;
-  if (tag < 195) return SIMDNORM_S8;
-  if (tag < 240) return SIMDNORM_U8;
+  // The low bits: a mutated byte gives an int8 output half the time.
+  const int kUsual[] = {0, dtype, SIMDNORM_S8, SIMDNORM_U8};
+  if (tag < 240) return kUsual[tag % 4];
   // 16-bit types other than dtype are refused; F32 (0) always means dtype.
   const int kOther[] = {SIMDNORM_BF16, SIMDNORM_F16, SIMDNORM_F32, 5, -1, INT_MIN, 255, 1 << 16};
   return kOther[tag % 8];

@@ -112,17 +112,17 @@ def struct_size(ok=True, version=None, versions=1):
     return bytes([0 if ok else 250])
 
 
-# DecodeDtypeFields: dtype (tag % 3 below 240, else 240 + i picks
-# INVALID_DTYPES[i]), param_dtype (0: fp32, 120: dtype, 240 + i: another
-# type), reserved (0, or 252 + i: nonzero), y_dtype (0: same, 100: dtype,
-# 150: s8, 195: u8, 240 + i: OTHER_Y[i]), y_scale (an index into {0.05,
-# 1/64, 1, 3}, then an eps tag), y_zero_point (0, 128 + a value byte,
-# 224 + i: ZERO_POINT_EDGES[i]).
+# DecodeDtypeFields: dtype (below 240 by tag % 3, else 240 + i picks
+# INVALID_DTYPES[i]), param_dtype (below 240 by tag % 2: 0 fp32, 1 dtype;
+# 240: another type), reserved (0, or 252 + i: nonzero), y_dtype (below
+# 240 by tag % 4: 0 same, 1 dtype, 2 s8, 3 u8; 240 + i: OTHER_Y[i]),
+# y_scale (an index into {0.05, 1/64, 1, 3}, then an eps tag),
+# y_zero_point (0, 128 + a value byte, 224 + i: ZERO_POINT_EDGES[i]).
 STORAGE = {"f32": 0, "bf16": 1, "f16": 2}
 INVALID_DTYPES = ["s8", "u8", "5", "-1", "INT_MIN", "INT_MAX", "256",
                   "65536"]
 OTHER_Y = ["bf16", "f16", "f32", "5", "-1", "INT_MIN", "255", "65536"]
-Y_TAGS = {"same": 0, "dtype": 100, "s8": 150, "u8": 195}
+Y_TAGS = {"same": 0, "dtype": 1, "s8": 2, "u8": 3}
 SCALES = {0.05: 0, 1 / 64: 1, 1.0: 2, 3.0: 3}
 ZERO_POINT_EDGES = [-129, 128, 256, -1, "INT32_MIN", "INT32_MAX", 255, -128]
 
@@ -135,7 +135,7 @@ def dtypes(x="f32", params="f32", y="same", scale=0.05, scale_kind="usual",
     'edge:<v>', one of ZERO_POINT_EDGES."""
     out = bytes([STORAGE[x] if x in STORAGE else
                  240 + INVALID_DTYPES.index(x)])
-    out += bytes([{"f32": 0, "dtype": 120, "other": 240}[params]])
+    out += bytes([{"f32": 0, "dtype": 1, "other": 240}[params]])
     out += bytes([252 + reserved if reserved else 0])
     out += bytes([240 + OTHER_Y.index(other_y) if other_y else Y_TAGS[y]])
     out += bytes([SCALES[scale]]) + eps(scale_kind)
