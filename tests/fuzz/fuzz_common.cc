@@ -158,6 +158,12 @@ size_t DecodeArgsSize(ByteReader& in, size_t newest, size_t oldest) {
   return kSizes[tag % 12];
 }
 
+Reach FieldReach(size_t struct_size, size_t offset, size_t bytes) {
+  if (offset + bytes <= struct_size / 8 * 8) return Reach::kRead;
+  if (offset >= struct_size) return Reach::kDefault;
+  return Reach::kPartial;
+}
+
 size_t DecodeStructSize(ByteReader& in, size_t size) {
   const uint8_t tag = in.Byte();
   if (tag < 248) return size;
@@ -645,6 +651,27 @@ void RuleDisjoint(Model& m, const View& a, const View& b) {
 
 bool FitsTensor(__int128 elems) {
   return elems >= 0 && elems <= (__int128{1} << 58);  // kMaxTensorElements
+}
+
+void SetMatrix(View& v, __int128 rows, __int128 cols, __int128 stride) {
+  v.rows = rows;
+  v.cols = cols;
+  v.stride = stride < cols ? cols : stride;
+}
+
+void StrideRules(Model& m, const std::string& name, __int128 rows,
+                 __int128 cols, __int128 stride, bool given) {
+  if (stride < cols) {
+    if (given) m.Invalid(name + " < its row length");
+    else m.Either(name + " < its row length, view not given");
+    return;
+  }
+  if (rows <= 0 || FitsTensor(rows * stride)) return;
+  if (!FitsTensor((rows - 1) * stride + cols)) {
+    m.Invalid(name + ": span too large" + (given ? "" : " (view not given)"));
+  } else {
+    m.Either(name + ": rows * stride too large");
+  }
 }
 
 __int128 SaturatedProduct(__int128 a, __int128 b, __int128 c) {

@@ -91,6 +91,36 @@ size_t DecodeArgsSize(ByteReader& in, size_t newest, size_t oldest);
 inline bool ArgsSizeValid(size_t size, size_t oldest, size_t newest) {
   return size >= oldest && size <= newest;
 }
+// Whether a call reads the field at [offset, offset + bytes) of an args
+// struct of struct_size bytes.
+enum class Reach {
+  kRead,
+  kDefault,  // the struct ends before it: the field's default applies
+  kPartial   // struct_size is no version's size and ends in its 8 bytes
+};
+Reach FieldReach(size_t struct_size, size_t offset, size_t bytes);
+template <class Args, class Field>
+Reach FieldReach(const Args& args, const Field& field) {
+  const size_t offset = static_cast<size_t>(reinterpret_cast<const char*>(&field) -
+                                            reinterpret_cast<const char*>(&args));
+  return FieldReach(args.struct_size, offset, sizeof(Field));
+}
+// Stores `value` (its raw bits: enum fields may hold any int) in a field
+// appended after 0.1.0, args.struct_size set; *used, holding the field's
+// default, becomes what the call reads. Every version's size is a
+// multiple of 8, so the header does not say how a size in between reads
+// a field in its last 8 bytes: the default is stored there, which means
+// the same either way.
+template <class Args, class Field, class Value>
+void StoreAppended(Args& args, Field& field, Value value, Value* used) {
+  static_assert(sizeof(Field) == sizeof(Value), "a field's raw value");
+  switch (FieldReach(args, field)) {
+    case Reach::kRead: *used = value; break;
+    case Reach::kDefault: break;  // stored, not read
+    case Reach::kPartial: value = *used; break;
+  }
+  std::memcpy(&field, &value, sizeof(field));
+}
 // Writes an enum field of a caller's struct as a raw integer, as C may.
 template <class Enum>
 void SetRawEnum(Enum* field, int value) {
@@ -253,6 +283,17 @@ void RuleInputOutput(Model& m, const View& in, const View& out,
 void RuleDisjoint(Model& m, const View& a, const View& b);
 // The library's size limit: at most 2^58 elements in a tensor or view.
 bool FitsTensor(__int128 elems);
+// v is [rows, cols] with a row stride (resolved: 0 means cols); a stride
+// below cols (invalid) is sized as cols: such a call must not touch
+// memory.
+void SetMatrix(View& v, __int128 rows, __int128 cols, __int128 stride);
+// The rules on a resolved row stride of a [rows, cols] view: at least
+// cols, and a span (rows - 1) * stride + cols within the size limit, given
+// or not (open when only rows * stride, the size of a dense [rows,
+// stride] tensor, is past it). Whether the stride of an optional view
+// that is not `given` must be at least cols is open.
+void StrideRules(Model& m, const std::string& name, __int128 rows,
+                 __int128 cols, __int128 stride, bool given);
 // a * b * c for non-negative factors, saturated at 2^120.
 __int128 SaturatedProduct(__int128 a, __int128 b, __int128 c);
 

@@ -117,10 +117,4 @@ void DtypeRules(Model& m, const DtypeFields& used) {
   if (used.y_zero_point < lo || used.y_zero_point > lo + 255) m.Invalid("y_zero_point");
 }
 
-Reach FieldReach(size_t struct_size, size_t offset, size_t bytes) {
-  if (offset + bytes <= struct_size / 8 * 8) return Reach::kRead;
-  if (offset >= struct_size) return Reach::kDefault;
-  return Reach::kPartial;
-}
-
 }  // namespace simdnorm_fuzz

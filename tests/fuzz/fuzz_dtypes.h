@@ -1,7 +1,6 @@
 // The type fields every op's args share (dtype, param_dtype, reserved,
 // y_dtype, y_scale, y_zero_point): decoding, the header's rules on them,
-// the element type of each tensor they give, and the ABI rule that a
-// struct_size ending before a field means the field's default.
+// and the element type of each tensor they give.
 #ifndef SIMDNORM_TESTS_FUZZ_FUZZ_DTYPES_H_
 #define SIMDNORM_TESTS_FUZZ_FUZZ_DTYPES_H_
 
@@ -50,46 +49,13 @@ DtypeFields DecodeDtypeFields(ByteReader& in);
 // y_zero_point are not read otherwise).
 void DtypeRules(Model& m, const DtypeFields& used);
 
-// Whether a call reads the field at [offset, offset + bytes) of an args
-// struct of struct_size bytes.
-enum class Reach {
-  kRead,
-  kDefault,  // the struct ends before it: the field's default applies
-  kPartial   // struct_size is no version's size and ends in its 8 bytes
-};
-Reach FieldReach(size_t struct_size, size_t offset, size_t bytes);
-// Where `field` starts in `args`.
-template <class Args, class Field>
-size_t FieldOffset(const Args& args, const Field& field) {
-  return static_cast<size_t>(reinterpret_cast<const char*>(&field) -
-                             reinterpret_cast<const char*>(&args));
-}
-template <class Args, class Field>
-Reach FieldReach(const Args& args, const Field& field) {
-  return FieldReach(args.struct_size, FieldOffset(args, field), sizeof(Field));
-}
-
 namespace internal {
 
-// Stores value in field; *used becomes what the call reads. Every
-// version's size is a multiple of 8, so the header does not say how a
-// size in between reads a field in the last 8 bytes: the default is
-// stored there, which means the same either way.
-template <class Args, class Field, class Value>
-void StoreField(Args& args, Field& field, Value value, Value* used) {
-  static_assert(sizeof(Field) == sizeof(Value), "a field's raw value");
-  switch (FieldReach(args, field)) {
-    case Reach::kRead: *used = value; break;
-    case Reach::kDefault: break;  // stored, not read
-    case Reach::kPartial: value = *used; break;
-  }
-  std::memcpy(&field, &value, sizeof(field));
-}
-
+// reserved is in the row and group args only.
 template <class Args>
 auto StoreReserved(Args& args, int32_t value, int32_t* used, int)
     -> decltype(void(args.reserved)) {
-  StoreField(args, args.reserved, value, used);
+  StoreAppended(args, args.reserved, value, used);
 }
 template <class Args>
 void StoreReserved(Args&, int32_t, int32_t*, long) {}  // no such field
@@ -97,17 +63,17 @@ void StoreReserved(Args&, int32_t, int32_t*, long) {}  // no such field
 }  // namespace internal
 
 // Writes the fields into args (its struct_size set) and returns the
-// fields the call reads: those past struct_size take their defaults.
+// fields the call reads (see StoreAppended).
 template <class Args>
 DtypeFields StoreDtypeFields(const DtypeFields& fields, Args& args) {
   DtypeFields used;
   used.dtype = fields.dtype;  // in every version
   SetRawEnum(&args.dtype, fields.dtype);
-  internal::StoreField(args, args.param_dtype, fields.param_dtype, &used.param_dtype);
+  StoreAppended(args, args.param_dtype, fields.param_dtype, &used.param_dtype);
   internal::StoreReserved(args, fields.reserved, &used.reserved, 0);
-  internal::StoreField(args, args.y_dtype, fields.y_dtype, &used.y_dtype);
-  internal::StoreField(args, args.y_scale, fields.y_scale, &used.y_scale);
-  internal::StoreField(args, args.y_zero_point, fields.y_zero_point, &used.y_zero_point);
+  StoreAppended(args, args.y_dtype, fields.y_dtype, &used.y_dtype);
+  StoreAppended(args, args.y_scale, fields.y_scale, &used.y_scale);
+  StoreAppended(args, args.y_zero_point, fields.y_zero_point, &used.y_zero_point);
   return used;
 }
 

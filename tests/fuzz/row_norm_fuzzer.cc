@@ -86,23 +86,17 @@ void FuzzOne(const uint8_t* data, size_t size) {
       (slice ? " range=[" + Str(range.begin) + "," + Str(range.end) + ")"
              : std::string()));
 
-  // Geometry of every pointer argument. A stride below cols (invalid) is
-  // sized as cols: such a call must not touch memory anyway.
+  // Geometry of every pointer argument.
   const __int128 rows = args.rows, cols = args.cols;
   const auto resolved = [&](int64_t stride) -> __int128 {
     return stride == 0 ? cols : __int128{stride};
-  };
-  const auto geometry = [&](__int128 stride) {
-    return stride < cols ? cols : stride;
   };
   std::vector<View> views(kViews);
   const auto matrix = [&](ViewIndex i, const char* name, simdnorm_dtype type,
                           __int128 stride, bool input) {
     views[i].name = name;
     views[i].type = type;
-    views[i].rows = rows;
-    views[i].cols = cols;
-    views[i].stride = geometry(stride);
+    SetMatrix(views[i], rows, cols, stride);
     views[i].is_input = input;
     views[i].is_output = !input;
   };
@@ -169,18 +163,10 @@ void FuzzOne(const uint8_t* data, size_t size) {
   DtypeRules(m, used);
   if (args.rows < 0) m.Invalid("rows < 0");
   if (args.cols <= 0) m.Invalid("cols <= 0");
-  if (sx < cols) m.Invalid("x_stride < cols");
-  if (sy < cols) m.Invalid("y_stride < cols");
-  // The strides of absent optional matrices are not used: the header
-  // does not say whether they are checked.
-  if (sr < cols) {
-    if (residual.present) m.Invalid("residual_stride < cols");
-    else m.Either("residual_stride < cols, no residual");
-  }
-  if (ss < cols) {
-    if (sum.present) m.Invalid("sum_stride < cols");
-    else m.Either("sum_stride < cols, no sum_out");
-  }
+  StrideRules(m, "x_stride", rows, cols, sx, true);
+  StrideRules(m, "y_stride", rows, cols, sy, true);
+  StrideRules(m, "residual_stride", rows, cols, sr, residual.present);
+  StrideRules(m, "sum_stride", rows, cols, ss, sum.present);
   if (cols > 0 && !FitsTensor(cols)) m.Invalid("cols too large");
   if (!(std::isfinite(args.eps) && args.eps >= 0.0f)) m.Invalid("eps");
   if (rms && beta.present) m.Invalid("RMSNorm with beta");
@@ -188,21 +174,6 @@ void FuzzOne(const uint8_t* data, size_t size) {
   if (sum.present && !residual.present && !bias_used) {
     m.Invalid("sum_out without residual or residual_bias");
   }
-  // Every stride, given or not, must keep the view's span (rows - 1) *
-  // stride + cols within the size limit; when rows * stride does not fit
-  // (as a dense [rows, stride] tensor would), the header does not say.
-  const auto size_rule = [&](const char* name, __int128 stride, bool present) {
-    if (rows <= 0 || stride < cols || FitsTensor(rows * stride)) return;
-    if (!FitsTensor((rows - 1) * stride + cols)) {
-      m.Invalid(std::string(name) + " too large" + (present ? "" : " (not given)"));
-    } else {
-      m.Either(std::string(name) + ": rows * stride too large");
-    }
-  };
-  size_rule("x", sx, true);
-  size_rule("y", sy, true);
-  size_rule("residual", sr, residual.present);
-  size_rule("sum_out", ss, sum.present);
   if (slice && !(range.begin >= 0 && range.begin <= range.end &&
                  range.end <= args.rows)) {
     m.Invalid("slice range");
