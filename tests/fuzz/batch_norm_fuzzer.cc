@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "fuzz_channel.h"
 #include "fuzz_common.h"
 #include "fuzz_dtypes.h"
 
@@ -110,11 +111,10 @@ void FuzzOne(const uint8_t* data, size_t size) {
     const int kOther[] = {2, -1, INT_MIN, INT_MAX};
     args.update_running_stats = tag < 128 ? 0 : tag < 240 ? 1 : kOther[tag % 4];
   }
-  {
-    const uint8_t tag = in.Byte();
-    args.param_count = tag < 200 ? 0 : tag < 232 ? args.channels
-                                                 : DecodeCount(in, 16, 512);
-  }
+  args.param_count = DecodeParamCount(in, args.channels);
+  const BatchStrides strides = DecodeBatchStrides(in, args);
+  int running_stats = SIMDNORM_RUNNING_STATS_PYTORCH;  // as the call reads it
+  StoreAppended(args, args.running_stats, DecodeEnum(in, 2, 240), &running_stats);
   const bool update = training && args.update_running_stats != 0;
   const bool reads_running = !training || update;
 
@@ -127,7 +127,9 @@ void FuzzOne(const uint8_t* data, size_t size) {
       " N=" + Str(args.batch) + " C=" + Str(args.channels) + " S=" +
       Str(args.spatial) + " eps=" + Str(double{args.eps}) + " momentum=" +
       Str(double{args.momentum}) + " update=" + Str(int64_t{args.update_running_stats}) +
-      " param_count=" + Str(args.param_count));
+      " param_count=" + Str(args.param_count) + " batch strides x=" +
+      Str(strides.x) + " y=" + Str(strides.y) + " running_stats=" +
+      Str(int64_t{running_stats}));
 
   const __int128 N = args.batch, C = args.channels, S = args.spatial;
   const __int128 elems = N > 0 && C > 0 && S > 0 ? SaturatedProduct(N, C, S) : 0;
@@ -144,6 +146,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
   };
   vector(kX, "x", used.x_type(), elems, true, false);
   vector(kY, "y", used.y_type(), elems, false, true);
+  SetBatchGeometry(views[kX], views[kY], args.batch, strides);
   vector(kGamma, "gamma", used.param_type(), C, true, false);
   vector(kBeta, "beta", used.param_type(), C, true, false);
   // Running statistics (fp32): inputs in inference, inputs and outputs
@@ -177,15 +180,23 @@ void FuzzOne(const uint8_t* data, size_t size) {
   // batch statistics need momentum in [0, 1], more than one value per
   // channel, and both running statistics to update them; inference needs
   // the running statistics. param_count is 0 or C when a per-channel array
-  // is used. y == x (unless y is int8) or disjoint; outputs (y, batch
-  // statistics, updated running statistics) disjoint from each other and
-  // from the inputs.
+  // is used; batch strides 0 or at least C * S; the running statistics
+  // convention PyTorch's or ONNX's (inference does not use it). y == x
+  // (unless y is int8, and with equal strides) or disjoint; outputs (y,
+  // batch statistics, updated running statistics) disjoint from each
+  // other and from the inputs.
   Model& m = run.model;
   if (null_args) m.Invalid("args is NULL");
   if (!ArgsSizeValid(args.struct_size, kOldestArgsSize, sizeof(args))) {
     m.Invalid("struct_size");
   }
   DtypeRules(m, used);
+  BatchStrideRules(m, args.batch, strides);
+  if (running_stats != SIMDNORM_RUNNING_STATS_PYTORCH &&
+      running_stats != SIMDNORM_RUNNING_STATS_ONNX) {
+    if (training) m.Invalid("running_stats");
+    else m.Either("running_stats unknown, unused by inference");
+  }
   if (layout != SIMDNORM_NCHW && layout != SIMDNORM_NHWC) m.Invalid("layout");
   if (activation < SIMDNORM_ACT_NONE || activation > SIMDNORM_ACT_GELU_TANH) {
     m.Invalid("activation");
@@ -260,6 +271,9 @@ void FuzzOne(const uint8_t* data, size_t size) {
   run.reference = [&](std::vector<Elements>& dense) {
     simdnorm_batch_norm_args ref = args;
     ref.struct_size = sizeof(ref);
+    ref.x_batch_stride = 0;  // dense
+    ref.y_batch_stride = 0;
+    SetRawEnum(&ref.running_stats, running_stats);
     StoreDtypeFields(used, ref);
     const auto ptr = [&](int v) -> void* {
       return views[v].present ? dense[v].bytes.data() : nullptr;

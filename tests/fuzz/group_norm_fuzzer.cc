@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fuzz_channel.h"
 #include "fuzz_common.h"
 #include "fuzz_dtypes.h"
 
@@ -53,11 +54,8 @@ void FuzzOne(const uint8_t* data, size_t size) {
   args.spatial = DecodeCount(in, 16, 4096);
   args.groups = DecodeGroups(in, args.channels);
   args.eps = DecodeEps(in, 1e-5f);
-  {
-    const uint8_t tag = in.Byte();
-    args.param_count = tag < 200 ? 0 : tag < 232 ? args.channels
-                                                 : DecodeCount(in, 16, 512);
-  }
+  args.param_count = DecodeParamCount(in, args.channels);
+  const BatchStrides strides = DecodeBatchStrides(in, args);
   const __int128 N = args.batch, C = args.channels, S = args.spatial;
   const __int128 G = instance ? C : args.groups;
   const __int128 units = N > 0 && G > 0 ? N * G : 0;
@@ -87,6 +85,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
       " N=" + Str(args.batch) + " C=" + Str(args.channels) + " S=" +
       Str(args.spatial) + " groups=" + Str(args.groups) + " eps=" +
       Str(double{args.eps}) + " param_count=" + Str(args.param_count) +
+      " batch strides x=" + Str(strides.x) + " y=" + Str(strides.y) +
       (slice ? " units=[" + Str(unit_begin) + "," + Str(unit_end) + ")"
              : std::string()));
 
@@ -104,6 +103,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
   };
   vector(kX, "x", used.x_type(), elems, true);
   vector(kY, "y", used.y_type(), elems, false);
+  SetBatchGeometry(views[kX], views[kY], args.batch, strides);
   vector(kGamma, "gamma", used.param_type(), C, true);
   vector(kBeta, "beta", used.param_type(), C, true);
   vector(kMean, "mean", SIMDNORM_F32, units, false);
@@ -125,7 +125,8 @@ void FuzzOne(const uint8_t* data, size_t size) {
   // From the header: the type fields' rules (fuzz_dtypes.h), N >= 0,
   // C >= 1, S >= 1, groups > 0 dividing C (ignored by InstanceNorm), known
   // layout and activation, eps finite and >= 0, param_count 0 or C when
-  // gamma/beta are given, y == x (unless y is int8) or disjoint from it,
+  // gamma/beta are given, batch strides 0 or at least C * S, y == x
+  // (unless y is int8, and with equal strides) or disjoint from it,
   // outputs disjoint from each other and the inputs, unit ranges within
   // [0, N * groups].
   Model& m = run.model;
@@ -134,6 +135,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
     m.Invalid("struct_size");
   }
   DtypeRules(m, used);
+  BatchStrideRules(m, args.batch, strides);
   if (layout != SIMDNORM_NCHW && layout != SIMDNORM_NHWC) m.Invalid("layout");
   if (activation < SIMDNORM_ACT_NONE || activation > SIMDNORM_ACT_GELU_TANH) {
     m.Invalid("activation");
@@ -216,6 +218,8 @@ void FuzzOne(const uint8_t* data, size_t size) {
   run.reference = [&](std::vector<Elements>& dense) {
     simdnorm_group_norm_args ref = args;
     ref.struct_size = sizeof(ref);
+    ref.x_batch_stride = 0;  // dense
+    ref.y_batch_stride = 0;
     StoreDtypeFields(used, ref);
     const auto ptr = [&](int v) -> void* {
       return views[v].present ? dense[v].bytes.data() : nullptr;

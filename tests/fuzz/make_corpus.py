@@ -350,7 +350,7 @@ CHANNEL_VERSIONS = 6  # 0.1.0's size and 5 groups of appended fields
 def group_case(entry, n, c, s, groups_tag=0, layout=0, activation=0,
                views=None, context=ctx(), eps_kind="usual", param_tag=0,
                units=None, values=None, size=struct_size(),
-               types=dtypes()):
+               types=dtypes(), batch_strides=("dense", "dense")):
     """entry: 0 group, 1 instance, 2 group slice. groups_tag < 200 picks
     the (tag % count)-th divisor of C; 200 + a count byte gives any value.
     param_tag: 0 for param_count 0, 210 for C, 240 + a count byte."""
@@ -363,6 +363,8 @@ def group_case(entry, n, c, s, groups_tag=0, layout=0, activation=0,
     out += groups_tag if isinstance(groups_tag, bytes) else bytes([groups_tag])
     out += eps(eps_kind)
     out += param_tag if isinstance(param_tag, bytes) else bytes([param_tag])
+    out += b"".join(stride(*s) if isinstance(s, tuple) else stride(s)
+                    for s in batch_strides)
     if entry == 2:
         out += slice_bytes(units)
     for i, name in enumerate(GROUP):
@@ -423,6 +425,19 @@ def group_seeds():
         0, 2, 4, 8, groups_tag=1, views=affine,
         size=struct_size(version=2, versions=CHANNEL_VERSIONS),
         types=dtypes("bf16", "other", "s8", scale_kind="-Inf")))
+    # Batch strides count elements of each tensor's type.
+    write(t, "group_norm_strided_bf16_s8", group_case(
+        0, 3, 8, 5, groups_tag=1, views=affine,
+        batch_strides=(("plus", 3), ("plus", 5)),
+        types=dtypes("bf16", y="s8", zero_point=9)))
+    write(t, "instance_norm_strided_in_place_f16", group_case(
+        1, 3, 4, 6, layout=1, views={"y": ("same", "x", 0)},
+        batch_strides=(("times", 2), ("times", 2)), types=dtypes("f16")))
+    write(t, "invalid_short_batch_stride", group_case(
+        0, 2, 4, 4, batch_strides=("dense", "short")))
+    write(t, "invalid_in_place_other_strides", group_case(
+        0, 3, 4, 4, views={"y": ("same", "x", 0)},
+        batch_strides=(("plus", 1), ("plus", 2))))
     write(t, "invalid_dtype_u8", group_case(0, 2, 4, 4, types=dtypes("u8")))
     write(t, "invalid_u8_in_place", group_case(
         0, 2, 4, 4, views={"y": ("same", "x", 0)},
@@ -453,7 +468,9 @@ BATCH = ["x", "y", "gamma", "beta", "running_mean", "running_var",
 def batch_case(training, n, c, s, layout=0, activation=0, views=None,
                context=ctx(), eps_kind="usual", momentum_tag=0,
                update_tag=0, param_tag=0, values=None, size=struct_size(),
-               types=dtypes()):
+               types=dtypes(), batch_strides=("dense", "dense"),
+               running_stats=0):
+    """running_stats: 0 PyTorch, 1 ONNX, 244 + i an out-of-range value."""
     weights = [3, 3, 110, 110, 128 if training else 8, 128 if training else 8,
                150 if training else 246, 150 if training else 246]
     views = views or {}
@@ -463,6 +480,9 @@ def batch_case(training, n, c, s, layout=0, activation=0, views=None,
         out += v if isinstance(v, bytes) else count(v)
     out += eps(eps_kind) + bytes([momentum_tag, update_tag])
     out += param_tag if isinstance(param_tag, bytes) else bytes([param_tag])
+    out += b"".join(stride(*s) if isinstance(s, tuple) else stride(s)
+                    for s in batch_strides)
+    out += bytes([running_stats])
     for i, name in enumerate(BATCH):
         default = "own" if i < 2 or (not training and i in (4, 5)) else "null"
         kind, other, shift = views.get(name, (default, None, 0))
@@ -516,6 +536,18 @@ def batch_seeds():
         False, 2, 8, 3, views=affine,
         size=struct_size(version=3, versions=CHANNEL_VERSIONS),
         types=dtypes("bf16", "dtype", "u8", scale_kind="0")))
+    write(t, "inference_strided_u8", batch_case(
+        False, 3, 6, 4, layout=1, views=affine,
+        batch_strides=(("plus", 2), ("plus", 5)),
+        types=dtypes("f16", "dtype", "u8", scale=1.0, zero_point=128)))
+    write(t, "training_onnx_running_stats_strided", batch_case(
+        True, 3, 5, 4, update_tag=200, views={**affine, **stats},
+        batch_strides=(("times", 2), "dense"), running_stats=1,
+        types=dtypes("bf16")))
+    write(t, "invalid_running_stats", batch_case(
+        True, 2, 4, 3, running_stats=245))
+    write(t, "invalid_short_batch_stride", batch_case(
+        False, 2, 8, 3, batch_strides=("short", "dense")))
     write(t, "invalid_param_dtype", batch_case(
         False, 2, 8, 3, views=affine, types=dtypes("f16", "other")))
     write(t, "invalid_s8_in_place", batch_case(
