@@ -235,6 +235,9 @@ void RunOpCase(OpRun& run) {
                    status == SIMDNORM_UNSUPPORTED,
                "bad arguments gave status " + Str(int64_t{status}) + ": " +
                    simdnorm_last_error());
+    FUZZ_CHECK(!run.model.OnlyUnsupported() || status == SIMDNORM_UNSUPPORTED,
+               "an unsupported type gave status " + Str(int64_t{status}) +
+                   ": " + simdnorm_last_error());
     FUZZ_CHECK(!LastErrorIsArmed() && simdnorm_last_error()[0] != '\0',
                "a failed call recorded no message");
     arenas.CheckAllUnchanged("after a failed call");

@@ -456,24 +456,29 @@ bool LastErrorIsArmed() { return ArmedMessage() == simdnorm_last_error(); }
 void Model::Invalid(const std::string& why) {
   if (invalid_.empty()) invalid_ = why;
 }
+void Model::Unsupported(const std::string& why) {
+  if (unsupported_.empty()) unsupported_ = why;
+}
 void Model::Either(const std::string& why) {
   if (either_.empty()) either_ = why;
 }
 Verdict Model::verdict() const {
-  if (!invalid_.empty()) return Verdict::kInvalid;
+  if (!invalid_.empty() || !unsupported_.empty()) return Verdict::kInvalid;
   if (!either_.empty()) return Verdict::kEither;
   return Verdict::kValid;
 }
 void Model::Merge(const Model& other, bool as_either) {
-  if (!other.invalid_.empty()) {
-    if (as_either) Either(other.invalid_ + " (nothing is accessed)");
-    else Invalid(other.invalid_);
+  for (const std::string& why : {other.invalid_, other.unsupported_}) {
+    if (why.empty()) continue;
+    if (as_either) Either(why + " (nothing is accessed)");
+    else Invalid(why);
   }
   if (!other.either_.empty()) Either(other.either_);
 }
 
 std::string Model::Describe() const {
   if (!invalid_.empty()) return "invalid: " + invalid_;
+  if (!unsupported_.empty()) return "unsupported: " + unsupported_;
   if (!either_.empty()) return "either: " + either_;
   return "valid";
 }

@@ -204,9 +204,15 @@ class Model {
  public:
   // The call must fail (the first reason is kept).
   void Invalid(const std::string& why);
+  // The call must fail, with SIMDNORM_UNSUPPORTED when nothing else is
+  // invalid: a type the header names, where the op does not take it (an
+  // int8 x, a 16-bit y of another type than x).
+  void Unsupported(const std::string& why);
   // The header leaves it open; the library may accept or reject.
   void Either(const std::string& why);
   Verdict verdict() const;
+  // The only reasons to fail are unsupported types.
+  bool OnlyUnsupported() const { return invalid_.empty() && !unsupported_.empty(); }
   std::string Describe() const;
   // Takes over other's reasons; with as_either, its invalid ones too only
   // as open questions.
@@ -214,6 +220,7 @@ class Model {
 
  private:
   std::string invalid_;
+  std::string unsupported_;
   std::string either_;
 };
 

@@ -100,6 +100,10 @@ DtypeFields DecodeDtypeFields(ByteReader& in) {
 }
 
 void DtypeRules(Model& m, const DtypeFields& used) {
+  if (IsInt8(used.dtype)) {
+    m.Unsupported("dtype " + Str(int64_t{used.dtype}) + " is an output type only");
+    return;
+  }
   if (!IsStorage(used.dtype)) {
     m.Invalid("dtype " + Str(int64_t{used.dtype}) + " is not a storage type");
     return;
@@ -109,7 +113,8 @@ void DtypeRules(Model& m, const DtypeFields& used) {
   }
   if (used.reserved != 0) m.Invalid("reserved is not 0");
   if (used.y_dtype != 0 && used.y_dtype != used.dtype && !used.quantized()) {
-    m.Invalid("y_dtype is not 0, dtype or an int8 type");
+    if (IsStorage(used.y_dtype)) m.Unsupported("y_dtype is another storage type than dtype");
+    else m.Invalid("y_dtype is not 0, dtype or an int8 type");
   }
   if (!used.quantized()) return;
   if (!(std::isfinite(used.y_scale) && used.y_scale > 0.0f)) m.Invalid("y_scale");

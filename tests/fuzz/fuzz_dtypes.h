@@ -43,8 +43,9 @@ struct DtypeFields {
 // of range, reserved not 0).
 DtypeFields DecodeDtypeFields(ByteReader& in);
 
-// The header's rules: dtype a storage type; param_dtype fp32 or dtype;
-// reserved 0; y_dtype 0 or dtype, or an int8 type with y_scale finite and
+// The header's rules: dtype a storage type (an int8 one is unsupported);
+// param_dtype fp32 or dtype; reserved 0; y_dtype 0 or dtype (another
+// storage type is unsupported), or an int8 type with y_scale finite and
 // > 0 and y_zero_point within the int8 type's range (y_scale and
 // y_zero_point are not read otherwise).
 void DtypeRules(Model& m, const DtypeFields& used);
