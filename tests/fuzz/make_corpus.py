@@ -557,6 +557,14 @@ def batch_seeds():
     write(t, "invalid_y_f16_of_f32", batch_case(
         False, 2, 8, 3, types=dtypes(other_y="f16")))
     write(t, "invalid_one_value_per_channel", batch_case(True, 1, 8, 1))
+    # Defect found: the vector finish of small batch statistics (dense
+    # samples) saturated coefficients past the float range at FLT_MAX on
+    # EMU128 (target index 1 here), where the general path (strided
+    # samples) and the other targets round them to Inf.
+    write(t, "defect_vector_finish_saturates_past_float_range", batch_case(
+        True, 3, 3, 3, layout=1, context=ctx(1),
+        views={**affine, "batch_mean": own, "batch_rstd": own},
+        batch_strides=(("plus", 3), "dense"), values=data(1, 2, 7, 0)))
     write(t, "invalid_momentum_nan", batch_case(True, 2, 8, 3,
                                                 momentum_tag=164))
     write(t, "invalid_no_running_stats", batch_case(
