@@ -117,6 +117,52 @@ class BatchNormTest : public TargetTest {
                          1e-6 * (1 + std::fabs(offset)), 1e-6));
     EXPECT_TRUE(AllClose(rvar.data(), c, want_rv, 1, c, 1e-6, 1e-5));
   }
+
+  // Every output of batch statistics (running statistics updated with
+  // momentum 0.25), to compare two calls bit for bit.
+  struct TrainingOutputs {
+    std::vector<float> y, mean, rstd, running_mean, running_var;
+  };
+  TrainingOutputs Train(int64_t n, int64_t c, int64_t s,
+                        simdnorm_layout layout, const std::vector<float>& x,
+                        const std::vector<float>* gamma,
+                        const std::vector<float>* beta) {
+    TrainingOutputs o{std::vector<float>(x.size()), std::vector<float>(c),
+                      std::vector<float>(c), RandomNormal(c, 0.0, 1.0, 64),
+                      std::vector<float>(c, 1.5f)};
+    auto a = MakeArgs(n, c, s, layout, x.data(), o.y.data());
+    a.gamma = gamma ? gamma->data() : nullptr;
+    a.beta = beta ? beta->data() : nullptr;
+    a.running_mean = o.running_mean.data();
+    a.running_var = o.running_var.data();
+    a.batch_mean = o.mean.data();
+    a.batch_rstd = o.rstd.data();
+    a.update_running_stats = 1;
+    a.momentum = 0.25f;
+    EXPECT_EQ(simdnorm_batch_norm_training(raw(), &a), SIMDNORM_OK)
+        << simdnorm_last_error();
+    return o;
+  }
+  // Channel ch of two calls: the same bits in every output.
+  static void ExpectSameChannel(const TrainingOutputs& got,
+                                const TrainingOutputs& want,
+                                simdnorm_layout layout, int64_t n, int64_t c,
+                                int64_t s, int64_t ch) {
+    const auto same = [](float a, float b) {
+      return std::memcmp(&a, &b, sizeof(a)) == 0;
+    };
+    EXPECT_TRUE(same(got.mean[ch], want.mean[ch])) << ch;
+    EXPECT_TRUE(same(got.rstd[ch], want.rstd[ch])) << ch;
+    EXPECT_TRUE(same(got.running_mean[ch], want.running_mean[ch])) << ch;
+    EXPECT_TRUE(same(got.running_var[ch], want.running_var[ch])) << ch;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < s; ++j) {
+        const int64_t at = TensorIndex(layout, c, s, i, ch, j);
+        EXPECT_TRUE(same(got.y[at], want.y[at]))
+            << "channel " << ch << " sample " << i << " at " << j;
+      }
+    }
+  }
 };
 
 TEST_P(BatchNormTest, InferenceShapes) {
@@ -238,57 +284,46 @@ TEST_P(BatchNormTest, VectorFinishMatchesGeneralPath) {
           const std::vector<float> clean = RandomNormal(elems, 3.0, 2.0, 61);
           const std::vector<float> gamma = RandomNormal(c, 1.0, 0.5, 62);
           const std::vector<float> beta = RandomNormal(c, 0.0, 0.5, 63);
-          struct Outputs {
-            std::vector<float> y, mean, rstd, running_mean, running_var;
-          };
           const auto run = [&](const std::vector<float>& x) {
-            Outputs o{std::vector<float>(elems), std::vector<float>(c),
-                      std::vector<float>(c), RandomNormal(c, 0.0, 1.0, 64),
-                      std::vector<float>(c, 1.5f)};
-            auto a = MakeArgs(n, c, s, layout, x.data(), o.y.data());
-            if (affine) {
-              a.gamma = gamma.data();
-              a.beta = beta.data();
-            }
-            a.running_mean = o.running_mean.data();
-            a.running_var = o.running_var.data();
-            a.batch_mean = o.mean.data();
-            a.batch_rstd = o.rstd.data();
-            a.update_running_stats = 1;
-            a.momentum = 0.25f;
-            EXPECT_EQ(simdnorm_batch_norm_training(raw(), &a), SIMDNORM_OK)
-                << simdnorm_last_error();
-            return o;
+            return Train(n, c, s, layout, x, affine ? &gamma : nullptr,
+                         affine ? &beta : nullptr);
           };
-          const Outputs vector_finish = run(clean);
+          const TrainingOutputs vector_finish = run(clean);
           std::vector<float> poisoned = clean;
           const int64_t bad = c / 2;
           poisoned[TensorIndex(layout, c, s, n - 1, bad, 0)] =
               std::numeric_limits<float>::quiet_NaN();
-          const Outputs general = run(poisoned);
+          const TrainingOutputs general = run(poisoned);
           EXPECT_TRUE(std::isnan(general.mean[bad]));
-          const auto same = [](float a, float b) {
-            return std::memcmp(&a, &b, sizeof(a)) == 0;
-          };
           for (int64_t ch = 0; ch < c; ++ch) {
-            if (ch == bad) continue;
-            EXPECT_TRUE(same(vector_finish.mean[ch], general.mean[ch])) << ch;
-            EXPECT_TRUE(same(vector_finish.rstd[ch], general.rstd[ch])) << ch;
-            EXPECT_TRUE(same(vector_finish.running_mean[ch],
-                             general.running_mean[ch])) << ch;
-            EXPECT_TRUE(same(vector_finish.running_var[ch],
-                             general.running_var[ch])) << ch;
-            for (int64_t i = 0; i < n; ++i) {
-              for (int64_t j = 0; j < s; ++j) {
-                const int64_t at = TensorIndex(layout, c, s, i, ch, j);
-                EXPECT_TRUE(same(vector_finish.y[at], general.y[at]))
-                    << "channel " << ch << " sample " << i << " at " << j;
-              }
+            if (ch != bad) {
+              ExpectSameChannel(vector_finish, general, layout, n, c, s, ch);
             }
           }
         }
       }
     }
+  }
+}
+
+// A coefficient past the float range rounds to Inf as in the general
+// path's scalar code, also on targets whose vector demotion saturates at
+// FLT_MAX (EMU128): a huge gamma on constant channels makes rstd * gamma
+// overflow. The vector finish (clean data) and the general path (NaN in
+// another channel) give the same bits.
+TEST_P(BatchNormTest, VectorFinishRoundsPastFloatRangeAsGeneralPath) {
+  const int64_t n = 4;
+  const int64_t c = std::max<int64_t>(2, LanesOfTarget(GetParam()) + 1);
+  const std::vector<float> clean(n * c, 5.0f);  // [N, C]
+  const std::vector<float> gamma(c, 3e38f), beta(c, 2.0f);
+  const TrainingOutputs vector_finish =
+      Train(n, c, 1, SIMDNORM_NCHW, clean, &gamma, &beta);
+  std::vector<float> poisoned = clean;
+  poisoned[c - 1] = std::numeric_limits<float>::quiet_NaN();
+  const TrainingOutputs general =
+      Train(n, c, 1, SIMDNORM_NCHW, poisoned, &gamma, &beta);
+  for (int64_t ch = 0; ch + 1 < c; ++ch) {
+    ExpectSameChannel(vector_finish, general, SIMDNORM_NCHW, n, c, 1, ch);
   }
 }
 

@@ -17,6 +17,22 @@ namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+#if HWY_HAVE_FLOAT64
+// v rounded to float as the per-channel code's static_cast<float>: values
+// at or past FLT_MAX + half an ulp become +-Inf. Highway's emulated
+// targets (EMU128, SCALAR) saturate DemoteTo at +-FLT_MAX instead, even
+// for Inf, so those lanes are doubled after it (a no-op where the
+// hardware already gave Inf; NaN stays NaN).
+template <class DF, class VD>
+HWY_INLINE hn::Vec<DF> DemoteRounded(DF df, VD v) {
+  const hn::Rebind<double, DF> dd;
+  const auto past = hn::Ge(hn::Abs(v), hn::Set(dd, 0x1.ffffffp127));
+  const auto factor =
+      hn::IfThenElse(past, hn::Set(dd, 2.0), hn::Set(dd, 1.0));
+  return hn::Mul(hn::DemoteTo(df, v), hn::DemoteTo(df, factor));
+}
+#endif
+
 // One channel, scalar: the reference arithmetic the vectors repeat.
 HWY_INLINE void InferenceChannel(const float* gamma, const float* beta,
                                  const float* running_mean,
@@ -48,7 +64,7 @@ void BatchNormInference(const float* gamma, const float* beta,
     const auto rstd = hn::Div(one, hn::Sqrt(hn::Add(var, veps)));
     const auto g =
         gamma ? hn::PromoteTo(dd, hn::LoadU(df, gamma + c)) : one;
-    hn::StoreU(hn::DemoteTo(df, hn::Mul(rstd, g)), df, mul + c);
+    hn::StoreU(DemoteRounded(df, hn::Mul(rstd, g)), df, mul + c);
     hn::StoreU(hn::Set(df, 1.0f), df, scale + c);
     hn::StoreU(hn::LoadU(df, running_mean + c), df, pivot + c);
     hn::StoreU(beta ? hn::LoadU(df, beta + c) : hn::Zero(df), df, add + c);
@@ -105,18 +121,18 @@ HWY_INLINE void BatchStatisticsChannels(DD dd, const BatchStatisticsFinish& f,
   const auto b = f.beta ? load_f(f.beta) : hn::Zero(dd);
   store_f(hn::Set(df, 1.0f), f.scale);
   store_f(pivot_f, f.scaled_pivot);
-  store_f(hn::DemoteTo(df, a), f.mul);
-  store_f(hn::DemoteTo(df, hn::Sub(b, hn::Mul(shift, a))), f.add);
-  if (f.batch_mean) store_f(hn::DemoteTo(df, mean), f.batch_mean);
-  if (f.batch_rstd) store_f(hn::DemoteTo(df, rstd), f.batch_rstd);
+  store_f(DemoteRounded(df, a), f.mul);
+  store_f(DemoteRounded(df, hn::Sub(b, hn::Mul(shift, a))), f.add);
+  if (f.batch_mean) store_f(DemoteRounded(df, mean), f.batch_mean);
+  if (f.batch_rstd) store_f(DemoteRounded(df, rstd), f.batch_rstd);
   if (f.running_mean) {
     const auto keep = hn::Set(dd, f.keep), take = hn::Set(dd, f.take);
     const auto var = hn::Div(m2, hn::Set(dd, f.var_divisor));
-    store_f(hn::DemoteTo(df, hn::Add(hn::Mul(keep, load_f(f.running_mean)),
-                                     hn::Mul(take, mean))),
+    store_f(DemoteRounded(df, hn::Add(hn::Mul(keep, load_f(f.running_mean)),
+                                      hn::Mul(take, mean))),
             f.running_mean);
-    store_f(hn::DemoteTo(df, hn::Add(hn::Mul(keep, load_f(f.running_var)),
-                                     hn::Mul(take, var))),
+    store_f(DemoteRounded(df, hn::Add(hn::Mul(keep, load_f(f.running_var)),
+                                      hn::Mul(take, var))),
             f.running_var);
   }
 }

@@ -1,7 +1,7 @@
 // simdnorm_batch_norm_inference and simdnorm_batch_norm_training with
 // decoded shapes, layouts, activations, eps, momentum, running-statistics
-// update, enum values, optional pointers and aliasing, checked against the
-// header's contract (see fuzz_common.h).
+// update, storage and output types, enum values, optional pointers and
+// aliasing, checked against the header's contract (see fuzz_common.h).
 #include <algorithm>
 #include <cfloat>
 #include <climits>
@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "fuzz_channel.h"
 #include "fuzz_common.h"
+#include "fuzz_dtypes.h"
 
 namespace simdnorm_fuzz {
 namespace {
@@ -36,17 +38,17 @@ float DecodeMomentum(ByteReader& in) {
   return kValues[tag % 10];
 }
 
-// y may be x exactly; outputs (y, batch statistics, updated running
-// statistics) are disjoint from each other and from the inputs. Arrays the
-// call does not use may overlap anything as far as the header says, but
-// must not be written.
+// y may be x exactly (unless y is int8); outputs (y, batch statistics,
+// updated running statistics) are disjoint from each other and from the
+// inputs. Arrays the call does not use may overlap anything as far as the
+// header says, but must not be written.
 void OverlapRules(Model& m, const std::vector<View>& views, bool training,
-                  bool update, bool reads_running) {
+                  bool update, bool reads_running, bool quantized) {
   const View &x = views[kX], &y = views[kY], &gamma = views[kGamma],
              &beta = views[kBeta], &rmean = views[kRunningMean],
              &rvar = views[kRunningVar], &bmean = views[kBatchMean],
              &brstd = views[kBatchRstd];
-  RuleInputOutput(m, x, y, true);
+  RuleInputOutput(m, x, y, !quantized);
   RuleDisjoint(m, gamma, y);
   RuleDisjoint(m, beta, y);
   std::vector<const View*> outputs = {&y};
@@ -93,12 +95,10 @@ void FuzzOne(const uint8_t* data, size_t size) {
   simdnorm_batch_norm_args args;
   simdnorm_batch_norm_args_init(&args);
   args.struct_size = DecodeArgsSize(in, sizeof(args), kOldestArgsSize);
-  int dtype = DecodeEnum(in, 1, 244);
-  // 16-bit storage is covered by the unit tests; these buffers are fp32.
-  if (dtype == SIMDNORM_BF16 || dtype == SIMDNORM_F16) dtype = SIMDNORM_F32;
+  const DtypeFields fields = DecodeDtypeFields(in);
+  const DtypeFields used = StoreDtypeFields(fields, args);
   const int layout = DecodeEnum(in, 2, 240);
   const int activation = DecodeEnum(in, 5, 240);
-  SetRawEnum(&args.dtype, dtype);
   SetRawEnum(&args.layout, layout);
   SetRawEnum(&args.activation, activation);
   args.batch = DecodeCount(in, 6, 64);
@@ -111,11 +111,10 @@ void FuzzOne(const uint8_t* data, size_t size) {
     const int kOther[] = {2, -1, INT_MIN, INT_MAX};
     args.update_running_stats = tag < 128 ? 0 : tag < 240 ? 1 : kOther[tag % 4];
   }
-  {
-    const uint8_t tag = in.Byte();
-    args.param_count = tag < 200 ? 0 : tag < 232 ? args.channels
-                                                 : DecodeCount(in, 16, 512);
-  }
+  args.param_count = DecodeParamCount(in, args.channels);
+  const BatchStrides strides = DecodeBatchStrides(in, args);
+  int running_stats = SIMDNORM_RUNNING_STATS_PYTORCH;  // as the call reads it
+  StoreAppended(args, args.running_stats, DecodeEnum(in, 2, 240), &running_stats);
   const bool update = training && args.update_running_stats != 0;
   const bool reads_running = !training || update;
 
@@ -123,39 +122,45 @@ void FuzzOne(const uint8_t* data, size_t size) {
       std::string(training ? "simdnorm_batch_norm_training "
                            : "simdnorm_batch_norm_inference ") +
       ctx.Describe() + (null_args ? " args=NULL" : "") + " struct_size=" +
-      Str(static_cast<int64_t>(args.struct_size)) + " dtype=" + Str(int64_t{dtype}) +
+      Str(static_cast<int64_t>(args.struct_size)) + " " + fields.Describe() +
       " layout=" + Str(int64_t{layout}) + " activation=" + Str(int64_t{activation}) +
       " N=" + Str(args.batch) + " C=" + Str(args.channels) + " S=" +
       Str(args.spatial) + " eps=" + Str(double{args.eps}) + " momentum=" +
       Str(double{args.momentum}) + " update=" + Str(int64_t{args.update_running_stats}) +
-      " param_count=" + Str(args.param_count));
+      " param_count=" + Str(args.param_count) + " batch strides x=" +
+      Str(strides.x) + " y=" + Str(strides.y) + " running_stats=" +
+      Str(int64_t{running_stats}));
 
   const __int128 N = args.batch, C = args.channels, S = args.spatial;
   const __int128 elems = N > 0 && C > 0 && S > 0 ? SaturatedProduct(N, C, S) : 0;
   std::vector<View> views(kViews);
-  const auto vector = [&](ViewIndex i, const char* name, __int128 n, bool input,
-                          bool output) {
+  const auto vector = [&](ViewIndex i, const char* name, simdnorm_dtype type,
+                          __int128 n, bool input, bool output) {
     views[i].name = name;
+    views[i].type = type;
     views[i].rows = 1;
     views[i].cols = n > 0 ? n : 0;
     views[i].stride = views[i].cols;
     views[i].is_input = input;
     views[i].is_output = output;
   };
-  vector(kX, "x", elems, true, false);
-  vector(kY, "y", elems, false, true);
-  vector(kGamma, "gamma", C, true, false);
-  vector(kBeta, "beta", C, true, false);
-  // Running statistics: inputs in inference, inputs and outputs when
-  // updated, not used by batch statistics without the update.
-  vector(kRunningMean, "running_mean", C, reads_running, update);
-  vector(kRunningVar, "running_var", C, reads_running, update);
-  // Batch statistics outputs; inference neither reads nor writes them.
-  vector(kBatchMean, "batch_mean", C, false, training);
-  vector(kBatchRstd, "batch_rstd", C, false, training);
+  vector(kX, "x", used.x_type(), elems, true, false);
+  vector(kY, "y", used.y_type(), elems, false, true);
+  SetBatchGeometry(views[kX], views[kY], args.batch, strides);
+  vector(kGamma, "gamma", used.param_type(), C, true, false);
+  vector(kBeta, "beta", used.param_type(), C, true, false);
+  // Running statistics (fp32): inputs in inference, inputs and outputs
+  // when updated, not used by batch statistics without the update.
+  vector(kRunningMean, "running_mean", SIMDNORM_F32, C, reads_running, update);
+  vector(kRunningVar, "running_var", SIMDNORM_F32, C, reads_running, update);
+  // Batch statistics outputs (fp32); inference neither reads nor writes
+  // them.
+  vector(kBatchMean, "batch_mean", SIMDNORM_F32, C, false, training);
+  vector(kBatchRstd, "batch_rstd", SIMDNORM_F32, C, false, training);
 
   OpRun run;
   run.views = &views;
+  run.types = used.Types();
   const int null_weights[kViews] = {
       3, 3, 110, 110, training ? 128 : 8, training ? 128 : 8,
       training ? 150 : 246, training ? 150 : 246};
@@ -170,11 +175,14 @@ void FuzzOne(const uint8_t* data, size_t size) {
              &brstd = views[kBatchRstd];
 
   // ---------------------------------------------------- validity model
-  // From the header: N >= 0, C >= 1, S >= 1, known layout and activation,
-  // eps finite and >= 0; batch statistics need momentum in [0, 1], more
-  // than one value per channel, and both running statistics to update
-  // them; inference needs the running statistics. param_count is 0 or C
-  // when a per-channel array is used. y == x or disjoint; outputs (y,
+  // From the header: the type fields' rules (fuzz_dtypes.h), N >= 0,
+  // C >= 1, S >= 1, known layout and activation, eps finite and >= 0;
+  // batch statistics need momentum in [0, 1], more than one value per
+  // channel, and both running statistics to update them; inference needs
+  // the running statistics. param_count is 0 or C when a per-channel array
+  // is used; batch strides 0 or at least C * S; the running statistics
+  // convention PyTorch's or ONNX's (inference does not use it). y == x
+  // (unless y is int8, and with equal strides) or disjoint; outputs (y,
   // batch statistics, updated running statistics) disjoint from each
   // other and from the inputs.
   Model& m = run.model;
@@ -182,7 +190,13 @@ void FuzzOne(const uint8_t* data, size_t size) {
   if (!ArgsSizeValid(args.struct_size, kOldestArgsSize, sizeof(args))) {
     m.Invalid("struct_size");
   }
-  if (dtype != SIMDNORM_F32) m.Invalid("dtype is not a storage type");
+  DtypeRules(m, used);
+  BatchStrideRules(m, args.batch, strides);
+  if (running_stats != SIMDNORM_RUNNING_STATS_PYTORCH &&
+      running_stats != SIMDNORM_RUNNING_STATS_ONNX) {
+    if (training) m.Invalid("running_stats");
+    else m.Either("running_stats unknown, unused by inference");
+  }
   if (layout != SIMDNORM_NCHW && layout != SIMDNORM_NHWC) m.Invalid("layout");
   if (activation < SIMDNORM_ACT_NONE || activation > SIMDNORM_ACT_GELU_TANH) {
     m.Invalid("activation");
@@ -231,7 +245,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
   // An empty batch reads and writes nothing: overlaps do not matter then,
   // though the header does not say so.
   Model overlaps;
-  OverlapRules(overlaps, views, training, update, reads_running);
+  OverlapRules(overlaps, views, training, update, reads_running, used.quantized());
   m.Merge(overlaps, elems == 0);
 
   // ---------------------------------------------------------- the call
@@ -241,10 +255,10 @@ void FuzzOne(const uint8_t* data, size_t size) {
     args.y = a.Pointer(y);
     args.gamma = a.Pointer(gamma);
     args.beta = a.Pointer(beta);
-    args.running_mean = a.Pointer(rmean);
-    args.running_var = a.Pointer(rvar);
-    args.batch_mean = a.Pointer(bmean);
-    args.batch_rstd = a.Pointer(brstd);
+    args.running_mean = static_cast<float*>(a.Pointer(rmean));
+    args.running_var = static_cast<float*>(a.Pointer(rvar));
+    args.batch_mean = static_cast<float*>(a.Pointer(bmean));
+    args.batch_rstd = static_cast<float*>(a.Pointer(brstd));
   };
   run.call = [&]() {
     const simdnorm_batch_norm_args* p = null_args ? nullptr : &args;
@@ -254,39 +268,51 @@ void FuzzOne(const uint8_t* data, size_t size) {
   run.written = [&](int, std::vector<uint8_t>& mask) {
     if (elems > 0) std::fill(mask.begin(), mask.end(), 1);  // else a no-op
   };
-  run.reference = [&](std::vector<std::vector<float>>& dense) {
+  run.reference = [&](std::vector<Elements>& dense) {
     simdnorm_batch_norm_args ref = args;
     ref.struct_size = sizeof(ref);
-    const auto ptr = [&](int v) -> float* {
-      return views[v].present ? dense[v].data() : nullptr;
+    ref.x_batch_stride = 0;  // dense
+    ref.y_batch_stride = 0;
+    SetRawEnum(&ref.running_stats, running_stats);
+    StoreDtypeFields(used, ref);
+    const auto ptr = [&](int v) -> void* {
+      return views[v].present ? dense[v].bytes.data() : nullptr;
     };
+    const auto stat = [&](int v) { return static_cast<float*>(ptr(v)); };
     ref.x = ptr(kX);
     ref.y = ptr(kY);
     ref.gamma = ptr(kGamma);
     ref.beta = ptr(kBeta);
     // Unused running statistics are passed as they were (never touched).
-    ref.running_mean = reads_running ? ptr(kRunningMean) : args.running_mean;
-    ref.running_var = reads_running ? ptr(kRunningVar) : args.running_var;
-    ref.batch_mean = training ? ptr(kBatchMean) : nullptr;
-    ref.batch_rstd = training ? ptr(kBatchRstd) : nullptr;
+    ref.running_mean = reads_running ? stat(kRunningMean) : args.running_mean;
+    ref.running_var = reads_running ? stat(kRunningVar) : args.running_var;
+    ref.batch_mean = training ? stat(kBatchMean) : nullptr;
+    ref.batch_rstd = training ? stat(kBatchRstd) : nullptr;
     return training ? simdnorm_batch_norm_training(ctx.Reference(), &ref)
                     : simdnorm_batch_norm_inference(ctx.Reference(), &ref);
   };
-  const bool moderate = run.data.Moderate() && elems > 0 && args.eps > 0.0f;
-  run.check_reference = [&](const std::vector<std::vector<float>>& dense) {
+  const bool moderate = run.data.Moderate() && !MixedInputTypes(views) &&
+                        elems > 0 && args.eps > 0.0f;
+  run.check_reference = [&](const std::vector<Elements>& dense) {
     if (!moderate) return;
+    // |x - mean| * rstd: at most sqrt(N * S) with batch statistics; in
+    // inference (max|x| + max|running_mean|) * rsqrt(running_var + eps),
+    // finite only for a positive sum.
+    double normalized = std::sqrt(static_cast<double>(N * S));
     if (!training) {
-      // rsqrt(running_var + eps) is finite only for a positive sum.
-      for (float v : dense[kRunningVar]) {
+      double min_var = INFINITY;
+      for (size_t c = 0; c < dense[kRunningVar].size(); ++c) {
+        const float v = static_cast<float>(dense[kRunningVar][c]);
         if (!(v + args.eps >= 1e-20f)) return;
+        min_var = std::min(min_var, static_cast<double>(v + args.eps));
       }
+      normalized = (dense[kX].MaxAbs(0.0) + dense[kRunningMean].MaxAbs(0.0)) /
+                   std::sqrt(min_var);
     }
-    for (int v : {kY, kBatchMean, kBatchRstd, kRunningMean, kRunningVar}) {
-      if (!views[v].is_output) continue;
-      for (float f : dense[v]) {
-        FUZZ_CHECK(std::isfinite(f), std::string(views[v].name) +
-                                         " is not finite for moderate inputs");
-      }
+    CheckFinite(y, dense[kY],
+                normalized * dense[kGamma].MaxAbs(1.0) + dense[kBeta].MaxAbs(0.0));
+    for (int v : {kBatchMean, kBatchRstd, kRunningMean, kRunningVar}) {
+      if (views[v].is_output) CheckFinite(views[v], dense[v], 0.0);
     }
   };
   RunOpCase(run);

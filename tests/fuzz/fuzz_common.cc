@@ -26,7 +26,7 @@ int64_t Saturate(__int128 v) {
 
 }  // namespace
 
-void CountOutcome(const char* outcome) {
+void CountOutcome(const char* outcome, const std::string& kind) {
   static std::map<std::string, int64_t>* const counts = [] {
     auto* c = new std::map<std::string, int64_t>;
     if (std::getenv("SIMDNORM_FUZZ_STATS") != nullptr) {
@@ -40,10 +40,12 @@ void CountOutcome(const char* outcome) {
     }
     return c;
   }();
+  const std::string detailed = kind.empty() ? outcome : outcome + (" | " + kind);
   ++(*counts)[outcome];
+  if (!kind.empty()) ++(*counts)[detailed];
   static const bool verbose = std::getenv("SIMDNORM_FUZZ_VERBOSE") != nullptr;
   if (verbose) {
-    std::fprintf(stderr, "%s\n  -> %s\n", CaseDescription().c_str(), outcome);
+    std::fprintf(stderr, "%s\n  -> %s\n", CaseDescription().c_str(), detailed.c_str());
   }
 }
 
@@ -146,11 +148,20 @@ int DecodeEnum(ByteReader& in, int count, int usual_weight) {
 
 size_t DecodeArgsSize(ByteReader& in, size_t newest, size_t oldest) {
   const uint8_t tag = in.Byte();
-  if (tag < 232) return newest;
+  if (tag < 216) return newest;
+  if (tag < 232) {  // a version's size: each group of appended fields
+    return oldest + 8 * (tag % ((newest - oldest) / 8 + 1));
+  }
   const size_t kSizes[] = {oldest,     oldest + 4, oldest + 8, oldest - 8,
                            oldest - 1, newest + 8, newest - 1, 0,
                            SIZE_MAX,   newest + 1, newest / 2, 8};
   return kSizes[tag % 12];
+}
+
+Reach FieldReach(size_t struct_size, size_t offset, size_t bytes) {
+  if (offset + bytes <= struct_size / 8 * 8) return Reach::kRead;
+  if (offset >= struct_size) return Reach::kDefault;
+  return Reach::kPartial;
 }
 
 size_t DecodeStructSize(ByteReader& in, size_t size) {
@@ -445,24 +456,29 @@ bool LastErrorIsArmed() { return ArmedMessage() == simdnorm_last_error(); }
 void Model::Invalid(const std::string& why) {
   if (invalid_.empty()) invalid_ = why;
 }
+void Model::Unsupported(const std::string& why) {
+  if (unsupported_.empty()) unsupported_ = why;
+}
 void Model::Either(const std::string& why) {
   if (either_.empty()) either_ = why;
 }
 Verdict Model::verdict() const {
-  if (!invalid_.empty()) return Verdict::kInvalid;
+  if (!invalid_.empty() || !unsupported_.empty()) return Verdict::kInvalid;
   if (!either_.empty()) return Verdict::kEither;
   return Verdict::kValid;
 }
 void Model::Merge(const Model& other, bool as_either) {
-  if (!other.invalid_.empty()) {
-    if (as_either) Either(other.invalid_ + " (nothing is accessed)");
-    else Invalid(other.invalid_);
+  for (const std::string& why : {other.invalid_, other.unsupported_}) {
+    if (why.empty()) continue;
+    if (as_either) Either(why + " (nothing is accessed)");
+    else Invalid(why);
   }
   if (!other.either_.empty()) Either(other.either_);
 }
 
 std::string Model::Describe() const {
   if (!invalid_.empty()) return "invalid: " + invalid_;
+  if (!unsupported_.empty()) return "unsupported: " + unsupported_;
   if (!either_.empty()) return "either: " + either_;
   return "valid";
 }
@@ -499,10 +515,20 @@ Placement DecodePlacement(ByteReader& in, int index, bool required,
   return p;
 }
 
+namespace {
+
+// v rounded down to a multiple of `size` (> 0), negative values too.
+__int128 FloorTo(__int128 v, int64_t size) {
+  const __int128 r = v % size;
+  return r < 0 ? v - r - size : v - r;
+}
+
+}  // namespace
+
 void Layout::Place(std::vector<View>& views,
                    const std::vector<Placement>& places) {
   sizes_.clear();
-  constexpr __int128 kMaxShift = __int128{1} << 22;
+  constexpr __int128 kMaxShift = __int128{1} << 24;  // bytes
   for (size_t i = 0; i < views.size(); ++i) {
     View& v = views[i];
     const Placement& p = places[i];
@@ -517,28 +543,32 @@ void Layout::Place(std::vector<View>& views,
       continue;
     }
     v.arena = other->arena;
-    __int128 delta = 0;
+    __int128 delta = 0;  // bytes
     if (p.kind == Placement::kShifted) {
       const __int128 other_row = other->rows > 1 ? other->stride : other->cols;
       switch (p.shift) {
-        case Placement::kOneRow: delta = other_row; break;
-        case Placement::kAfter: delta = other->Extent(); break;
-        case Placement::kBefore: delta = -v.Extent(); break;
-        case Placement::kLastElement: delta = other->Extent() - 1; break;
-        case Placement::kMiddle: delta = other->Extent() / 2; break;
-        default: delta = p.delta; break;
+        case Placement::kOneRow: delta = other_row * other->ElementSize(); break;
+        case Placement::kAfter: delta = other->ExtentBytes(); break;
+        case Placement::kBefore: delta = -v.ExtentBytes(); break;
+        case Placement::kLastElement:
+          delta = other->ExtentBytes() - other->ElementSize();
+          break;
+        case Placement::kMiddle: delta = other->ExtentBytes() / 2; break;
+        default: delta = __int128{p.delta} * v.ElementSize(); break;
       }
-      if (delta > kMaxShift || delta < -kMaxShift) delta = 1;
+      if (delta > kMaxShift || delta < -kMaxShift) delta = v.ElementSize();
     }
-    v.offset = static_cast<int64_t>(other->offset + delta);
+    // Element-aligned for its own type (the other view may be narrower).
+    v.offset = static_cast<int64_t>(FloorTo(other->offset + delta, v.ElementSize()));
   }
-  // Rebase each arena so that its lowest offset is 0; size = highest end.
+  // Rebase each arena so that its lowest offset is 0 (or just above: a
+  // multiple of 4 keeps every view aligned); size = highest end.
   std::vector<__int128> low(sizes_.size(), 0), high(sizes_.size(), 0);
   std::vector<bool> seen(sizes_.size(), false);
   for (const View& v : views) {
     if (!v.present) continue;
     const size_t a = static_cast<size_t>(v.arena);
-    const __int128 end = v.offset + v.Extent();
+    const __int128 end = v.offset + v.ExtentBytes();
     if (!seen[a]) {
       low[a] = v.offset;
       high[a] = end;
@@ -548,6 +578,7 @@ void Layout::Place(std::vector<View>& views,
       high[a] = std::max<__int128>(high[a], end);
     }
   }
+  for (__int128& l : low) l = FloorTo(l, 4);
   for (View& v : views) {
     if (v.present) v.offset -= static_cast<int64_t>(low[static_cast<size_t>(v.arena)]);
   }
@@ -556,39 +587,34 @@ void Layout::Place(std::vector<View>& views,
 
 __int128 Layout::TotalBytes() const {
   __int128 total = 0;
-  for (__int128 s : sizes_) {
-    total += std::min<__int128>(s, __int128{1} << 100) * 4;
-  }
+  for (__int128 s : sizes_) total += std::min<__int128>(s, __int128{1} << 100);
   return total;
 }
 
 bool RangesIntersect(const View& a, const View& b) {
   if (!a.present || !b.present || a.arena != b.arena) return false;
-  const __int128 ea = a.Extent(), eb = b.Extent();
+  const __int128 ea = a.ExtentBytes(), eb = b.ExtentBytes();
   if (ea == 0 || eb == 0) return false;
   return a.offset < b.offset + eb && b.offset < a.offset + ea;
 }
 
 namespace {
 
-// 1 if a and b share an element, 0 if not, -1 if too large to tell.
+// 1 if an element of a and one of b share a byte, 0 if not, -1 if too
+// large to tell.
 int ElementsShared(const View& a, const View& b) {
   constexpr __int128 kMax = __int128{1} << 22;
   if (a.Extent() > kMax || b.Extent() > kMax) return -1;
-  const int64_t extent = static_cast<int64_t>(a.Extent());
+  const int64_t extent = static_cast<int64_t>(a.ExtentBytes());
   std::vector<bool> in_a(static_cast<size_t>(extent), false);
-  const int64_t rows = static_cast<int64_t>(a.rows),
-                cols = static_cast<int64_t>(a.cols),
-                stride = static_cast<int64_t>(a.stride);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) in_a[static_cast<size_t>(r * stride + c)] = true;
+  for (int64_t at : Arenas::Offsets(a)) {
+    for (int64_t k = 0; k < a.ElementSize(); ++k) {
+      in_a[static_cast<size_t>(at - a.offset + k)] = true;
+    }
   }
-  const int64_t brows = static_cast<int64_t>(b.rows),
-                bcols = static_cast<int64_t>(b.cols),
-                bstride = static_cast<int64_t>(b.stride);
-  for (int64_t r = 0; r < brows; ++r) {
-    for (int64_t c = 0; c < bcols; ++c) {
-      const int64_t i = b.offset + r * bstride + c - a.offset;
+  for (int64_t at : Arenas::Offsets(b)) {
+    for (int64_t k = 0; k < b.ElementSize(); ++k) {
+      const int64_t i = at + k - a.offset;
       if (i >= 0 && i < extent && in_a[static_cast<size_t>(i)]) return 1;
     }
   }
@@ -602,7 +628,7 @@ void RuleInputOutput(Model& m, const View& in, const View& out,
   if (!RangesIntersect(in, out)) return;
   const std::string pair = std::string(in.name) + " and " + out.name;
   if (in_place_allowed && in.offset == out.offset && in.rows == out.rows &&
-      in.cols == out.cols) {
+      in.cols == out.cols && in.ElementSize() == out.ElementSize()) {
     if (in.rows == 1 || in.stride == out.stride) {
       if (in.stride == out.stride) return;  // exactly in place
       m.Either(pair + ": one row in place with different strides");
@@ -632,6 +658,27 @@ bool FitsTensor(__int128 elems) {
   return elems >= 0 && elems <= (__int128{1} << 58);  // kMaxTensorElements
 }
 
+void SetMatrix(View& v, __int128 rows, __int128 cols, __int128 stride) {
+  v.rows = rows;
+  v.cols = cols;
+  v.stride = stride < cols ? cols : stride;
+}
+
+void StrideRules(Model& m, const std::string& name, __int128 rows,
+                 __int128 cols, __int128 stride, bool given) {
+  if (stride < cols) {
+    if (given) m.Invalid(name + " < its row length");
+    else m.Either(name + " < its row length, view not given");
+    return;
+  }
+  if (rows <= 0 || FitsTensor(rows * stride)) return;
+  if (!FitsTensor((rows - 1) * stride + cols)) {
+    m.Invalid(name + ": span too large" + (given ? "" : " (view not given)"));
+  } else {
+    m.Either(name + ": rows * stride too large");
+  }
+}
+
 __int128 SaturatedProduct(__int128 a, __int128 b, __int128 c) {
   const __int128 kMax = __int128{1} << 120;
   __int128 out = 1;
@@ -651,6 +698,18 @@ bool DataSpec::Moderate() const {
     if (!(std::fabs(s.second) <= 1e6f)) return false;
   }
   return true;
+}
+
+bool MixedInputTypes(const std::vector<View>& views) {
+  for (const View& a : views) {
+    for (const View& b : views) {
+      if (a.present && b.present && a.is_input && b.is_input &&
+          a.arena == b.arena && a.type != b.type) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 DataSpec DecodeData(ByteReader& in) {

@@ -6,6 +6,7 @@
 #ifndef SIMDNORM_TESTS_FUZZ_FUZZ_COMMON_H_
 #define SIMDNORM_TESTS_FUZZ_FUZZ_COMMON_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_elements.h"
 #include "simdnorm/simdnorm.h"
 
 namespace simdnorm_fuzz {
@@ -29,8 +31,9 @@ void AppendCaseDescription(const std::string& text);
 
 // Counts how inputs ended; printed at exit when SIMDNORM_FUZZ_STATS is
 // set, to see what a decoder produces. SIMDNORM_FUZZ_VERBOSE prints each
-// input's decoded case and outcome.
-void CountOutcome(const char* outcome);
+// input's decoded case and outcome. A `kind` (e.g. the element types)
+// counts the outcome once more as "outcome | kind".
+void CountOutcome(const char* outcome, const std::string& kind = "");
 
 std::string Str(int64_t v);
 std::string Str(double v);
@@ -87,6 +90,36 @@ size_t DecodeArgsSize(ByteReader& in, size_t newest, size_t oldest);
 // What the library accepts: any size from the oldest version's up.
 inline bool ArgsSizeValid(size_t size, size_t oldest, size_t newest) {
   return size >= oldest && size <= newest;
+}
+// Whether a call reads the field at [offset, offset + bytes) of an args
+// struct of struct_size bytes.
+enum class Reach {
+  kRead,
+  kDefault,  // the struct ends before it: the field's default applies
+  kPartial   // struct_size is no version's size and ends in its 8 bytes
+};
+Reach FieldReach(size_t struct_size, size_t offset, size_t bytes);
+template <class Args, class Field>
+Reach FieldReach(const Args& args, const Field& field) {
+  const size_t offset = static_cast<size_t>(reinterpret_cast<const char*>(&field) -
+                                            reinterpret_cast<const char*>(&args));
+  return FieldReach(args.struct_size, offset, sizeof(Field));
+}
+// Stores `value` (its raw bits: enum fields may hold any int) in a field
+// appended after 0.1.0, args.struct_size set; *used, holding the field's
+// default, becomes what the call reads. Every version's size is a
+// multiple of 8, so the header does not say how a size in between reads
+// a field in its last 8 bytes: the default is stored there, which means
+// the same either way.
+template <class Args, class Field, class Value>
+void StoreAppended(Args& args, Field& field, Value value, Value* used) {
+  static_assert(sizeof(Field) == sizeof(Value), "a field's raw value");
+  switch (FieldReach(args, field)) {
+    case Reach::kRead: *used = value; break;
+    case Reach::kDefault: break;  // stored, not read
+    case Reach::kPartial: value = *used; break;
+  }
+  std::memcpy(&field, &value, sizeof(field));
 }
 // Writes an enum field of a caller's struct as a raw integer, as C may.
 template <class Enum>
@@ -171,9 +204,15 @@ class Model {
  public:
   // The call must fail (the first reason is kept).
   void Invalid(const std::string& why);
+  // The call must fail, with SIMDNORM_UNSUPPORTED when nothing else is
+  // invalid: a type the header names, where the op does not take it (an
+  // int8 x, a 16-bit y of another type than x).
+  void Unsupported(const std::string& why);
   // The header leaves it open; the library may accept or reject.
   void Either(const std::string& why);
   Verdict verdict() const;
+  // The only reasons to fail are unsupported types.
+  bool OnlyUnsupported() const { return invalid_.empty() && !unsupported_.empty(); }
   std::string Describe() const;
   // Takes over other's reasons; with as_either, its invalid ones too only
   // as open questions.
@@ -181,22 +220,30 @@ class Model {
 
  private:
   std::string invalid_;
+  std::string unsupported_;
   std::string either_;
 };
 
-// A strided [rows, cols] float region an argument points to. Present
-// views live in an arena (one heap allocation) at a float offset; several
-// views may share an arena (aliasing).
+// A strided [rows, cols] region of elements of `type` an argument points
+// to (rows, cols and stride in elements). Present views live in an arena
+// (one heap allocation) at a byte offset that is a multiple of their
+// element size; several views may share an arena (aliasing).
 struct View {
   const char* name = "";
+  simdnorm_dtype type = SIMDNORM_F32;
   bool present = false;
   int arena = -1;
-  int64_t offset = 0;  // floats from the arena start
+  int64_t offset = 0;  // bytes from the arena start
   __int128 rows = 0, cols = 0, stride = 0;
   bool is_input = false;   // read by the call
   bool is_output = false;  // written by the call
+  int64_t ElementSize() const { return static_cast<int64_t>(ElementBytes(type)); }
   __int128 Extent() const {
     return rows > 0 && cols > 0 ? (rows - 1) * stride + cols : 0;
+  }
+  // Saturated at 2^120 elements (rows * stride may be near 2^126).
+  __int128 ExtentBytes() const {
+    return std::min(Extent(), __int128{1} << 120) * ElementSize();
   }
   __int128 Elements() const { return rows > 0 && cols > 0 ? rows * cols : 0; }
 };
@@ -207,7 +254,8 @@ struct View {
 struct Placement {
   enum Kind { kNull, kOwn, kSame, kShifted } kind = kOwn;
   int other = 0;
-  // kShifted: by `delta` floats, or relative to the views' geometry.
+  // kShifted: by `delta` of its own elements, or relative to the views'
+  // geometry (then rounded down to its element size).
   enum Shift { kDelta, kOneRow, kAfter, kBefore, kLastElement, kMiddle } shift = kDelta;
   int64_t delta = 0;
 };
@@ -218,7 +266,7 @@ Placement DecodePlacement(ByteReader& in, int index, bool required,
 class Layout {
  public:
   // Assigns arenas and offsets to views from their placements (geometry
-  // must be set), and the arenas' sizes in floats.
+  // and types must be set), and the arenas' sizes in bytes.
   void Place(std::vector<View>& views, const std::vector<Placement>& places);
   // Sum of the arenas' sizes in bytes (saturated).
   __int128 TotalBytes() const;
@@ -230,10 +278,11 @@ class Layout {
 };
 
 // Overlap rules. `a` and `b` are views; absent or empty views never
-// overlap. Ranges are [offset, offset + extent) in an arena.
+// overlap. Ranges are the bytes [offset, offset + extent bytes) of an
+// arena; elements overlap when they share a byte.
 bool RangesIntersect(const View& a, const View& b);
 // An input read by the call and an output: disjoint, or exactly the same
-// elements (in place) when allowed.
+// elements of the same size (in place) when allowed.
 void RuleInputOutput(Model& m, const View& in, const View& out,
                      bool in_place_allowed);
 // Two regions that must not overlap (outputs, or an output and a
@@ -241,13 +290,23 @@ void RuleInputOutput(Model& m, const View& in, const View& out,
 void RuleDisjoint(Model& m, const View& a, const View& b);
 // The library's size limit: at most 2^58 elements in a tensor or view.
 bool FitsTensor(__int128 elems);
+// v is [rows, cols] with a row stride (resolved: 0 means cols); a stride
+// below cols (invalid) is sized as cols: such a call must not touch
+// memory.
+void SetMatrix(View& v, __int128 rows, __int128 cols, __int128 stride);
+// The rules on a resolved row stride of a [rows, cols] view: at least
+// cols, and a span (rows - 1) * stride + cols within the size limit, given
+// or not (open when only rows * stride, the size of a dense [rows,
+// stride] tensor, is past it). Whether the stride of an optional view
+// that is not `given` must be at least cols is open.
+void StrideRules(Model& m, const std::string& name, __int128 rows,
+                 __int128 cols, __int128 stride, bool given);
 // a * b * c for non-negative factors, saturated at 2^120.
 __int128 SaturatedProduct(__int128 a, __int128 b, __int128 c);
 
 // --------------------------------------------------------------- buffers
 
 constexpr size_t kMaxValidBytes = 1 << 20;  // cap for calls that run
-constexpr uint32_t kCanaryBits = 0x7fa5c3e1u;  // a NaN no kernel produces
 
 // How input arenas are filled: a seeded generator, a value class, and a
 // few special values at decoded positions.
@@ -257,45 +316,57 @@ struct DataSpec {
   float scale = 1.0f;
   float offset = 0.0f;
   std::vector<std::pair<uint32_t, float>> specials;
-  // True when every value is finite and moderate, so outputs must be too.
+  // True when every value is finite and moderate, so outputs must be too
+  // (see also MixedInputTypes).
   bool Moderate() const;
 };
 DataSpec DecodeData(ByteReader& in);
+
+// True when an arena holds inputs of two element types: their elements
+// are then partly the other type's bits, not moderate values.
+bool MixedInputTypes(const std::vector<View>& views);
 
 // Exactly-sized heap allocations for the arenas of a Layout.
 class Arenas {
  public:
   // dummy: the layout is too large for a call that runs; allocate at most
-  // a few floats per arena (pointers past them are never dereferenced by
+  // a few bytes per arena (pointers past them are never dereferenced by
   // a call that correctly fails).
   Arenas(const Layout& layout, bool dummy);
   ~Arenas();
   Arenas(const Arenas&) = delete;
   Arenas& operator=(const Arenas&) = delete;
-  // Fills arenas holding an input with data, the others with the canary.
+  // Fills the elements of input views with data of their types, the rest
+  // of an arena holding an input with data of its first input's type, and
+  // other arenas with the canary of each view's type.
   void Fill(const std::vector<View>& views, const DataSpec& data);
-  float* Pointer(const View& v) const;  // nullptr for absent views
+  void* Pointer(const View& v) const;  // nullptr for absent views
   void Snapshot();
-  // Every float outside `writable` (per arena) has its snapshot bits.
+  // Every byte outside `writable` (per arena) has its snapshot value.
   void CheckUnchanged(const std::vector<std::vector<uint8_t>>& writable,
                       const char* when) const;
   void CheckAllUnchanged(const char* when) const;
-  // The arena index of each element of v, in row-major logical order.
-  static std::vector<int64_t> Indexes(const View& v);
-  const float* Data(int arena) const { return base_[static_cast<size_t>(arena)]; }
+  // The byte offset in its arena of each element of v, in row-major
+  // logical order.
+  static std::vector<int64_t> Offsets(const View& v);
+  const uint8_t* Data(int arena) const { return base_[static_cast<size_t>(arena)]; }
   std::vector<std::vector<uint8_t>> EmptyMask() const;
-  // Logical elements of v as a dense vector, from the snapshot.
-  std::vector<float> Gather(const View& v) const;
+  // Logical elements of v, from the snapshot.
+  Elements Gather(const View& v) const;
 
  private:
-  std::vector<float*> base_;
-  std::vector<int64_t> allocated_;  // floats
-  std::vector<std::vector<float>> snapshot_;
+  std::vector<uint8_t*> base_;
+  std::vector<int64_t> allocated_;  // bytes
+  std::vector<std::vector<uint8_t>> snapshot_;
 };
 
-// Compares a written output element with the reference run's: the same
-// bits, or both NaN.
-bool SameResult(float got, float want);
+// The "moderate inputs give finite outputs" check of one output: every
+// element of a float type is finite. `bound` bounds |value| from the
+// inputs: fp16's range (65504) is below what moderate inputs can give
+// (a normalized value up to sqrt(n) times gamma up to 1e6), so an fp16
+// output is checked only where the bound, with a margin for the rounding
+// of the statistics, stays within it. int8 outputs are finite by type.
+void CheckFinite(const View& v, const Elements& e, double bound);
 
 // Runs the skeleton shared by the op targets:
 //   verdict valid or either and the buffers too large -> skip;
@@ -309,6 +380,8 @@ struct OpRun {
   std::vector<Placement> places;
   Model model;
   DataSpec data;
+  // The element types of the call, counted with each outcome.
+  std::string types;
   // Puts arena pointers into the args struct.
   std::function<void(const Arenas&)> bind;
   // The call under test.
@@ -319,11 +392,9 @@ struct OpRun {
   // The reference call: dense[v] holds view v's logical elements, copied
   // from before the call for inputs (and in/out views), the canary for
   // outputs; it runs the full op on them and returns the status.
-  std::function<simdnorm_status(std::vector<std::vector<float>>& dense)>
-      reference;
+  std::function<simdnorm_status(std::vector<Elements>& dense)> reference;
   // Checks on the reference outputs (e.g. finiteness); may be empty.
-  std::function<void(const std::vector<std::vector<float>>& dense)>
-      check_reference;
+  std::function<void(const std::vector<Elements>& dense)> check_reference;
 };
 void RunOpCase(OpRun& run);
 

@@ -1,13 +1,15 @@
 // simdnorm_group_norm, simdnorm_instance_norm and simdnorm_group_norm_slice
-// with decoded shapes, groups, layouts, activations, eps, enum values,
-// optional pointers, aliasing and unit ranges, checked against the
-// header's contract (see fuzz_common.h).
+// with decoded shapes, groups, layouts, activations, eps, storage and
+// output types, enum values, optional pointers, aliasing and unit ranges,
+// checked against the header's contract (see fuzz_common.h).
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 
+#include "fuzz_channel.h"
 #include "fuzz_common.h"
+#include "fuzz_dtypes.h"
 
 namespace simdnorm_fuzz {
 namespace {
@@ -41,12 +43,10 @@ void FuzzOne(const uint8_t* data, size_t size) {
   simdnorm_group_norm_args args;
   simdnorm_group_norm_args_init(&args);
   args.struct_size = DecodeArgsSize(in, sizeof(args), kOldestArgsSize);
-  int dtype = DecodeEnum(in, 1, 244);
-  // 16-bit storage is covered by the unit tests; these buffers are fp32.
-  if (dtype == SIMDNORM_BF16 || dtype == SIMDNORM_F16) dtype = SIMDNORM_F32;
+  const DtypeFields fields = DecodeDtypeFields(in);
+  const DtypeFields used = StoreDtypeFields(fields, args);
   const int layout = DecodeEnum(in, 2, 240);
   const int activation = DecodeEnum(in, 5, 240);
-  SetRawEnum(&args.dtype, dtype);
   SetRawEnum(&args.layout, layout);
   SetRawEnum(&args.activation, activation);
   args.batch = DecodeCount(in, 4, 64);
@@ -54,11 +54,8 @@ void FuzzOne(const uint8_t* data, size_t size) {
   args.spatial = DecodeCount(in, 16, 4096);
   args.groups = DecodeGroups(in, args.channels);
   args.eps = DecodeEps(in, 1e-5f);
-  {
-    const uint8_t tag = in.Byte();
-    args.param_count = tag < 200 ? 0 : tag < 232 ? args.channels
-                                                 : DecodeCount(in, 16, 512);
-  }
+  args.param_count = DecodeParamCount(in, args.channels);
+  const BatchStrides strides = DecodeBatchStrides(in, args);
   const __int128 N = args.batch, C = args.channels, S = args.spatial;
   const __int128 G = instance ? C : args.groups;
   const __int128 units = N > 0 && G > 0 ? N * G : 0;
@@ -83,33 +80,38 @@ void FuzzOne(const uint8_t* data, size_t size) {
   SetCaseDescription(
       std::string(kEntryNames[entry]) + " " + ctx.Describe() +
       (null_args ? " args=NULL" : "") + " struct_size=" +
-      Str(static_cast<int64_t>(args.struct_size)) + " dtype=" + Str(int64_t{dtype}) +
+      Str(static_cast<int64_t>(args.struct_size)) + " " + fields.Describe() +
       " layout=" + Str(int64_t{layout}) + " activation=" + Str(int64_t{activation}) +
       " N=" + Str(args.batch) + " C=" + Str(args.channels) + " S=" +
       Str(args.spatial) + " groups=" + Str(args.groups) + " eps=" +
       Str(double{args.eps}) + " param_count=" + Str(args.param_count) +
+      " batch strides x=" + Str(strides.x) + " y=" + Str(strides.y) +
       (slice ? " units=[" + Str(unit_begin) + "," + Str(unit_end) + ")"
              : std::string()));
 
   const __int128 elems = N > 0 && C > 0 && S > 0 ? SaturatedProduct(N, C, S) : 0;
   std::vector<View> views(kViews);
-  const auto vector = [&](ViewIndex i, const char* name, __int128 n, bool input) {
+  const auto vector = [&](ViewIndex i, const char* name, simdnorm_dtype type,
+                          __int128 n, bool input) {
     views[i].name = name;
+    views[i].type = type;
     views[i].rows = 1;
     views[i].cols = n > 0 ? n : 0;
     views[i].stride = views[i].cols;
     views[i].is_input = input;
     views[i].is_output = !input;
   };
-  vector(kX, "x", elems, true);
-  vector(kY, "y", elems, false);
-  vector(kGamma, "gamma", C, true);
-  vector(kBeta, "beta", C, true);
-  vector(kMean, "mean", units, false);
-  vector(kRstd, "rstd", units, false);
+  vector(kX, "x", used.x_type(), elems, true);
+  vector(kY, "y", used.y_type(), elems, false);
+  SetBatchGeometry(views[kX], views[kY], args.batch, strides);
+  vector(kGamma, "gamma", used.param_type(), C, true);
+  vector(kBeta, "beta", used.param_type(), C, true);
+  vector(kMean, "mean", SIMDNORM_F32, units, false);
+  vector(kRstd, "rstd", SIMDNORM_F32, units, false);
 
   OpRun run;
   run.views = &views;
+  run.types = used.Types();
   const int null_weights[kViews] = {3, 3, 110, 110, 150, 150};
   for (int i = 0; i < kViews; ++i) {
     run.places.push_back(DecodePlacement(in, i, false, null_weights[i]));
@@ -120,17 +122,20 @@ void FuzzOne(const uint8_t* data, size_t size) {
              &beta = views[kBeta], &mean = views[kMean], &rstd = views[kRstd];
 
   // ---------------------------------------------------- validity model
-  // From the header: N >= 0, C >= 1, S >= 1, groups > 0 dividing C
-  // (ignored by InstanceNorm), known layout and activation, eps finite
-  // and >= 0, param_count 0 or C when gamma/beta are given, y == x or
-  // disjoint from it, outputs disjoint from each other and the inputs,
-  // unit ranges within [0, N * groups].
+  // From the header: the type fields' rules (fuzz_dtypes.h), N >= 0,
+  // C >= 1, S >= 1, groups > 0 dividing C (ignored by InstanceNorm), known
+  // layout and activation, eps finite and >= 0, param_count 0 or C when
+  // gamma/beta are given, batch strides 0 or at least C * S, y == x
+  // (unless y is int8, and with equal strides) or disjoint from it,
+  // outputs disjoint from each other and the inputs, unit ranges within
+  // [0, N * groups].
   Model& m = run.model;
   if (null_args) m.Invalid("args is NULL");
   if (!ArgsSizeValid(args.struct_size, kOldestArgsSize, sizeof(args))) {
     m.Invalid("struct_size");
   }
-  if (dtype != SIMDNORM_F32) m.Invalid("dtype is not a storage type");
+  DtypeRules(m, used);
+  BatchStrideRules(m, args.batch, strides);
   if (layout != SIMDNORM_NCHW && layout != SIMDNORM_NHWC) m.Invalid("layout");
   if (activation < SIMDNORM_ACT_NONE || activation > SIMDNORM_ACT_GELU_TANH) {
     m.Invalid("activation");
@@ -161,7 +166,7 @@ void FuzzOne(const uint8_t* data, size_t size) {
   }
   Layout placed;
   placed.Place(views, run.places);
-  RuleInputOutput(m, x, y, true);
+  RuleInputOutput(m, x, y, !used.quantized());
   RuleDisjoint(m, gamma, y);
   RuleDisjoint(m, beta, y);
   for (const View* stat : {&mean, &rstd}) {
@@ -176,8 +181,8 @@ void FuzzOne(const uint8_t* data, size_t size) {
     args.y = a.Pointer(y);
     args.gamma = a.Pointer(gamma);
     args.beta = a.Pointer(beta);
-    args.mean = a.Pointer(mean);
-    args.rstd = a.Pointer(rstd);
+    args.mean = static_cast<float*>(a.Pointer(mean));
+    args.rstd = static_cast<float*>(a.Pointer(rstd));
   };
   run.call = [&]() {
     const simdnorm_group_norm_args* p = null_args ? nullptr : &args;
@@ -210,30 +215,35 @@ void FuzzOne(const uint8_t* data, size_t size) {
       }
     }
   };
-  run.reference = [&](std::vector<std::vector<float>>& dense) {
+  run.reference = [&](std::vector<Elements>& dense) {
     simdnorm_group_norm_args ref = args;
     ref.struct_size = sizeof(ref);
-    const auto ptr = [&](int v) -> float* {
-      return views[v].present ? dense[v].data() : nullptr;
+    ref.x_batch_stride = 0;  // dense
+    ref.y_batch_stride = 0;
+    StoreDtypeFields(used, ref);
+    const auto ptr = [&](int v) -> void* {
+      return views[v].present ? dense[v].bytes.data() : nullptr;
     };
     ref.x = ptr(kX);
     ref.y = ptr(kY);
     ref.gamma = ptr(kGamma);
     ref.beta = ptr(kBeta);
-    ref.mean = ptr(kMean);
-    ref.rstd = ptr(kRstd);
+    ref.mean = static_cast<float*>(ptr(kMean));
+    ref.rstd = static_cast<float*>(ptr(kRstd));
     return instance ? simdnorm_instance_norm(ctx.Reference(), &ref)
                     : simdnorm_group_norm(ctx.Reference(), &ref);
   };
-  const bool moderate = run.data.Moderate() && elems > 0 && args.eps > 0.0f;
-  run.check_reference = [&](const std::vector<std::vector<float>>& dense) {
+  // |y| <= sqrt(unit size) * max|gamma| + max|beta| (activations only
+  // shrink values).
+  const bool moderate = run.data.Moderate() && !MixedInputTypes(views) &&
+                        elems > 0 && args.eps > 0.0f;
+  run.check_reference = [&](const std::vector<Elements>& dense) {
     if (!moderate) return;
-    for (int v : {kY, kMean, kRstd}) {
-      for (float f : dense[v]) {
-        FUZZ_CHECK(std::isfinite(f), std::string(views[v].name) +
-                                         " is not finite for moderate inputs");
-      }
-    }
+    const double unit = static_cast<double>(per_group) * static_cast<double>(s64);
+    CheckFinite(y, dense[kY],
+                std::sqrt(unit) * dense[kGamma].MaxAbs(1.0) + dense[kBeta].MaxAbs(0.0));
+    CheckFinite(mean, dense[kMean], 0.0);
+    CheckFinite(rstd, dense[kRstd], 0.0);
   };
   RunOpCase(run);
 }

@@ -4,8 +4,9 @@
 Each seed is encoded the way its target decodes its input (see the
 FuzzOne functions and fuzz_common.cc): one byte per choice, integers
 little-endian. Seeds cover the valid shapes of every entry point (dense,
-strided, in place, slices, optional outputs, every context preset) and
-one example of each kind of invalid call; the inputs that found defects
+strided, in place, slices, optional outputs, every context preset, bf16
+and fp16 storage with fp32 or 16-bit parameters, s8 and u8 outputs, older
+struct sizes) and one example of each kind of invalid call; the inputs that found defects
 are kept as files named after them (see README.md, "Fuzzing").
 
 Usage: tests/fuzz/make_corpus.py [OUTPUT_DIR]   (default: its corpus/)
@@ -100,19 +101,51 @@ def eps(kind="usual"):
     return bytes([192 + EPS.index(kind)])
 
 
-def enum(value=0, count_=1):
-    """DecodeEnum: an in-range value (tag < usual weight)."""
-    return bytes([value % 256])
+def struct_size(ok=True, version=None, versions=1):
+    """DecodeArgsSize: the newest size (tag < 216), a version's size
+    (oldest + 8 * version: tag in [216, 232) with tag % versions ==
+    version, `versions` the number of 8-byte steps + 1), or an invalid one
+    (250 % 12 = 10: newest / 2)."""
+    if version is not None:
+        return bytes([next(t for t in range(216, 232)
+                           if t % versions == version)])
+    return bytes([0 if ok else 250])
 
 
-def enum_out_of_range(index):
-    """DecodeEnum: tag >= 244 picks {count, -1, INT_MIN, INT_MAX, 256,
-    count + 1, 65536}[tag % 7]."""
-    return bytes([next(t for t in range(244, 256) if t % 7 == index)])
+# DecodeDtypeFields: dtype (below 240 by tag % 3, else 240 + i picks
+# INVALID_DTYPES[i]), param_dtype (below 240 by tag % 2: 0 fp32, 1 dtype;
+# 240: another type), reserved (0, or 252 + i: nonzero), y_dtype (below
+# 240 by tag % 4: 0 same, 1 dtype, 2 s8, 3 u8; 240 + i: OTHER_Y[i]),
+# y_scale (an index into {0.05, 1/64, 1, 3}, then an eps tag),
+# y_zero_point (0, 128 + a value byte, 224 + i: ZERO_POINT_EDGES[i]).
+STORAGE = {"f32": 0, "bf16": 1, "f16": 2}
+INVALID_DTYPES = ["s8", "u8", "5", "-1", "INT_MIN", "INT_MAX", "256",
+                  "65536"]
+OTHER_Y = ["bf16", "f16", "f32", "5", "-1", "INT_MIN", "255", "65536"]
+Y_TAGS = {"same": 0, "dtype": 1, "s8": 2, "u8": 3}
+SCALES = {0.05: 0, 1 / 64: 1, 1.0: 2, 3.0: 3}
+ZERO_POINT_EDGES = [-129, 128, 256, -1, "INT32_MIN", "INT32_MAX", 255, -128]
 
 
-def struct_size(ok=True):
-    return bytes([0 if ok else 250])  # 250 % 8 = 2: sizeof + 8
+def dtypes(x="f32", params="f32", y="same", scale=0.05, scale_kind="usual",
+           zero_point=0, reserved=0, other_y=None):
+    """The type fields: x a storage type name or one of INVALID_DTYPES;
+    params 'f32', 'dtype' or 'other'; y a key of Y_TAGS or, with other_y,
+    one of OTHER_Y; zero_point an in-range value or, if a string
+    'edge:<v>', one of ZERO_POINT_EDGES."""
+    out = bytes([STORAGE[x] if x in STORAGE else
+                 240 + INVALID_DTYPES.index(x)])
+    out += bytes([{"f32": 0, "dtype": 1, "other": 240}[params]])
+    out += bytes([252 + reserved if reserved else 0])
+    out += bytes([240 + OTHER_Y.index(other_y) if other_y else Y_TAGS[y]])
+    out += bytes([SCALES[scale]]) + eps(scale_kind)
+    if isinstance(zero_point, str):
+        edge = zero_point.split(":", 1)[1]
+        edge = int(edge) if edge.lstrip("-").isdigit() else edge
+        return out + bytes([224 + ZERO_POINT_EDGES.index(edge)])
+    if zero_point == 0:
+        return out + bytes([0])
+    return out + bytes([128, zero_point & 0xFF])
 
 
 def placement(kind, null_weight, index=1, other=0, shift=0):
@@ -155,21 +188,22 @@ NAN, INF, FLT_MAX = 0, 2, 4
 
 # --------------------------------------------------------- row norms
 
-ROW = ["x", "y", "gamma", "beta", "residual", "sum_out", "mean", "rstd"]
+ROW = ["x", "y", "gamma", "beta", "residual", "sum_out", "mean", "rstd",
+       "residual_bias"]
+ROW_VERSIONS = 5  # 0.1.0's size and 4 groups of appended fields
 
 
 def row_case(entry, rows, cols, strides=("dense",) * 4, views=None,
              context=ctx(), eps_kind="usual", slice_range=None, values=None,
-             size_ok=True, dtype=None, null_args=False):
+             size=struct_size(), types=dtypes(), null_args=False):
     """entry: 0 layer, 1 rms, 2 layer slice, 3 rms slice. views: name ->
     ('own'|'null'|'same'|'shift', other name, shift)."""
     rms = entry % 2 == 1
     weights = [3, 3, 96, 236 if rms else 96, 150, 180, 240 if rms else 150,
-               150]
+               150, 160]
     views = views or {}
     out = bytes([entry]) + context + bytes([255 if null_args else 0])
-    out += struct_size(size_ok)
-    out += dtype if dtype is not None else enum()
+    out += size + types
     out += rows if isinstance(rows, bytes) else count(rows)
     out += cols if isinstance(cols, bytes) else count(cols)
     for s in strides:
@@ -223,14 +257,67 @@ def row_seeds():
         0, 3, 50, values=data(9, 3), views={"mean": own, "rstd": own}))
     write(t, "rms_norm_constant_rows_default_context", row_case(
         1, 4, 24, context=ctx(255), values=data(3, 2, 0, 4)))
+    # Storage and output types.
+    write(t, "layer_norm_bf16_params_bf16", row_case(
+        0, 4, 33, views={"gamma": own, "beta": own},
+        types=dtypes("bf16", "dtype")))
+    write(t, "rms_norm_f16_in_place_strided", row_case(
+        1, 5, 17, strides=(("plus", 3), ("plus", 3), "dense", "dense"),
+        views={"y": ("same", "x", 0), "gamma": own}, types=dtypes("f16")))
+    write(t, "layer_norm_bf16_residual_bias_sum", row_case(
+        0, 3, 40, views={"gamma": own, "residual": own, "sum_out": own,
+                         "residual_bias": own},
+        types=dtypes("bf16", "dtype")))
+    write(t, "rms_norm_f16_bias_only_sum_in_place", row_case(
+        1, 4, 24, views={"sum_out": ("same", "x", 0), "residual_bias": own},
+        types=dtypes("f16")))
+    write(t, "layer_norm_s8_output", row_case(
+        0, 4, 33, views={"gamma": own, "beta": own, "mean": own},
+        types=dtypes(y="s8", zero_point=-3)))
+    write(t, "rms_norm_slice_bf16_u8_output", row_case(
+        3, 6, 40, slice_range=(1, 5), views={"gamma": own, "rstd": own},
+        types=dtypes("bf16", "dtype", "u8", scale=1 / 64, zero_point=128)))
+    write(t, "layer_norm_f16_u8_strided_y_residual", row_case(
+        0, 5, 21, strides=("dense", ("plus", 1), "dense", "dense"),
+        views={"residual": own, "sum_out": own},
+        types=dtypes("f16", "dtype", "u8", scale=3.0, zero_point=7)))
+    write(t, "layer_norm_parallel_bf16_s8_tiny_tiles", row_case(
+        0, medium(40), medium(3000), context=ctx(0, 2, 1),
+        views={"gamma": own, "beta": own, "rstd": own},
+        types=dtypes("bf16", "f32", "s8", scale=1.0)))
+    # Older struct sizes: fields past the end take their defaults, whatever
+    # they hold (0.1.0's size: no residual_bias, fp32 parameters and y of
+    # dtype; 152 bytes: parameters of dtype, y still of dtype).
+    write(t, "layer_norm_0_1_0_size_ignores_new_fields", row_case(
+        0, 3, 20, size=struct_size(version=0, versions=ROW_VERSIONS),
+        views={"gamma": own, "residual_bias": ("same", "x", 0)},
+        types=dtypes("bf16", "other", "s8", scale_kind="NaN")))
+    write(t, "rms_norm_size_152_reads_param_dtype", row_case(
+        1, 3, 20, size=struct_size(version=2, versions=ROW_VERSIONS),
+        views={"gamma": own},
+        types=dtypes("f16", "dtype", "u8", zero_point="edge:-129")))
     # Invalid calls.
+    write(t, "invalid_dtype_s8", row_case(0, 3, 8, types=dtypes("s8")))
+    write(t, "invalid_param_dtype", row_case(
+        0, 3, 8, views={"gamma": own}, types=dtypes("bf16", "other")))
+    write(t, "invalid_y_f16_of_bf16", row_case(
+        0, 3, 8, types=dtypes("bf16", other_y="f16")))
+    write(t, "invalid_y_bf16_of_f32", row_case(
+        0, 3, 8, types=dtypes("f32", other_y="bf16")))
+    write(t, "invalid_y_scale_zero", row_case(
+        1, 3, 8, types=dtypes(y="s8", scale_kind="0")))
+    write(t, "invalid_y_zero_point", row_case(
+        1, 3, 8, types=dtypes(y="u8", zero_point="edge:-1")))
+    write(t, "invalid_s8_in_place", row_case(
+        0, 3, 8, views={"y": ("same", "x", 0)}, types=dtypes(y="s8")))
+    write(t, "invalid_reserved", row_case(0, 3, 8, types=dtypes(reserved=1)))
     write(t, "invalid_negative_rows", row_case(0, special_count(-1), 8))
     write(t, "invalid_zero_cols", row_case(0, 2, 0))
     write(t, "invalid_short_stride", row_case(
         0, 3, 8, strides=("short", "dense", "dense", "dense")))
     write(t, "invalid_eps_nan", row_case(1, 3, 8, eps_kind="NaN"))
-    write(t, "invalid_bf16", row_case(0, 3, 8, dtype=bytes([245])))
-    write(t, "invalid_struct_size", row_case(0, 3, 8, size_ok=False))
+    write(t, "invalid_struct_size", row_case(0, 3, 8,
+                                             size=struct_size(False)))
     write(t, "invalid_null_args", row_case(0, 3, 8, null_args=True))
     write(t, "invalid_partial_overlap", row_case(
         0, 3, 8, views={"y": ("shift", "x", SHIFT_PLUS_ONE)}))
@@ -257,23 +344,27 @@ def row_seeds():
 # ------------------------------------------------ group / instance norm
 
 GROUP = ["x", "y", "gamma", "beta", "mean", "rstd"]
+CHANNEL_VERSIONS = 6  # 0.1.0's size and 5 groups of appended fields
 
 
 def group_case(entry, n, c, s, groups_tag=0, layout=0, activation=0,
                views=None, context=ctx(), eps_kind="usual", param_tag=0,
-               units=None, values=None):
+               units=None, values=None, size=struct_size(),
+               types=dtypes(), batch_strides=("dense", "dense")):
     """entry: 0 group, 1 instance, 2 group slice. groups_tag < 200 picks
     the (tag % count)-th divisor of C; 200 + a count byte gives any value.
     param_tag: 0 for param_count 0, 210 for C, 240 + a count byte."""
     weights = [3, 3, 110, 110, 150, 150]
     views = views or {}
-    out = bytes([entry]) + context + bytes([0]) + struct_size()
-    out += enum() + bytes([layout, activation])
+    out = bytes([entry]) + context + bytes([0]) + size + types
+    out += bytes([layout, activation])
     for v in (n, c, s):
         out += v if isinstance(v, bytes) else count(v)
     out += groups_tag if isinstance(groups_tag, bytes) else bytes([groups_tag])
     out += eps(eps_kind)
     out += param_tag if isinstance(param_tag, bytes) else bytes([param_tag])
+    out += b"".join(stride(*s) if isinstance(s, tuple) else stride(s)
+                    for s in batch_strides)
     if entry == 2:
         out += slice_bytes(units)
     for i, name in enumerate(GROUP):
@@ -312,6 +403,51 @@ def group_seeds():
     write(t, "group_norm_nan_relu", group_case(
         0, 2, 4, 8, groups_tag=1, activation=1, param_tag=210,
         views=affine, values=data(2, 0, 0, 0, [(5, NAN)])))
+    # Storage and output types.
+    write(t, "group_norm_bf16_nhwc_params_bf16", group_case(
+        0, 2, 12, 9, groups_tag=3, layout=1, views=affine,
+        types=dtypes("bf16", "dtype")))
+    write(t, "group_norm_f16_in_place_silu", group_case(
+        0, 2, 8, 5, groups_tag=1, activation=2,
+        views={"y": ("same", "x", 0), "gamma": own}, types=dtypes("f16")))
+    write(t, "instance_norm_s8_gelu", group_case(
+        1, 2, 6, 10, activation=3, views={**affine, "rstd": own},
+        types=dtypes(y="s8", zero_point=-20)))
+    write(t, "group_norm_slice_f16_u8_nhwc", group_case(
+        2, 3, 12, 6, groups_tag=2, layout=1, units=(1, 8), views=affine,
+        types=dtypes("f16", "dtype", "u8", scale=1 / 64, zero_point=100)))
+    write(t, "group_norm_parallel_bf16_u8_tiny_tiles", group_case(
+        0, 2, medium(64), medium(900), groups_tag=4, context=ctx(0, 2, 1),
+        views=affine, types=dtypes("bf16", "f32", "u8", scale=1.0)))
+    # 136 bytes: the batch strides are read, the type fields past them
+    # take their defaults.
+    write(t, "group_norm_size_136_ignores_type_fields", group_case(
+        0, 2, 4, 8, groups_tag=1, views=affine,
+        size=struct_size(version=2, versions=CHANNEL_VERSIONS),
+        types=dtypes("bf16", "other", "s8", scale_kind="-Inf")))
+    # Batch strides count elements of each tensor's type.
+    write(t, "group_norm_strided_bf16_s8", group_case(
+        0, 3, 8, 5, groups_tag=1, views=affine,
+        batch_strides=(("plus", 3), ("plus", 5)),
+        types=dtypes("bf16", y="s8", zero_point=9)))
+    write(t, "instance_norm_strided_in_place_f16", group_case(
+        1, 3, 4, 6, layout=1, views={"y": ("same", "x", 0)},
+        batch_strides=(("times", 2), ("times", 2)), types=dtypes("f16")))
+    write(t, "invalid_short_batch_stride", group_case(
+        0, 2, 4, 4, batch_strides=("dense", "short")))
+    write(t, "invalid_in_place_other_strides", group_case(
+        0, 3, 4, 4, views={"y": ("same", "x", 0)},
+        batch_strides=(("plus", 1), ("plus", 2))))
+    write(t, "invalid_dtype_u8", group_case(0, 2, 4, 4, types=dtypes("u8")))
+    write(t, "invalid_u8_in_place", group_case(
+        0, 2, 4, 4, views={"y": ("same", "x", 0)},
+        types=dtypes("bf16", y="u8")))
+    write(t, "invalid_y_scale_nan", group_case(
+        1, 2, 4, 4, types=dtypes("f16", y="s8", scale_kind="NaN")))
+    write(t, "invalid_y_zero_point_s8", group_case(
+        0, 2, 4, 4, types=dtypes(y="s8", zero_point="edge:128")))
+    write(t, "invalid_y_bf16_of_f16", group_case(
+        0, 2, 4, 4, types=dtypes("f16", other_y="bf16")))
     write(t, "invalid_groups_do_not_divide", group_case(
         0, 2, 12, 4, groups_tag=bytes([200, 5]), views=affine))
     write(t, "invalid_layout", group_case(0, 2, 12, 4, layout=244))
@@ -331,16 +467,22 @@ BATCH = ["x", "y", "gamma", "beta", "running_mean", "running_var",
 
 def batch_case(training, n, c, s, layout=0, activation=0, views=None,
                context=ctx(), eps_kind="usual", momentum_tag=0,
-               update_tag=0, param_tag=0, values=None):
+               update_tag=0, param_tag=0, values=None, size=struct_size(),
+               types=dtypes(), batch_strides=("dense", "dense"),
+               running_stats=0):
+    """running_stats: 0 PyTorch, 1 ONNX, 244 + i an out-of-range value."""
     weights = [3, 3, 110, 110, 128 if training else 8, 128 if training else 8,
                150 if training else 246, 150 if training else 246]
     views = views or {}
-    out = bytes([1 if training else 0]) + context + bytes([0]) + struct_size()
-    out += enum() + bytes([layout, activation])
+    out = bytes([1 if training else 0]) + context + bytes([0]) + size
+    out += types + bytes([layout, activation])
     for v in (n, c, s):
         out += v if isinstance(v, bytes) else count(v)
     out += eps(eps_kind) + bytes([momentum_tag, update_tag])
     out += param_tag if isinstance(param_tag, bytes) else bytes([param_tag])
+    out += b"".join(stride(*s) if isinstance(s, tuple) else stride(s)
+                    for s in batch_strides)
+    out += bytes([running_stats])
     for i, name in enumerate(BATCH):
         default = "own" if i < 2 or (not training and i in (4, 5)) else "null"
         kind, other, shift = views.get(name, (default, None, 0))
@@ -371,7 +513,58 @@ def batch_seeds():
         values=data(8, 4, 0, 2)))
     write(t, "training_momentum_one", batch_case(
         True, 2, 3, 4, momentum_tag=161, update_tag=200, views=stats))
+    # Storage and output types.
+    write(t, "inference_bf16_params_bf16", batch_case(
+        False, 3, 8, 9, views=affine, values=data(4, 4, 0, 2),
+        types=dtypes("bf16", "dtype")))
+    write(t, "inference_f16_in_place_nhwc", batch_case(
+        False, 4, 16, 3, layout=1, views={"y": ("same", "x", 0)},
+        types=dtypes("f16")))
+    write(t, "training_bf16_update_s8", batch_case(
+        True, 3, 8, 5, update_tag=200,
+        views={**affine, **stats, "batch_mean": own, "batch_rstd": own},
+        types=dtypes("bf16", "dtype", "s8", zero_point=5)))
+    write(t, "inference_f16_u8_relu", batch_case(
+        False, 2, 6, 7, activation=1, views=affine,
+        types=dtypes("f16", "f32", "u8", scale=1 / 64, zero_point=200)))
+    write(t, "training_parallel_f16_tiny_tiles", batch_case(
+        True, 4, medium(48), medium(600), context=ctx(0, 2, 1), layout=1,
+        update_tag=200, views={**affine, **stats},
+        types=dtypes("f16", "dtype")))
+    # 160 bytes: param_dtype is read, y_dtype and after take defaults.
+    write(t, "inference_size_160_reads_param_dtype", batch_case(
+        False, 2, 8, 3, views=affine,
+        size=struct_size(version=3, versions=CHANNEL_VERSIONS),
+        types=dtypes("bf16", "dtype", "u8", scale_kind="0")))
+    write(t, "inference_strided_u8", batch_case(
+        False, 3, 6, 4, layout=1, views=affine,
+        batch_strides=(("plus", 2), ("plus", 5)),
+        types=dtypes("f16", "dtype", "u8", scale=1.0, zero_point=128)))
+    write(t, "training_onnx_running_stats_strided", batch_case(
+        True, 3, 5, 4, update_tag=200, views={**affine, **stats},
+        batch_strides=(("times", 2), "dense"), running_stats=1,
+        types=dtypes("bf16")))
+    write(t, "invalid_running_stats", batch_case(
+        True, 2, 4, 3, running_stats=245))
+    write(t, "invalid_short_batch_stride", batch_case(
+        False, 2, 8, 3, batch_strides=("short", "dense")))
+    write(t, "invalid_param_dtype", batch_case(
+        False, 2, 8, 3, views=affine, types=dtypes("f16", "other")))
+    write(t, "invalid_s8_in_place", batch_case(
+        False, 2, 8, 3, views={"y": ("same", "x", 0)}, types=dtypes(y="s8")))
+    write(t, "invalid_y_zero_point_u8", batch_case(
+        True, 2, 8, 3, types=dtypes("bf16", y="u8", zero_point="edge:256")))
+    write(t, "invalid_y_f16_of_f32", batch_case(
+        False, 2, 8, 3, types=dtypes(other_y="f16")))
     write(t, "invalid_one_value_per_channel", batch_case(True, 1, 8, 1))
+    # Defect found: the vector finish of small batch statistics (dense
+    # samples) saturated coefficients past the float range at FLT_MAX on
+    # EMU128 (target index 1 here), where the general path (strided
+    # samples) and the other targets round them to Inf.
+    write(t, "defect_vector_finish_saturates_past_float_range", batch_case(
+        True, 3, 3, 3, layout=1, context=ctx(1),
+        views={**affine, "batch_mean": own, "batch_rstd": own},
+        batch_strides=(("plus", 3), "dense"), values=data(1, 2, 7, 0)))
     write(t, "invalid_momentum_nan", batch_case(True, 2, 8, 3,
                                                 momentum_tag=164))
     write(t, "invalid_no_running_stats", batch_case(
