@@ -306,11 +306,10 @@ TEST_P(BatchNormTest, VectorFinishMatchesGeneralPath) {
   }
 }
 
-// A coefficient past the float range rounds to Inf as in the general
-// path's scalar code, also on targets whose vector demotion saturates at
-// FLT_MAX (EMU128): a huge gamma on constant channels makes rstd * gamma
-// overflow. The vector finish (clean data) and the general path (NaN in
-// another channel) give the same bits.
+// A huge gamma on constant channels makes rstd * gamma overflow the float
+// range: the vector finish (clean data) refits it as the general path's
+// scalar code does (NaN in another channel), also on targets whose vector
+// demotion saturates at FLT_MAX (EMU128), and both give the same bits.
 TEST_P(BatchNormTest, VectorFinishRoundsPastFloatRangeAsGeneralPath) {
   const int64_t n = 4;
   const int64_t c = std::max<int64_t>(2, LanesOfTarget(GetParam()) + 1);

@@ -69,6 +69,40 @@ inline UnitStats FinishStats(const Moments& m, float pivot, float scale,
   return s;
 }
 
+// Smallest double that rounds to float Inf (FLT_MAX + half an ulp).
+constexpr double kFloatOverflow = 0x1.ffffffp127;
+
+// The scale, scaled pivot and multiplier of a channel in the normalize
+// form y = (x * scale - scaled_pivot) * mul + add.
+struct ChannelMultiplier {
+  float scale;
+  float scaled_pivot;
+  float mul;
+};
+
+// mul = a rounded to float, unless a finite a is past the float range (a
+// gamma near FLT_MAX over a variance at or below eps): then the power of
+// two that brings it back into range moves into scale and scaled_pivot,
+// which stay exact, so a constant unit still gives 0 * mul + add = beta
+// (not 0 * Inf = NaN) and the others their finite values. Where the
+// scaled pivot would overflow instead (only units whose values all lie
+// within rounding of the pivot get there), mul saturates at FLT_MAX.
+inline ChannelMultiplier FitMultiplier(double a, float scale,
+                                       float scaled_pivot) {
+  if (!(std::fabs(a) >= kFloatOverflow) || std::isinf(a)) {
+    return {scale, scaled_pivot, static_cast<float>(a)};
+  }
+  const double factor = std::ldexp(1.0, std::ilogb(a) - 126);
+  const double fitted_scale = static_cast<double>(scale) * factor;
+  const double fitted_pivot = static_cast<double>(scaled_pivot) * factor;
+  if (fitted_scale < kFloatOverflow && std::fabs(fitted_pivot) < kFloatOverflow) {
+    return {static_cast<float>(fitted_scale), static_cast<float>(fitted_pivot),
+            static_cast<float>(a / factor)};
+  }
+  return {scale, scaled_pivot,
+          std::copysign(std::numeric_limits<float>::max(), static_cast<float>(a))};
+}
+
 }  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_COMMON_UNIT_STATS_H_

@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "common/unit_stats.h"
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/coefficient_kernels.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -31,10 +33,37 @@ HWY_INLINE hn::Vec<DF> DemoteRounded(DF df, VD v) {
       hn::IfThenElse(past, hn::Set(dd, 2.0), hn::Set(dd, 1.0));
   return hn::Mul(hn::DemoteTo(df, v), hn::DemoteTo(df, factor));
 }
+
+// Channels [c, c + count) whose multipliers a (one per lane) were stored
+// as DemoteRounded(a), with their scale and scaled pivot: lanes past the
+// float range are refitted one by one by FitMultiplier, as the scalar
+// code does (rare: a gamma near FLT_MAX). Returns whether every scale
+// stays 1.
+template <class DD>
+HWY_INLINE bool FitPastFloatRange(DD dd, hn::Vec<DD> a, int64_t c,
+                                  size_t count, float* scale,
+                                  float* scaled_pivot, float* mul) {
+  if (hn::AllFalse(dd, hn::Ge(hn::Abs(a), hn::Set(dd, kFloatOverflow)))) {
+    return true;
+  }
+  double lanes[HWY_MAX_BYTES / sizeof(double)];
+  hn::StoreU(a, dd, lanes);
+  bool unit_scale = true;
+  for (size_t i = 0; i < count; ++i) {
+    const ChannelMultiplier m =
+        FitMultiplier(lanes[i], scale[c + i], scaled_pivot[c + i]);
+    scale[c + i] = m.scale;
+    scaled_pivot[c + i] = m.scaled_pivot;
+    mul[c + i] = m.mul;
+    unit_scale = unit_scale && m.scale == 1.0f;
+  }
+  return unit_scale;
+}
 #endif
 
 // One channel, scalar: the reference arithmetic the vectors repeat.
-HWY_INLINE void InferenceChannel(const float* gamma, const float* beta,
+// Returns whether the channel's scale is 1.
+HWY_INLINE bool InferenceChannel(const float* gamma, const float* beta,
                                  const float* running_mean,
                                  const float* running_var, float eps,
                                  int64_t c, float* scale, float* pivot,
@@ -42,16 +71,19 @@ HWY_INLINE void InferenceChannel(const float* gamma, const float* beta,
   const double g = gamma ? gamma[c] : 1.0;
   const double rstd =
       1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
-  scale[c] = 1.0f;
-  pivot[c] = running_mean[c];
-  mul[c] = static_cast<float>(rstd * g);
+  const ChannelMultiplier m = FitMultiplier(rstd * g, 1.0f, running_mean[c]);
+  scale[c] = m.scale;
+  pivot[c] = m.scaled_pivot;
+  mul[c] = m.mul;
   add[c] = beta ? beta[c] : 0.0f;
+  return m.scale == 1.0f;
 }
 
-void BatchNormInference(const float* gamma, const float* beta,
+bool BatchNormInference(const float* gamma, const float* beta,
                         const float* running_mean, const float* running_var,
                         float eps, int64_t n, float* scale, float* pivot,
                         float* mul, float* add) {
+  bool unit_scale = true;
   int64_t c = 0;
 #if HWY_HAVE_FLOAT64
   const hn::ScalableTag<double> dd;
@@ -64,16 +96,20 @@ void BatchNormInference(const float* gamma, const float* beta,
     const auto rstd = hn::Div(one, hn::Sqrt(hn::Add(var, veps)));
     const auto g =
         gamma ? hn::PromoteTo(dd, hn::LoadU(df, gamma + c)) : one;
-    hn::StoreU(DemoteRounded(df, hn::Mul(rstd, g)), df, mul + c);
+    const auto a = hn::Mul(rstd, g);
+    hn::StoreU(DemoteRounded(df, a), df, mul + c);
     hn::StoreU(hn::Set(df, 1.0f), df, scale + c);
     hn::StoreU(hn::LoadU(df, running_mean + c), df, pivot + c);
     hn::StoreU(beta ? hn::LoadU(df, beta + c) : hn::Zero(df), df, add + c);
+    unit_scale &= FitPastFloatRange(dd, a, c, static_cast<size_t>(N), scale,
+                                    pivot, mul);
   }
 #endif
   for (; c < n; ++c) {
-    InferenceChannel(gamma, beta, running_mean, running_var, eps, c, scale,
-                     pivot, mul, add);
+    unit_scale &= InferenceChannel(gamma, beta, running_mean, running_var, eps,
+                                   c, scale, pivot, mul, add);
   }
+  return unit_scale;
 }
 
 #if HWY_HAVE_FLOAT64
@@ -122,6 +158,9 @@ HWY_INLINE void BatchStatisticsChannels(DD dd, const BatchStatisticsFinish& f,
   store_f(hn::Set(df, 1.0f), f.scale);
   store_f(pivot_f, f.scaled_pivot);
   store_f(DemoteRounded(df, a), f.mul);
+  if (!FitPastFloatRange(dd, a, c, count, f.scale, f.scaled_pivot, f.mul)) {
+    *f.unit_scale = false;
+  }
   store_f(DemoteRounded(df, hn::Sub(b, hn::Mul(shift, a))), f.add);
   if (f.batch_mean) store_f(DemoteRounded(df, mean), f.batch_mean);
   if (f.batch_rstd) store_f(DemoteRounded(df, rstd), f.batch_rstd);

@@ -35,15 +35,20 @@ struct BatchStatisticsFinish {
   float* scaled_pivot = nullptr;
   float* mul = nullptr;
   float* add = nullptr;
+  // Set to false when a channel's scale is not 1 (a multiplier past the
+  // float range, see FitMultiplier); never set to true.
+  bool* unit_scale = nullptr;
 };
 
 struct CoefficientKernels {
   int64_t target;  // HWY_* bit of the target these were compiled for
   // BatchNorm inference, channels [0, n): scale 1, pivot = running_mean,
   // mul = rstd * gamma and add = beta, with rstd = 1 / sqrt(running_var +
-  // eps), in double and rounded once (gamma null: 1; beta null: 0). The
-  // same IEEE operations per channel on every target.
-  void (*batch_norm_inference)(const float* gamma, const float* beta,
+  // eps), in double and rounded once (gamma null: 1; beta null: 0), and
+  // refitted by FitMultiplier past the float range. The same IEEE
+  // operations per channel on every target. Returns whether every scale
+  // is 1.
+  bool (*batch_norm_inference)(const float* gamma, const float* beta,
                                const float* running_mean,
                                const float* running_var, float eps, int64_t n,
                                float* scale, float* pivot, float* mul,

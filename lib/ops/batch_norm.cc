@@ -203,7 +203,7 @@ UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
 // y = (x - running_mean) * mul + beta: one subtract and one FMA.
 void InferenceCoefficients(const simdnorm_context& ctx,
                            const BatchNormProblem& p, CoefficientBuffers* k) {
-  ctx.kernels.coefficients->batch_norm_inference(
+  k->unit_scale = ctx.kernels.coefficients->batch_norm_inference(
       p.gamma, p.beta, p.running_mean, p.running_var, p.eps, p.channels,
       k->scale, k->pivot, k->mul, k->add);
 }
@@ -244,6 +244,7 @@ BatchStatisticsFinish FinishOf(const BatchNormProblem& p,
   f.scaled_pivot = k->pivot;
   f.mul = k->mul;
   f.add = k->add;
+  f.unit_scale = &k->unit_scale;
   return f;
 }
 

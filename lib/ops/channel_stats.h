@@ -198,13 +198,15 @@ inline void SetChannelCoefficients(const GroupStat& s, const UnitStats& st,
                                    CoefficientBuffers* out) {
   const double a = st.rstd * g;
   const double shift = s.moments.mean;  // mean - pivot, unscaled
-  out->scale[i] = st.scale;
-  out->pivot[i] = st.scaled_pivot;
   // x / 1 == x exactly: no division in the common case.
-  out->mul[i] = static_cast<float>(s.scale == 1.0f ? a : a / s.scale);
+  const ChannelMultiplier m = FitMultiplier(
+      s.scale == 1.0f ? a : a / s.scale, st.scale, st.scaled_pivot);
+  out->scale[i] = m.scale;
+  out->pivot[i] = m.scaled_pivot;
+  out->mul[i] = m.mul;
   // A constant group has shift == 0: add is exactly beta.
   out->add[i] = static_cast<float>(b - shift * a);
-  if (st.scale != 1.0f) out->unit_scale = false;
+  if (m.scale != 1.0f) out->unit_scale = false;
 }
 
 // Fills channels [first, first + count) of `out` for a group with stats s:
