@@ -108,6 +108,26 @@ void ExpectChannels(const std::vector<float>& y, const std::vector<double>& ref,
   }
 }
 
+simdnorm::BatchNormArgs BatchNormArgsFor(simdnorm_layout layout, int64_t N,
+                                         int64_t C, int64_t S,
+                                         const std::vector<float>& x,
+                                         const Params& p, std::vector<float>* y,
+                                         std::vector<float>* running_mean,
+                                         std::vector<float>* running_var) {
+  simdnorm::BatchNormArgs a;
+  a.layout = layout;
+  a.batch = N;
+  a.channels = C;
+  a.spatial = S;
+  a.x = x.data();
+  a.y = y->data();
+  a.gamma = p.gamma.data();
+  a.beta = p.beta.data();
+  a.running_mean = running_mean->data();
+  a.running_var = running_var->data();
+  return a;
+}
+
 class HugeMultiplierTest : public TargetTest {};
 
 TEST_P(HugeMultiplierTest, GroupNormAndInstanceNorm) {
@@ -151,17 +171,8 @@ TEST_P(HugeMultiplierTest, BatchNormInference) {
     SCOPED_TRACE(layout);
     const std::vector<float> x = Tensor(layout, N, C, S);
     std::vector<float> y(x.size());
-    simdnorm::BatchNormArgs a;
-    a.layout = layout;
-    a.batch = N;
-    a.channels = C;
-    a.spatial = S;
-    a.x = x.data();
-    a.y = y.data();
-    a.gamma = p.gamma.data();
-    a.beta = p.beta.data();
-    a.running_mean = running_mean.data();
-    a.running_var = running_var.data();
+    const simdnorm::BatchNormArgs a = BatchNormArgsFor(
+        layout, N, C, S, x, p, &y, &running_mean, &running_var);
     std::vector<double> ref;
     ReferenceBatchNorm(x.data(), layout, N, C, S, p.gamma.data(),
                        p.beta.data(), running_mean.data(), running_var.data(),
@@ -187,17 +198,8 @@ TEST_P(HugeMultiplierTest, BatchNormBatchStatistics) {
         if (poison) x[TensorIndex(layout, C, S, 1, C - 1, 0)] = kNaN;
         std::vector<float> y(x.size());
         std::vector<float> running_mean(C, 0.0f), running_var(C, 1.0f);
-        simdnorm::BatchNormArgs a;
-        a.layout = layout;
-        a.batch = N;
-        a.channels = C;
-        a.spatial = S;
-        a.x = x.data();
-        a.y = y.data();
-        a.gamma = p.gamma.data();
-        a.beta = p.beta.data();
-        a.running_mean = running_mean.data();
-        a.running_var = running_var.data();
+        const simdnorm::BatchNormArgs a = BatchNormArgsFor(
+            layout, N, C, S, x, p, &y, &running_mean, &running_var);
         std::vector<double> ref;
         ReferenceBatchNorm(x.data(), layout, N, C, S, p.gamma.data(),
                            p.beta.data(), nullptr, nullptr, a.eps,
