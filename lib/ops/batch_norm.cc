@@ -106,6 +106,15 @@ bool RowsOfChannels(const BatchNormProblem& p) {
   return !(p.layout == SIMDNORM_NCHW && p.spatial > 1);
 }
 
+// The [N * S, C] rows of a RowsOfChannels tensor are evenly strided when
+// the samples are single rows (at the batch stride) or dense. False: the
+// rows must be gathered densely first; *stride is then that of the
+// gathered rows (C).
+bool EvenRowStride(const BatchNormProblem& p, int64_t* stride) {
+  *stride = p.spatial == 1 ? p.x_batch_stride : p.channels;
+  return p.spatial == 1 || p.x_batch_stride == p.channels * p.spatial;
+}
+
 // y = act((x * scale - pivot) * mul + add) per channel, over the whole
 // tensor. Element-wise, so the split into tasks does not matter.
 void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
@@ -257,15 +266,9 @@ bool SmallBatchStatistics(const simdnorm_context& ctx,
                           const BatchNormProblem& p, const TileParams& t) {
   const int64_t rows = p.batch * p.spatial;
   if (!RowsOfChannels(p) || rows > t.spatial_tile) return false;
-  // Rows at one stride: single-row samples, or dense samples.
-  const int64_t C = p.channels;
-  int64_t stride = C;
-  if (p.spatial == 1) {
-    stride = p.x_batch_stride;
-  } else if (p.x_batch_stride != C * p.spatial) {
-    return false;
-  }
-  CoefficientBuffers k(C);
+  int64_t stride;
+  if (!EvenRowStride(p, &stride)) return false;
+  CoefficientBuffers k(p.channels);
   if (!SingleTileBatchStatistics(ctx, p.x, rows, stride,
                                  FinishOf(p, RunningUpdateOf(p), &k))) {
     return false;
@@ -372,14 +375,13 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
       for (int64_t c = 0; c < C; ++c) channel(c, false, prefetch && c + 1 < C);
     }
   } else {
-    // Column moments of the [N * S, C] block, tiles merged in order. Its
-    // rows are evenly strided when the samples are dense or single rows
-    // (S = 1, at the batch stride); otherwise x is gathered densely first,
-    // so that the tiles (and the results) are those of a dense x.
+    // Column moments of the [N * S, C] block, tiles merged in order. Rows
+    // that are not evenly strided are gathered densely first, so that the
+    // tiles (and the results) are those of a dense x.
     ConstTypedPtr rows = p.x;
-    const int64_t row_stride = p.spatial == 1 ? p.x_batch_stride : C;
+    int64_t row_stride;
     std::vector<unsigned char> dense;
-    if (p.spatial > 1 && p.x_batch_stride != C * p.spatial) {
+    if (!EvenRowStride(p, &row_stride)) {
       const int64_t sample_bytes = C * p.spatial * ElementBytes(p);
       dense.resize(static_cast<size_t>(p.batch * sample_bytes));
       for (int64_t n = 0; n < p.batch; ++n) {
