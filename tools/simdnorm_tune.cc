@@ -1,7 +1,8 @@
 // simdnorm-tune: measures the tile parameters that make simdnorm's ops
 // fastest on this machine and writes them as a JSON tuning file.
 // Everything goes through the public C API: the tuner tries candidates with
-// simdnorm_context_set_tile_params and saves the table the library will load.
+// simdnorm_context_set_dtype_tile_params and saves the table the library
+// will load.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +138,7 @@ std::string GroupLabel(const TuneGroup& g) {
          (row_norm                    ? ""
           : g.layout == SIMDNORM_NHWC ? " nhwc"
                                       : " nchw") +
+         (g.dtype == SIMDNORM_F32 ? "" : std::string(" ") + DtypeName(g.dtype)) +
          " bucket " + std::to_string(g.bucket) + " " + g.target;
 }
 

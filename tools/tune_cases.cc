@@ -21,6 +21,16 @@ constexpr OpSpelling kOps[] = {
     {"batch_norm_training", SIMDNORM_OP_BATCH_NORM_TRAINING},
 };
 
+struct DtypeSpelling {
+  const char* name;
+  simdnorm_dtype dtype;
+};
+constexpr DtypeSpelling kDtypes[] = {
+    {"f32", SIMDNORM_F32},
+    {"bf16", SIMDNORM_BF16},
+    {"f16", SIMDNORM_F16},
+};
+
 // Largest accepted dimension product: far beyond memory, small enough that
 // byte counts cannot overflow.
 constexpr int64_t kMaxElements = int64_t{1} << 40;
@@ -54,6 +64,13 @@ bool ParseDims(const std::string& text, std::vector<int64_t>* dims) {
 const char* OpName(simdnorm_op op) {
   for (const OpSpelling& s : kOps) {
     if (s.op == op) return s.name;
+  }
+  return "?";
+}
+
+const char* DtypeName(simdnorm_dtype dtype) {
+  for (const DtypeSpelling& s : kDtypes) {
+    if (s.dtype == dtype) return s.name;
   }
   return "?";
 }
@@ -96,6 +113,7 @@ std::string TuneCase::Label() const {
   if (!IsRowNorm()) label += layout == SIMDNORM_NHWC ? " nhwc" : " nchw";
   label += " " + dims;
   if (op == SIMDNORM_OP_GROUP_NORM) label += " g=" + std::to_string(groups);
+  if (dtype != SIMDNORM_F32) label += std::string(" ") + DtypeName(dtype);
   return label;
 }
 
@@ -163,8 +181,18 @@ bool ParseCase(const std::string& line, TuneCase* out, std::string* error) {
     *error = "group_norm needs g=GROUPS";
     return false;
   }
+  if (i < words.size()) {
+    for (const DtypeSpelling& s : kDtypes) {
+      if (words[i] == s.name) {
+        c.dtype = s.dtype;
+        ++i;
+        break;
+      }
+    }
+  }
   if (i != words.size()) {
-    *error = "unexpected \"" + words[i] + "\"";
+    *error = "unexpected \"" + words[i] +
+             "\" (a storage type is f32, bf16 or f16)";
     return false;
   }
   if (c.channels % c.groups != 0) {
@@ -221,6 +249,13 @@ std::vector<TuneCase> DefaultCases() {
       "batch_norm_inference nchw 32x2048x7x7",
       "batch_norm_training nchw 32x64",
       "batch_norm_training nchw 32x64x56x56",
+      "layer_norm 4096x768 bf16",
+      "layer_norm 2048x4096 bf16",
+      "rms_norm 2048x4096 bf16",
+      "group_norm nhwc 2x64x64x320 g=32 bf16",
+      "batch_norm_inference nchw 32x64x56x56 bf16",
+      "layer_norm 4096x768 f16",
+      "rms_norm 2048x4096 f16",
   };
   std::vector<TuneCase> cases;
   for (const char* line : kSuite) {
@@ -233,17 +268,20 @@ std::vector<TuneCase> DefaultCases() {
 
 const char* CaseSyntaxHelp() {
   return "  One shape per line (or per --shape): OP [nchw|nhwc] DIMS "
-         "[g=GROUPS]\n"
+         "[g=GROUPS] [DTYPE]\n"
          "    OP      layer_norm, rms_norm (DIMS = ROWSxCOLS), group_norm\n"
          "            (needs g=GROUPS), instance_norm, batch_norm_inference,\n"
          "            batch_norm_training\n"
          "    layout  nchw (default) or nhwc, not for row norms\n"
          "    DIMS    in the tensor's order: NxC or NxCxSPATIAL... for nchw,\n"
          "            NxC or NxSPATIAL...xC for nhwc\n"
+         "    DTYPE   storage of x and y: f32 (default), bf16 or f16; each\n"
+         "            type is tuned as its own entry\n"
          "  '#' starts a comment. Examples:\n"
          "    layer_norm 4096x768\n"
          "    group_norm nhwc 2x64x64x320 g=32    (N=2, 64x64, C=320)\n"
-         "    batch_norm_inference nchw 32x2048x7x7\n";
+         "    batch_norm_inference nchw 32x2048x7x7\n"
+         "    layer_norm 4096x768 bf16\n";
 }
 
 }  // namespace simdnorm_tune

@@ -230,8 +230,9 @@ class GroupSearch {
  private:
   void Use(const simdnorm_tile_params* params) {
     // Cannot fail: the key and the bounds were checked when building moves.
-    simdnorm_context_set_tile_params(ctx_, group_.op, group_.layout,
-                                     group_.cases[0].UnitElems(), params);
+    simdnorm_context_set_dtype_tile_params(ctx_, group_.op, group_.layout,
+                                           group_.dtype,
+                                           group_.cases[0].UnitElems(), params);
   }
   // Case i with the defaults (A) and with `params` (B), alternately.
   PairedTimes Compare(size_t i, const simdnorm_tile_params* params,
@@ -502,10 +503,12 @@ std::vector<TuneGroup> GroupCases(const std::vector<TuneCase>& cases,
     }();
     auto it =
         std::find_if(groups.begin(), groups.end(), [&](const TuneGroup& g) {
-          return g.op == c.op && g.layout == c.layout && g.bucket == bucket;
+          return g.op == c.op && g.layout == c.layout && g.dtype == c.dtype &&
+                 g.bucket == bucket;
         });
     if (it == groups.end()) {
-      groups.push_back(TuneGroup{target, c.op, c.layout, bucket, {}, 0.0});
+      groups.push_back(
+          TuneGroup{target, c.op, c.layout, c.dtype, bucket, {}, 0.0});
       it = groups.end() - 1;
     }
     it->cases.push_back(c);

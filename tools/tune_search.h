@@ -1,5 +1,5 @@
 // The search for one group of cases that share a tuning-table entry
-// (same op, layout, ISA target and shape bucket): a coarse grid over the
+// (same op, layout, storage type, ISA target and shape bucket): a coarse grid over the
 // parameters that matter for those shapes, then local refinement around
 // the best, then a paired default-vs-candidate confirmation. A candidate
 // is kept only if it beats the default by more than the measured noise
@@ -21,6 +21,7 @@ struct TuneGroup {
   std::string target;
   simdnorm_op op;
   simdnorm_layout layout;
+  simdnorm_dtype dtype;
   int bucket;
   std::vector<TuneCase> cases;
   double estimated_cost = 0.0;  // seconds for one median of every case

@@ -5,34 +5,44 @@
 namespace simdnorm_tune {
 
 int64_t Workspace::BytesNeeded(const TuneCase& c) {
-  return c.Elements() * 8 + c.channels * 16;
+  return c.Elements() * (8 + (c.dtype == SIMDNORM_F32 ? 0 : 2)) +
+         c.channels * 16;
 }
 
-Workspace::Buffer Workspace::Allocate(int64_t count) {
+template <class T>
+Workspace::BufferOf<T> Workspace::Allocate(int64_t count) {
   // 64-byte aligned like a runtime's tensors, so that stores may stream.
   const size_t bytes =
-      (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(float) + 63) /
+      (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(T) + 63) /
       64 * 64;
-  return Buffer(static_cast<float*>(std::aligned_alloc(64, bytes)));
+  return BufferOf<T>(static_cast<T*>(std::aligned_alloc(64, bytes)));
 }
 
 bool Workspace::Reserve(const std::vector<TuneCase>& cases) {
-  int64_t elements = 0, channels = 0;
+  int64_t elements = 0, elements16 = 0, channels = 0;
   for (const TuneCase& c : cases) {
     elements = std::max(elements, c.Elements());
+    if (c.dtype != SIMDNORM_F32) elements16 = std::max(elements16, c.Elements());
     channels = std::max(channels, c.channels);
   }
-  if (elements <= elements_ && channels <= channels_) return true;
+  if (elements <= elements_ && elements16 <= elements16_ &&
+      channels <= channels_) {
+    return true;
+  }
   x_.reset();
   y_.reset();
-  x_ = Allocate(elements);
-  y_ = Allocate(elements);
-  gamma_ = Allocate(channels);
-  beta_ = Allocate(channels);
-  running_mean_ = Allocate(channels);
-  running_var_ = Allocate(channels);
-  if (!x_ || !y_ || !gamma_ || !beta_ || !running_mean_ || !running_var_) {
-    elements_ = channels_ = 0;
+  x16_.reset();
+  x_ = Allocate<float>(elements);
+  y_ = Allocate<float>(elements);
+  x16_ = Allocate<uint16_t>(elements16);
+  x16_dtype_ = SIMDNORM_F32;
+  gamma_ = Allocate<float>(channels);
+  beta_ = Allocate<float>(channels);
+  running_mean_ = Allocate<float>(channels);
+  running_var_ = Allocate<float>(channels);
+  if (!x_ || !y_ || !x16_ || !gamma_ || !beta_ || !running_mean_ ||
+      !running_var_) {
+    elements_ = elements16_ = channels_ = 0;
     return false;
   }
   // Activation-like data: offset, unit-ish spread, no denormals. A cheap
@@ -50,17 +60,38 @@ bool Workspace::Reserve(const std::vector<TuneCase>& cases) {
     running_var_[i] = 1.0f;
   }
   elements_ = elements;
+  elements16_ = elements16;
   channels_ = channels;
   return true;
 }
 
+const uint16_t* Workspace::X16(const TuneCase& c) {
+  if (x16_dtype_ != c.dtype) {
+    // Exponent of 0.5 and a varying mantissa: bf16 0x3F00..0x3FFF, fp16
+    // 0x3800..0x3FFF.
+    const uint16_t base = c.dtype == SIMDNORM_BF16 ? 0x3F00 : 0x3800;
+    const uint16_t mask = c.dtype == SIMDNORM_BF16 ? 0xFF : 0x7FF;
+    uint32_t state = 12345;
+    for (int64_t i = 0; i < elements16_; ++i) {
+      state = state * 1664525u + 1013904223u;
+      x16_[i] = static_cast<uint16_t>(base | ((state >> 8) & mask));
+    }
+    x16_dtype_ = c.dtype;
+  }
+  return x16_.get();
+}
+
 simdnorm_status Workspace::Run(simdnorm_context* ctx, const TuneCase& c) {
+  const void* x = c.dtype == SIMDNORM_F32
+                      ? static_cast<const void*>(x_.get())
+                      : static_cast<const void*>(X16(c));
   if (c.IsRowNorm()) {
     simdnorm_row_norm_args args;
     simdnorm_row_norm_args_init(&args);
     args.rows = c.batch;
     args.cols = c.channels;
-    args.x = x_.get();
+    args.dtype = c.dtype;
+    args.x = x;
     args.y = y_.get();
     args.gamma = gamma_.get();
     if (c.op == SIMDNORM_OP_LAYER_NORM) {
@@ -77,7 +108,8 @@ simdnorm_status Workspace::Run(simdnorm_context* ctx, const TuneCase& c) {
     args.channels = c.channels;
     args.spatial = c.spatial;
     args.groups = c.op == SIMDNORM_OP_INSTANCE_NORM ? c.channels : c.groups;
-    args.x = x_.get();
+    args.dtype = c.dtype;
+    args.x = x;
     args.y = y_.get();
     args.gamma = gamma_.get();
     args.beta = beta_.get();
@@ -90,7 +122,8 @@ simdnorm_status Workspace::Run(simdnorm_context* ctx, const TuneCase& c) {
   args.batch = c.batch;
   args.channels = c.channels;
   args.spatial = c.spatial;
-  args.x = x_.get();
+  args.dtype = c.dtype;
+  args.x = x;
   args.y = y_.get();
   args.gamma = gamma_.get();
   args.beta = beta_.get();
