@@ -41,13 +41,24 @@ const char* OpName(Op op) {
   }
 }
 
-enum class Data { kNormal, kOffset, kConstantChannel, kHuge, kTiny, kNonFinite };
+// kConstantHugeGamma: the constant channel of kConstantChannel with a
+// gamma near FLT_MAX, so that rstd * gamma is past the float range.
+enum class Data {
+  kNormal,
+  kOffset,
+  kConstantChannel,
+  kConstantHugeGamma,
+  kHuge,
+  kTiny,
+  kNonFinite
+};
 
 const char* DataName(Data d) {
   switch (d) {
     case Data::kNormal: return "normal";
     case Data::kOffset: return "offset";
     case Data::kConstantChannel: return "constant channel 0";
+    case Data::kConstantHugeGamma: return "constant channel 0, gamma 3e38";
     case Data::kHuge: return "huge";
     case Data::kTiny: return "tiny";
     default: return "nonfinite";
@@ -91,6 +102,7 @@ std::vector<float> MakeValues(const Case& c) {
       v = RandomNormal(n, bf16 ? 1e4 : 1000.0, bf16 ? 100.0 : 4.0, 5);
       break;
     case Data::kConstantChannel:  // channel 0 (and its group) constant
+    case Data::kConstantHugeGamma:
       for (int64_t b = 0; b < c.n; ++b) {
         for (int64_t s = 0; s < c.s; ++s) {
           for (int64_t ch = 0; ch < std::max<int64_t>(1, c.c / c.groups); ++ch) {
@@ -139,6 +151,11 @@ class ChannelStorageTest : public TargetTest {
     // values either way).
     auto gamma = RandomNormal(static_cast<size_t>(c.c), 1.0, 0.25, 3);
     auto beta = RandomNormal(static_cast<size_t>(c.c), 0.0, 0.5, 4);
+    if (c.data == Data::kConstantHugeGamma) {
+      for (int64_t ch = 0; ch < std::max<int64_t>(1, c.c / c.groups); ++ch) {
+        gamma[static_cast<size_t>(ch)] = 3e38f;
+      }
+    }
     std::vector<uint16_t> gamma16(gamma.size()), beta16(beta.size());
     for (size_t i = 0; i < gamma.size(); ++i) {
       gamma16[i] = Narrow(gamma[i], c.dtype);
@@ -289,16 +306,18 @@ TEST_P(ChannelStorageTest, FusedActivationsRoundOnce) {
 }
 
 TEST_P(ChannelStorageTest, AdversarialValues) {
-  const Data kinds[] = {Data::kOffset, Data::kConstantChannel, Data::kHuge, Data::kTiny,
-                        Data::kNonFinite};
+  const Data kinds[] = {Data::kOffset, Data::kConstantChannel, Data::kConstantHugeGamma,
+                        Data::kHuge, Data::kTiny, Data::kNonFinite};
   for (const simdnorm_dtype dtype : kTypes) {
     for (const Op op : kOps) {
       for (const simdnorm_layout layout : kLayouts) {
         for (const Data kind : kinds) {
           // Inference has no statistics to stress; huge values would
-          // overflow fp16 through gamma, tiny ones meet eps 0.
+          // overflow fp16 through gamma, tiny ones meet eps 0, and a huge
+          // gamma overflows every output of the constant channel.
           if (op == Op::kBatchNormInference &&
-              (kind == Data::kHuge || kind == Data::kTiny)) {
+              (kind == Data::kHuge || kind == Data::kTiny ||
+               kind == Data::kConstantHugeGamma)) {
             continue;
           }
           Case c{op, dtype, layout, 2, 8, 33};
