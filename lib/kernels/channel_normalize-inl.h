@@ -424,8 +424,12 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
   size_t phase = advance(0, i);
   for (; i + 4 * N <= total; i += 4 * N) {
     if (prefetch != nullptr) PrefetchStep(prefetch + i, 4 * N);
-    const size_t p1 = advance(phase, N), p2 = advance(p1, N),
-                 p3 = advance(p2, N);
+    // Within a row (the common case for C >= 4 vectors) the next phases
+    // need no wrap: one compare per step instead of one per vector.
+    const bool in_row = phase + 3 * N < C;
+    const size_t p1 = in_row ? phase + N : advance(phase, N);
+    const size_t p2 = in_row ? phase + 2 * N : advance(p1, N);
+    const size_t p3 = in_row ? phase + 3 * N : advance(p2, N);
     const auto v0 = at(x + i, phase), v1 = at(x + i + N, p1),
                v2 = at(x + i + 2 * N, p2), v3 = at(x + i + 3 * N, p3);
     StoreOut<O, kStream>(v0, d, y + i);
