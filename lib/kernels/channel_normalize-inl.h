@@ -484,7 +484,12 @@ void ChannelsLastT(const void* x_bytes, void* y_bytes, int64_t rows,
   }
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
   const bool contiguous = x_stride == channels && y_stride == channels;
-  if (contiguous && static_cast<size_t>(k.wrap) >= N && ElementAligned(y)) {
+  // Rows of whole vectors with every row start aligned need neither the
+  // run's phase arithmetic nor its head: rows, same values.
+  const bool aligned_rows =
+      C % N == 0 && ElementAligned(y) && MisalignedHead(y, N) == 0;
+  if (contiguous && static_cast<size_t>(k.wrap) >= N && ElementAligned(y) &&
+      !(aligned_rows && !stream)) {
     const size_t total = static_cast<size_t>(rows) * C;
     // Streaming writes whole lines except at the two ends of the run.
     if (stream) {
@@ -505,8 +510,7 @@ void ChannelsLastT(const void* x_bytes, void* y_bytes, int64_t rows,
   }
   // Streaming only when the rows tile y exactly with aligned whole vectors:
   // every line of y is then written whole by non-temporal stores.
-  if (stream && contiguous && C % N == 0 && ElementAligned(y) &&
-      MisalignedHead(y, N) == 0) {
+  if (stream && contiguous && aligned_rows) {
     ChannelsLastScaleT<S, O, Act, true>(x, y, rows, x_stride, y_stride, C, k,
                                         prefetch);
     hwy::FlushStream();
