@@ -1,6 +1,7 @@
 #include "tune_cases.h"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -8,11 +9,14 @@
 namespace simdnorm_tune {
 namespace {
 
-struct OpSpelling {
+// How a shape line spells a value of enum E.
+template <class E>
+struct Spelling {
   const char* name;
-  simdnorm_op op;
+  E value;
 };
-constexpr OpSpelling kOps[] = {
+
+constexpr Spelling<simdnorm_op> kOps[] = {
     {"layer_norm", SIMDNORM_OP_LAYER_NORM},
     {"rms_norm", SIMDNORM_OP_RMS_NORM},
     {"group_norm", SIMDNORM_OP_GROUP_NORM},
@@ -21,15 +25,32 @@ constexpr OpSpelling kOps[] = {
     {"batch_norm_training", SIMDNORM_OP_BATCH_NORM_TRAINING},
 };
 
-struct DtypeSpelling {
-  const char* name;
-  simdnorm_dtype dtype;
-};
-constexpr DtypeSpelling kDtypes[] = {
+constexpr Spelling<simdnorm_dtype> kDtypes[] = {
     {"f32", SIMDNORM_F32},
     {"bf16", SIMDNORM_BF16},
     {"f16", SIMDNORM_F16},
 };
+
+template <class E, size_t kCount>
+const char* NameOf(const Spelling<E> (&table)[kCount], E value) {
+  for (const Spelling<E>& s : table) {
+    if (s.value == value) return s.name;
+  }
+  return "?";
+}
+
+// False if `word` spells none of the table's values.
+template <class E, size_t kCount>
+bool ValueOf(const Spelling<E> (&table)[kCount], const std::string& word,
+             E* out) {
+  for (const Spelling<E>& s : table) {
+    if (word == s.name) {
+      *out = s.value;
+      return true;
+    }
+  }
+  return false;
+}
 
 // Largest accepted dimension product: far beyond memory, small enough that
 // byte counts cannot overflow.
@@ -61,19 +82,9 @@ bool ParseDims(const std::string& text, std::vector<int64_t>* dims) {
 
 }  // namespace
 
-const char* OpName(simdnorm_op op) {
-  for (const OpSpelling& s : kOps) {
-    if (s.op == op) return s.name;
-  }
-  return "?";
-}
+const char* OpName(simdnorm_op op) { return NameOf(kOps, op); }
 
-const char* DtypeName(simdnorm_dtype dtype) {
-  for (const DtypeSpelling& s : kDtypes) {
-    if (s.dtype == dtype) return s.name;
-  }
-  return "?";
-}
+const char* DtypeName(simdnorm_dtype dtype) { return NameOf(kDtypes, dtype); }
 
 bool TuneCase::IsRowNorm() const {
   return op == SIMDNORM_OP_LAYER_NORM || op == SIMDNORM_OP_RMS_NORM;
@@ -126,14 +137,7 @@ bool ParseCase(const std::string& line, TuneCase* out, std::string* error) {
     return false;
   }
   TuneCase c;
-  bool known_op = false;
-  for (const OpSpelling& s : kOps) {
-    if (words[0] == s.name) {
-      c.op = s.op;
-      known_op = true;
-    }
-  }
-  if (!known_op) {
+  if (!ValueOf(kOps, words[0], &c.op)) {
     *error = "unknown op \"" + words[0] +
              "\" (layer_norm, rms_norm, group_norm, instance_norm, "
              "batch_norm_inference, batch_norm_training)";
@@ -181,15 +185,7 @@ bool ParseCase(const std::string& line, TuneCase* out, std::string* error) {
     *error = "group_norm needs g=GROUPS";
     return false;
   }
-  if (i < words.size()) {
-    for (const DtypeSpelling& s : kDtypes) {
-      if (words[i] == s.name) {
-        c.dtype = s.dtype;
-        ++i;
-        break;
-      }
-    }
-  }
+  if (i < words.size() && ValueOf(kDtypes, words[i], &c.dtype)) ++i;
   if (i != words.size()) {
     *error = "unexpected \"" + words[i] +
              "\" (a storage type is f32, bf16 or f16)";
