@@ -41,10 +41,13 @@ namespace hn = hwy::HWY_NAMESPACE;
 // The per-call constants (scale, pivot, mean, inv_std) travel as separate
 // vector arguments: SVE vectors cannot be struct members.
 // v already includes the residual. g/b: gamma/beta (ignored when absent).
-template <bool kGamma, bool kBeta, class V>
+// kShifted = false: scale 1, pivot and mean +0 (RMSNorm's whole rows),
+// where the shift is exactly v (see ScaleShift).
+template <bool kGamma, bool kBeta, bool kShifted, class V>
 HWY_INLINE V NormalizeValues(V v, V g, V b, V scale, V pivot, V mean,
                              V inv_std) {
-  v = hn::Mul(hn::Sub(hn::MulSub(v, scale, pivot), mean), inv_std);
+  if (kShifted) v = hn::Sub(hn::MulSub(v, scale, pivot), mean);
+  v = hn::Mul(v, inv_std);
   if (kGamma && kBeta) return hn::MulAdd(v, g, b);
   if (kGamma) return hn::Mul(v, g);
   if (kBeta) return hn::Add(v, b);
@@ -53,7 +56,7 @@ HWY_INLINE V NormalizeValues(V v, V g, V b, V scale, V pivot, V mean,
 
 // With kSumOut, x + residual is stored to sum_out[i, ...) as well.
 template <class S, bool kResidual, bool kSumOut, bool kGamma, bool kBeta,
-          class D, typename T = typename S::T>
+          bool kShifted, class D, typename T = typename S::T>
 HWY_INLINE hn::Vec<D> NormalizeAt(D d, const T* HWY_RESTRICT x,
                                   const T* HWY_RESTRICT residual,
                                   T* HWY_RESTRICT sum_out,
@@ -68,13 +71,14 @@ HWY_INLINE hn::Vec<D> NormalizeAt(D d, const T* HWY_RESTRICT x,
   }
   const auto g = kGamma ? hn::LoadU(d, gamma + i) : hn::Zero(d);
   const auto b = kBeta ? hn::LoadU(d, beta + i) : hn::Zero(d);
-  return NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std);
+  return NormalizeValues<kGamma, kBeta, kShifted>(v, g, b, scale, pivot, mean,
+                                                  inv_std);
 }
 
 // Values [i, i + count), count < Lanes: masked loads and store. y is of
 // storage type O (S, or fp32 for a caller that converts it further).
 template <class S, class O, bool kResidual, bool kSumOut, bool kGamma,
-          bool kBeta, class D, typename T = typename S::T,
+          bool kBeta, bool kShifted, class D, typename T = typename S::T,
           typename TO = typename O::T>
 HWY_INLINE void NormalizePart(D d, const T* HWY_RESTRICT x,
                               const T* HWY_RESTRICT residual, T* sum_out,
@@ -90,8 +94,9 @@ HWY_INLINE void NormalizePart(D d, const T* HWY_RESTRICT x,
   const auto g = kGamma ? LoadTail(d, gamma + i, count) : hn::Zero(d);
   const auto b = kBeta ? LoadTail(d, beta + i, count) : hn::Zero(d);
   StoreF32Tail<O>(
-      NormalizeValues<kGamma, kBeta>(v, g, b, scale, pivot, mean, inv_std), d,
-      y + i, count);
+      NormalizeValues<kGamma, kBeta, kShifted>(v, g, b, scale, pivot, mean,
+                                               inv_std),
+      d, y + i, count);
 }
 
 template <class S, bool kStream, class D, typename T = typename S::T>
@@ -103,9 +108,10 @@ HWY_INLINE void StoreOut(hn::Vec<D> v, D d, T* HWY_RESTRICT p) {
   }
 }
 
+// kShifted: see NormalizeValues.
 template <class S, class O, bool kResidual, bool kSumOut, bool kGamma,
-          bool kBeta, bool kStream, typename T = typename S::T,
-          typename TO = typename O::T>
+          bool kBeta, bool kStream, bool kShifted = true,
+          typename T = typename S::T, typename TO = typename O::T>
 HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
                               size_t count, const RowAffine& a) {
   using D = hn::ScalableTag<float>;
@@ -129,7 +135,7 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
         (reinterpret_cast<uintptr_t>(y) / sizeof(TO)) & (N - 1);
     if (misaligned != 0) {
       const size_t peel = HWY_MIN(count, N - misaligned);
-      NormalizePart<S, O, kResidual, kSumOut, kGamma, kBeta>(
+      NormalizePart<S, O, kResidual, kSumOut, kGamma, kBeta, kShifted>(
           d, x, residual, sum_out, gamma, beta, y, 0, peel, scale, pivot, mean,
           inv_std);
       i = peel;
@@ -140,7 +146,7 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
                      reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(TO)) == 0);
   }
   const auto at = [&](size_t j) HWY_ATTR {
-    return NormalizeAt<S, kResidual, kSumOut, kGamma, kBeta>(
+    return NormalizeAt<S, kResidual, kSumOut, kGamma, kBeta, kShifted>(
         d, x, residual, sum_out, gamma, beta, j, scale, pivot, mean, inv_std);
   };
   const char* prefetch = static_cast<const char*>(a.prefetch);
@@ -162,7 +168,7 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
   }
   for (; i + N <= count; i += N) StoreOut<O, kStream>(at(i), d, y + i);
   if (i < count) {
-    NormalizePart<S, O, kResidual, kSumOut, kGamma, kBeta>(
+    NormalizePart<S, O, kResidual, kSumOut, kGamma, kBeta, kShifted>(
         d, x, residual, sum_out, gamma, beta, y, i, count - i, scale, pivot,
         mean, inv_std);
   }
@@ -304,10 +310,10 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       src.x = x;
       src.scaled_pivot = pivot[j];
       if (one_block) {  // as SpanMomentsT with a single block
-        BlockSums<kCentered, false, false>(d, TypedSource<S>(src), 0, cols,
-                                           hn::Set(d, 1.0f),
-                                           hn::Set(d, pivot[j]), &sum[j],
-                                           &sum_sq[j]);
+        // RMSNorm: pivot +0 at scale 1, no shift at all.
+        BlockSums<kCentered, false, false, kCentered>(
+            d, TypedSource<S>(src), 0, cols, hn::Set(d, 1.0f),
+            hn::Set(d, pivot[j]), &sum[j], &sum_sq[j]);
       } else {
         (*moments)[j] = SpanMomentsT<kCentered, false, false, S>(src, b.cols,
                                                               b.block_elems);
@@ -355,7 +361,9 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       } else {
         // Inline: for short rows the call and its setup cost as much as
         // the row itself.
-        RowNormalizeT<S, S, false, false, kGamma, kBeta, false>(
+        // Scale 1 (rows needing another end the call above); RMSNorm's
+        // pivot and mean are +0.
+        RowNormalizeT<S, S, false, false, kGamma, kBeta, false, kCentered>(
             x, static_cast<const T*>(nullptr), y, cols, a);
       }
     }
