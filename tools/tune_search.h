@@ -1,9 +1,9 @@
 // The search for one group of cases that share a tuning-table entry
-// (same op, layout, storage type, ISA target and shape bucket): a coarse grid over the
-// parameters that matter for those shapes, then local refinement around
-// the best, then a paired default-vs-candidate confirmation. A candidate
-// is kept only if it beats the default by more than the measured noise
-// and slows no case down by more than the noise.
+// (same op, layout, storage type, ISA target and shape bucket): a coarse
+// grid over the parameters that matter for those shapes, then local
+// refinement around the best, then a paired default-vs-candidate
+// confirmation. A candidate is kept only if it beats the default by more
+// than the measured noise and slows no case down by more than the noise.
 #ifndef SIMDNORM_TOOLS_TUNE_SEARCH_H_
 #define SIMDNORM_TOOLS_TUNE_SEARCH_H_
 

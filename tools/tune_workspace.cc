@@ -22,7 +22,9 @@ bool Workspace::Reserve(const std::vector<TuneCase>& cases) {
   int64_t elements = 0, elements16 = 0, channels = 0;
   for (const TuneCase& c : cases) {
     elements = std::max(elements, c.Elements());
-    if (c.dtype != SIMDNORM_F32) elements16 = std::max(elements16, c.Elements());
+    if (c.dtype != SIMDNORM_F32) {
+      elements16 = std::max(elements16, c.Elements());
+    }
     channels = std::max(channels, c.channels);
   }
   if (elements <= elements_ && elements16 <= elements16_ &&

@@ -95,12 +95,13 @@ inline ChannelMultiplier FitMultiplier(double a, float scale,
   const double factor = std::ldexp(1.0, std::ilogb(a) - 126);
   const double fitted_scale = static_cast<double>(scale) * factor;
   const double fitted_pivot = static_cast<double>(scaled_pivot) * factor;
-  if (fitted_scale < kFloatOverflow && std::fabs(fitted_pivot) < kFloatOverflow) {
+  if (fitted_scale < kFloatOverflow &&
+      std::fabs(fitted_pivot) < kFloatOverflow) {
     return {static_cast<float>(fitted_scale), static_cast<float>(fitted_pivot),
             static_cast<float>(a / factor)};
   }
-  return {scale, scaled_pivot,
-          std::copysign(std::numeric_limits<float>::max(), static_cast<float>(a))};
+  const float saturated = std::numeric_limits<float>::max();
+  return {scale, scaled_pivot, a < 0.0 ? -saturated : saturated};
 }
 
 }  // namespace simdnorm::internal

@@ -485,11 +485,12 @@ void ChannelsLastT(const void* x_bytes, void* y_bytes, int64_t rows,
   const size_t N = hn::Lanes(hn::ScalableTag<float>());
   const bool contiguous = x_stride == channels && y_stride == channels;
   // Rows of whole vectors with every row start aligned need neither the
-  // run's phase arithmetic nor its head: rows, same values.
+  // run's phase arithmetic nor its head: without streaming they take the
+  // row loop below (same values).
   const bool aligned_rows =
       C % N == 0 && ElementAligned(y) && MisalignedHead(y, N) == 0;
   if (contiguous && static_cast<size_t>(k.wrap) >= N && ElementAligned(y) &&
-      !(aligned_rows && !stream)) {
+      (stream || !aligned_rows)) {
     const size_t total = static_cast<size_t>(rows) * C;
     // Streaming writes whole lines except at the two ends of the run.
     if (stream) {

@@ -93,13 +93,14 @@ HWY_INLINE void BlockSums(D d, const TypedSource<S>& src, size_t start,
        s2d = hn::Zero(d);
   size_t i = start;
   for (; i + step <= end; i += step) {
-    const auto va = LoadShifted<kResidual, kSumOut, kShifted>(d, src, i, scale, pivot);
-    const auto vb =
-        LoadShifted<kResidual, kSumOut, kShifted>(d, src, i + N, scale, pivot);
-    const auto vc =
-        LoadShifted<kResidual, kSumOut, kShifted>(d, src, i + 2 * N, scale, pivot);
-    const auto vd =
-        LoadShifted<kResidual, kSumOut, kShifted>(d, src, i + 3 * N, scale, pivot);
+    const auto va =
+        LoadShifted<kResidual, kSumOut, kShifted>(d, src, i, scale, pivot);
+    const auto vb = LoadShifted<kResidual, kSumOut, kShifted>(
+        d, src, i + N, scale, pivot);
+    const auto vc = LoadShifted<kResidual, kSumOut, kShifted>(
+        d, src, i + 2 * N, scale, pivot);
+    const auto vd = LoadShifted<kResidual, kSumOut, kShifted>(
+        d, src, i + 3 * N, scale, pivot);
     if (kCentered) {
       s1a = hn::Add(s1a, va);
       s1b = hn::Add(s1b, vb);
@@ -112,13 +113,14 @@ HWY_INLINE void BlockSums(D d, const TypedSource<S>& src, size_t start,
     s2d = hn::MulAdd(vd, vd, s2d);
   }
   for (; i + N <= end; i += N) {
-    const auto v = LoadShifted<kResidual, kSumOut, kShifted>(d, src, i, scale, pivot);
+    const auto v =
+        LoadShifted<kResidual, kSumOut, kShifted>(d, src, i, scale, pivot);
     if (kCentered) s1a = hn::Add(s1a, v);
     s2a = hn::MulAdd(v, v, s2a);
   }
   if (i < end) {
-    const auto v =
-        LoadShiftedTail<kResidual, kSumOut, kShifted>(d, src, i, end - i, scale, pivot);
+    const auto v = LoadShiftedTail<kResidual, kSumOut, kShifted>(
+        d, src, i, end - i, scale, pivot);
     if (kCentered) s1a = hn::Add(s1a, v);
     s2a = hn::MulAdd(v, v, s2a);
   }
