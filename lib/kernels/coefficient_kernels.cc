@@ -28,7 +28,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <class DF, class VD>
 HWY_INLINE hn::Vec<DF> DemoteRounded(DF df, VD v) {
   const hn::Rebind<double, DF> dd;
-  const auto past = hn::Ge(hn::Abs(v), hn::Set(dd, 0x1.ffffffp127));
+  const auto past = hn::Ge(hn::Abs(v), hn::Set(dd, kFloatOverflow));
   const auto factor =
       hn::IfThenElse(past, hn::Set(dd, 2.0), hn::Set(dd, 1.0));
   return hn::Mul(hn::DemoteTo(df, v), hn::DemoteTo(df, factor));
