@@ -124,6 +124,67 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   }
 }
 
+// Units of at most block_elems values (many channels, small spatial
+// extent: InstanceNorm over 7x7, GroupNorm heads). Per unit, the setup
+// above (pivot, piece plan, coefficients, one normalize call) costs more
+// than the unit's arithmetic, so adjacent units of a sample go in tiles:
+// the statistics of a tile's units in one memory-order pass (each unit's
+// values as if alone: the same for any tiling, thread count or slice),
+// then one normalize pass over the tile's channels while they are cached.
+bool ShortUnits(const GroupNormProblem& p, const TileParams& t) {
+  return p.layout == SIMDNORM_NCHW && GroupSize(p) * p.spatial <= t.block_elems;
+}
+
+// Channels per tile at most: bounds the coefficient scratch (16 KiB).
+constexpr int64_t kShortTileChannels = 1024;
+
+void RunShortUnitsNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
+                       const TileParams& t, int64_t begin, int64_t end,
+                       bool stream) {
+  const int64_t cg = GroupSize(p);
+  const int64_t len = cg * p.spatial;
+  const int64_t tile_units = std::max<int64_t>(
+      1, std::min(t.chunk_elems / len, kShortTileChannels / cg));
+  CoefficientBuffers k(std::min(tile_units, end - begin) * cg);
+  std::vector<GroupStat> stats(std::min(tile_units, end - begin));
+  const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
+  int64_t n = begin / p.groups;
+  int64_t g = begin % p.groups;
+  for (int64_t unit = begin; unit < end;) {
+    const int64_t count = std::min({tile_units, end - unit, p.groups - g});
+    SpanSet set;
+    set.base = p.x_sample(n) + g * len;
+    set.span_len = len;
+    InterleavedSpanSetStats(ctx, set, count, t.block_elems, p.eps, false,
+                            stats.data());
+    k.unit_scale = true;
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t c0 = (g + i) * cg;
+      StoreUnitStats(p, unit + i,
+                     GroupCoefficients(stats[i], p.eps,
+                                       p.gamma ? p.gamma + c0 : nullptr,
+                                       p.beta ? p.beta + c0 : nullptr, i * cg,
+                                       cg, &k));
+    }
+    const TypedPtr y = p.y_sample(n) + g * len;
+    if (p.spatial == 1) {  // [N, C]: the tile is one row of channels
+      NormalizeChannelsLastInto(kern, set.base, y, 1, count * cg, count * cg,
+                                k.At(0), p.activation, false, nullptr,
+                                p.y_quant);
+    } else {
+      NormalizeChannelsFirstInto(kern, set.base, y, count * cg, p.spatial,
+                                 k.At(0), p.activation, stream, nullptr,
+                                 p.y_quant);
+    }
+    unit += count;
+    g += count;
+    if (g == p.groups) {
+      g = 0;
+      ++n;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- NHWC
 // Sample n is the block x[n] of S rows of C channels; groups [g0, g1) are
 // adjacent columns of it.
@@ -246,6 +307,9 @@ void RunSamplesNhwc(const simdnorm_context& ctx, const GroupNormProblem& p,
 void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
                         const TileParams& t, int64_t begin, int64_t end,
                         bool stream) {
+  if (ShortUnits(p, t)) {
+    return RunShortUnitsNchw(ctx, p, t, begin, end, stream);
+  }
   if (p.layout == SIMDNORM_NCHW) {
     // Prefetching the next unit pays while both units fit in L2 together;
     // a larger one would only push this unit's data out.
