@@ -54,10 +54,16 @@ def _apply_torch_activation(y, name):
     return y if name == "none" else _TORCH_ACTIVATIONS[name](y)
 
 
+_PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+_SUPPORTED_DTYPE_SET = frozenset(SUPPORTED_DTYPES)
+
+
 def _plain_cpu_tensor(t):
-    # Tensor subclasses keep their own dispatch.
-    return ((type(t) is torch.Tensor or isinstance(t, torch.nn.Parameter))
-            and t.device.type == "cpu" and t.layout == torch.strided)
+    # Tensor subclasses keep their own dispatch. t.is_cpu, not t.device:
+    # building a torch.device costs about a microsecond, as much as a small
+    # norm's arithmetic.
+    return (type(t) in _PLAIN_TENSOR_TYPES and t.is_cpu
+            and t.layout == torch.strided)
 
 
 def simdnorm_can_run(input, *others, params=()):
@@ -66,20 +72,32 @@ def simdnorm_can_run(input, *others, params=()):
     dtype, `others` of the input's dtype, and `params` (weight and bias)
     all of one dtype, the input's or float32.
     """
-    if (not isinstance(input, torch.Tensor)
-            or input.dtype not in SUPPORTED_DTYPES):
+    # Called on every forward of a patched module: plain loops over
+    # attributes, no temporary containers.
+    if not isinstance(input, torch.Tensor) or not _plain_cpu_tensor(input):
         return False
-    given = [t for t in (input,) + others + tuple(params) if t is not None]
-    if not all(_plain_cpu_tensor(t) for t in given):
+    dtype = input.dtype
+    if dtype not in _SUPPORTED_DTYPE_SET:
         return False
-    if any(t.dtype != input.dtype for t in others if t is not None):
+    track_grad = torch.is_grad_enabled()
+    if track_grad and input.requires_grad:
         return False
-    param_dtypes = {t.dtype for t in params if t is not None}
-    if len(param_dtypes) > 1 or not param_dtypes <= {input.dtype,
-                                                     torch.float32}:
-        return False
-    if torch.is_grad_enabled() and any(t.requires_grad for t in given):
-        return False
+    for t in others:
+        if t is not None and (t.dtype != dtype or not _plain_cpu_tensor(t)
+                              or (track_grad and t.requires_grad)):
+            return False
+    param_dtype = None
+    for t in params:
+        if t is None:
+            continue
+        if param_dtype is None:
+            param_dtype = t.dtype
+            if param_dtype != dtype and param_dtype != torch.float32:
+                return False
+        elif t.dtype != param_dtype:
+            return False
+        if not _plain_cpu_tensor(t) or (track_grad and t.requires_grad):
+            return False
     return True
 
 
