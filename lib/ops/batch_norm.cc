@@ -8,6 +8,7 @@
 #include "ops/channel_output.h"
 #include "ops/channel_stats.h"
 #include "ops/partition.h"
+#include "ops/prefetch.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -352,9 +353,8 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     }
   } else if (fused_channels) {
     const bool stream = StreamOutput(p, t, parallel, ctx);
-    // Prefetching the next channel pays while both fit in L2 together.
     const bool prefetch =
-        p.batch * p.spatial * ElementBytes(p) <= 512 * 1024;
+        PrefetchNextUnit(p.batch * p.spatial * ElementBytes(p), TensorBytes(p));
     const auto channel = [&](int64_t c, bool split, bool prefetch_next) {
       unit_stats[c] = ChannelNchwTraining(ctx, p, t, c, split, stream,
                                           prefetch_next, &stats[c]);

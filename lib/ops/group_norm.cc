@@ -7,6 +7,7 @@
 #include "ops/channel_output.h"
 #include "ops/channel_stats.h"
 #include "ops/partition.h"
+#include "ops/prefetch.h"
 #include "runtime/parallel.h"
 
 namespace simdnorm::internal {
@@ -38,10 +39,6 @@ bool StreamOutput(const GroupNormProblem& p, const TileParams& t,
              static_cast<int64_t>(StorageBytes(p.dtype())) >=
          t.stream_bytes * threads;
 }
-
-// Largest unit whose successor is prefetched during its normalize pass
-// (about half of a typical 1-2 MiB L2).
-constexpr int64_t kPrefetchUnitBytes = 512 * 1024;
 
 // ---------------------------------------------------------------- NCHW
 // A unit (n, g) is the contiguous span x[n, g * Cg : (g + 1) * Cg, :].
@@ -311,12 +308,10 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
     return RunShortUnitsNchw(ctx, p, t, begin, end, stream);
   }
   if (p.layout == SIMDNORM_NCHW) {
-    // Prefetching the next unit pays while both units fit in L2 together;
-    // a larger one would only push this unit's data out.
+    const int64_t elem_bytes = StorageBytes(p.dtype());
     const bool prefetch =
-        GroupSize(p) * p.spatial *
-            static_cast<int64_t>(StorageBytes(p.dtype())) <=
-        kPrefetchUnitBytes;
+        PrefetchNextUnit(GroupSize(p) * p.spatial * elem_bytes,
+                         p.batch * p.channels * p.spatial * 2 * elem_bytes);
     for (int64_t unit = begin; unit < end; ++unit) {
       RunUnitNchw(ctx, p, t, unit, false, stream,
                   prefetch && unit + 1 < end ? UnitX(p, unit + 1)

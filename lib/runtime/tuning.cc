@@ -58,24 +58,27 @@ std::string TileParamsProblem(const TileParams& params) {
   return std::string();
 }
 
-// The last-level cache size (at least 1 MiB): smaller outputs stay cached
-// for whoever reads them next (the next layer), and a benchmark that
-// loops over x and y of that size keeps both in cache when they are stored
-// normally; larger ones are evicted anyway, and streaming skips reading
-// them in first. (Measured: LayerNorm with a 32 MiB y and a 36 MiB LLC ran
-// at 1.37x memcpy streamed, 1.08x not; GroupNorm with a 128 MiB y ran at
-// 0.83x streamed, 1.55x not.) 8 MiB where the size is unknown.
-int64_t DefaultStreamBytes() {
-  long llc = ::sysconf(_SC_LEVEL3_CACHE_SIZE);
-  if (llc <= 0) llc = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
-  if (llc <= 0) return TileParams().stream_bytes;
-  return std::max<int64_t>(int64_t{1} << 20, llc);
+int64_t LastLevelCacheBytes() {
+  static const int64_t bytes = [] {
+    long llc = ::sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (llc <= 0) llc = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (llc <= 0) return int64_t{8} << 20;
+    return std::max<int64_t>(int64_t{1} << 20, llc);
+  }();
+  return bytes;
 }
 
 const TileParams& DefaultTileParams() {
   static const TileParams params = [] {
     TileParams p;
-    p.stream_bytes = DefaultStreamBytes();
+    // Smaller outputs stay cached for whoever reads them next (the next
+    // layer), and a benchmark that loops over x and y of that size keeps
+    // both in cache when they are stored normally; larger ones are evicted
+    // anyway, and streaming skips reading them in first. (Measured:
+    // LayerNorm with a 32 MiB y and a 36 MiB LLC ran at 1.37x memcpy
+    // streamed, 1.08x not; GroupNorm with a 128 MiB y ran at 0.83x
+    // streamed, 1.55x not.)
+    p.stream_bytes = LastLevelCacheBytes();
     return p;
   }();
   return params;

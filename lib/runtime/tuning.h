@@ -129,6 +129,11 @@ class TuningTable {
 
 const TileParams& DefaultTileParams();
 
+// This machine's last-level cache in bytes (at least 1 MiB; 8 MiB where
+// the size is unknown): the default stream_bytes, and the size past which
+// an op's tensors come from memory rather than from cache.
+int64_t LastLevelCacheBytes();
+
 }  // namespace simdnorm::internal
 
 #endif  // SIMDNORM_RUNTIME_TUNING_H_
