@@ -1,6 +1,8 @@
 // Non-temporal stores in the channel ops (outputs of at least stream_bytes
-// per thread) give the same bits as ordinary stores, for every op, layout
-// and target, with misaligned outputs and a fused activation.
+// per thread), and the read-ahead of the next unit's statistics (x and y
+// beyond stream_bytes), give the same bits as ordinary stores and unit by
+// unit statistics, for every op, layout and target, with misaligned
+// outputs and a fused activation.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -14,13 +16,15 @@ namespace {
 class ChannelStreamingTest : public TargetTest {
  protected:
   // A context on this target whose `op` entry for units of `unit_elems`
-  // streams from `stream_bytes` on.
+  // streams from `stream_bytes` on (and reduces in chunks of chunk_elems).
   simdnorm::Context StreamingContext(simdnorm_op op, simdnorm_layout layout,
                                      int64_t unit_elems, int64_t stream_bytes,
-                                     int threads) const {
+                                     int threads,
+                                     int64_t chunk_elems = 32768) const {
     simdnorm::Context c = ctx_threads(threads);
     simdnorm::TileParams params;
     params.stream_bytes = stream_bytes;
+    params.chunk_elems = chunk_elems;
     c.set_tile_params(op, layout, unit_elems, &params);
     return c;
   }
@@ -28,45 +32,55 @@ class ChannelStreamingTest : public TargetTest {
 
 constexpr int64_t kNeverStream = int64_t{1} << 50;
 
+// Short units, and units of several chunks and normalize pieces (channels
+// of 3000 in chunks of 1024).
+struct StreamingShape {
+  int64_t N, C, S, G, chunk_elems;
+};
+constexpr StreamingShape kGroupShapes[] = {{3, 24, 37 * 5, 6, 32768},
+                                           {3, 8, 3000, 2, 1024}};
+
 TEST_P(ChannelStreamingTest, GroupAndInstanceNorm) {
-  const int64_t N = 3, C = 24, S = 37 * 5, G = 6;
-  const auto x = RandomNormal(N * C * S, 1.0, 2.0, 101);
-  const auto gamma = RandomNormal(C, 1.0, 0.3, 102);
-  const auto beta = RandomNormal(C, 0.0, 0.3, 103);
-  for (simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
-    for (bool instance : {false, true}) {
-      for (int threads : {1, 2}) {
-        const simdnorm_op op =
-            instance ? SIMDNORM_OP_INSTANCE_NORM : SIMDNORM_OP_GROUP_NORM;
-        const int64_t unit = instance ? S : C / G * S;
-        std::vector<std::vector<float>> outputs;
-        for (int64_t stream_bytes : {kNeverStream, int64_t{4096}}) {
-          const simdnorm::Context c =
-              StreamingContext(op, layout, unit, stream_bytes, threads);
-          Buffer y(x.size(), 5);
-          simdnorm::GroupNormArgs a;
-          a.layout = layout;
-          a.activation = SIMDNORM_ACT_SILU;
-          a.batch = N;
-          a.channels = C;
-          a.spatial = S;
-          a.groups = G;
-          a.x = x.data();
-          a.y = y.data();
-          a.gamma = gamma.data();
-          a.beta = beta.data();
-          if (instance) {
-            simdnorm::InstanceNorm(a, &c);
-          } else {
-            simdnorm::GroupNorm(a, &c);
+  for (const StreamingShape& sh : kGroupShapes) {
+    const int64_t N = sh.N, C = sh.C, S = sh.S, G = sh.G;
+    const auto x = RandomNormal(N * C * S, 1.0, 2.0, 101);
+    const auto gamma = RandomNormal(C, 1.0, 0.3, 102);
+    const auto beta = RandomNormal(C, 0.0, 0.3, 103);
+    for (simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
+      for (bool instance : {false, true}) {
+        for (int threads : {1, 2}) {
+          const simdnorm_op op =
+              instance ? SIMDNORM_OP_INSTANCE_NORM : SIMDNORM_OP_GROUP_NORM;
+          const int64_t unit = instance ? S : C / G * S;
+          std::vector<std::vector<float>> outputs;
+          for (int64_t stream_bytes : {kNeverStream, int64_t{4096}}) {
+            const simdnorm::Context c = StreamingContext(
+                op, layout, unit, stream_bytes, threads, sh.chunk_elems);
+            Buffer y(x.size(), 5);
+            simdnorm::GroupNormArgs a;
+            a.layout = layout;
+            a.activation = SIMDNORM_ACT_SILU;
+            a.batch = N;
+            a.channels = C;
+            a.spatial = S;
+            a.groups = G;
+            a.x = x.data();
+            a.y = y.data();
+            a.gamma = gamma.data();
+            a.beta = beta.data();
+            if (instance) {
+              simdnorm::InstanceNorm(a, &c);
+            } else {
+              simdnorm::GroupNorm(a, &c);
+            }
+            EXPECT_TRUE(y.GuardIntact());
+            outputs.emplace_back(y.data(), y.data() + y.size());
           }
-          EXPECT_TRUE(y.GuardIntact());
-          outputs.emplace_back(y.data(), y.data() + y.size());
+          EXPECT_TRUE(outputs[0] == outputs[1])
+              << (instance ? "InstanceNorm " : "GroupNorm ")
+              << (layout == SIMDNORM_NHWC ? "NHWC" : "NCHW") << " S " << S
+              << ", threads " << threads;
         }
-        EXPECT_TRUE(outputs[0] == outputs[1])
-            << (instance ? "InstanceNorm " : "GroupNorm ")
-            << (layout == SIMDNORM_NHWC ? "NHWC" : "NCHW") << ", threads "
-            << threads;
       }
     }
   }

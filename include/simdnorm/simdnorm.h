@@ -401,7 +401,9 @@ typedef enum simdnorm_op {
  *   split_elems   [1024, 2^40] units this large are split across threads
  *                              when there are fewer units than threads
  *   spatial_tile  [1, 2^20]    positions per tile in channels-last passes
- *   stream_bytes  [4096, 2^50] outputs this large use non-temporal stores */
+ *   stream_bytes  [4096, 2^50] outputs this large use non-temporal stores,
+ *                              and x and y larger together are read ahead
+ *                              (the last-level cache size by default) */
 typedef struct simdnorm_tile_params {
   size_t struct_size;
   int64_t block_elems;

@@ -354,7 +354,7 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
   } else if (fused_channels) {
     const bool stream = StreamOutput(p, t, parallel, ctx);
     const bool prefetch =
-        PrefetchNextUnit(p.batch * p.spatial * ElementBytes(p), TensorBytes(p));
+        PrefetchNextUnit(p.batch * p.spatial * ElementBytes(p), TensorBytes(p), t);
     const auto channel = [&](int64_t c, bool split, bool prefetch_next) {
       unit_stats[c] = ChannelNchwTraining(ctx, p, t, c, split, stream,
                                           prefetch_next, &stats[c]);

@@ -179,9 +179,48 @@ float SpanSetPivot(const SpanSet& set) {
                    last[set.span_len - 1]);
 }
 
+SpanStatsInProgress::SpanStatsInProgress(const simdnorm_context& ctx,
+                                         const SpanSet& set,
+                                         int64_t block_elems,
+                                         int64_t chunk_elems)
+    : ctx_(ctx),
+      set_(set),
+      block_elems_(block_elems),
+      chunk_elems_(chunk_elems),
+      per_span_((set.span_len + chunk_elems - 1) / chunk_elems) {}
+
+void SpanStatsInProgress::AdvanceTo(int64_t end_chunk) {
+  if (done_ == end_chunk) return;
+  // Picked at the first advance, not at construction: a caller that
+  // prefetches the first chunk meanwhile then finds it cached.
+  if (done_ == 0) stat_.pivot = SpanSetPivot(set_);
+  const RowKernels& k = ctx_.kernels.RowFor(set_.base.dtype);
+  for (; done_ < end_chunk; ++done_) {
+    const int64_t b = done_ % per_span_ * chunk_elems_;
+    const Chunk c{set_.At(done_ / per_span_) + b,
+                  std::min(chunk_elems_, set_.span_len - b)};
+    MergeMoments(stat_.moments,
+                 ChunkMoments(k, c, stat_.pivot, 1.0f, block_elems_));
+  }
+}
+
+GroupStat SpanStatsInProgress::Finish(float eps) {
+  AdvanceTo(chunks());
+  stat_.scale = RetryScale(stat_.moments, stat_.pivot, eps);
+  if (stat_.scale != 1.0f) {
+    stat_.moments = SpanSetMoments(ctx_, set_, chunk_elems_, stat_.pivot,
+                                   stat_.scale, block_elems_, false);
+  }
+  return stat_;
+}
+
 GroupStat SpanSetStats(const simdnorm_context& ctx, const SpanSet& set,
                        int64_t block_elems, int64_t chunk_elems, float eps,
                        bool parallel) {
+  if (!parallel) {
+    return SpanStatsInProgress(ctx, set, block_elems, chunk_elems)
+        .Finish(eps);
+  }
   GroupStat s;
   s.pivot = SpanSetPivot(set);
   s.moments = SpanSetMoments(ctx, set, chunk_elems, s.pivot, 1.0f, block_elems,

@@ -84,6 +84,28 @@ bool SingleTileBatchStatistics(const simdnorm_context& ctx, ConstTypedPtr x,
                                int64_t rows, int64_t stride,
                                BatchStatisticsFinish f);
 
+// SpanSetStats (not parallel) run a few chunks at a time on the caller's
+// thread, so that other work can be interleaved with it (the previous
+// unit's normalize pass: its stores then overlap these reads). Same
+// results as SpanSetStats.
+class SpanStatsInProgress {
+ public:
+  SpanStatsInProgress(const simdnorm_context& ctx, const SpanSet& set,
+                      int64_t block_elems, int64_t chunk_elems);
+  int64_t chunks() const { return set_.spans * per_span_; }
+  // Adds chunks [done, end_chunk) to the moments, in chunk order.
+  void AdvanceTo(int64_t end_chunk);
+  // The remaining chunks, then a scaled pass if the values need one.
+  GroupStat Finish(float eps);
+
+ private:
+  const simdnorm_context& ctx_;
+  SpanSet set_;
+  int64_t block_elems_, chunk_elems_, per_span_;
+  int64_t done_ = 0;
+  GroupStat stat_;
+};
+
 // ColumnGroupStats (not parallel) run one tile at a time on the caller's
 // thread, so that other work can be interleaved with it (the previous
 // sample's normalize pass: its stores then overlap these reads). Same

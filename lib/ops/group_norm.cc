@@ -52,22 +52,32 @@ ConstTypedPtr UnitX(const GroupNormProblem& p, int64_t unit) {
   return p.x_sample(unit / p.groups) + UnitOffset(p, unit);
 }
 
-// `parallel` splits the unit's reduction and normalize pass into fixed
-// chunks on the context's threads (for fewer units than threads).
-// `next_x` (optional): the x of the unit this thread runs next, prefetched
-// during this unit's normalize pass.
-void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
-                 const TileParams& t, int64_t unit, bool parallel,
-                 bool stream, ConstTypedPtr next_x) {
-  const int64_t cg = GroupSize(p);
-  const int64_t S = p.spatial;
-  const int64_t len = cg * S;
+SpanSet UnitSpan(const GroupNormProblem& p, int64_t unit) {
   SpanSet set;
   set.base = UnitX(p, unit);
-  set.span_len = len;
-  const GroupStat s =
-      SpanSetStats(ctx, set, t.block_elems, t.chunk_elems, p.eps, parallel);
+  set.span_len = GroupSize(p) * p.spatial;
+  return set;
+}
 
+// The statistics of the unit this thread runs next, advanced piece by
+// piece during this unit's normalize pass: its reads (from memory) then
+// overlap with this pass's stores, as in a copy, instead of alternating
+// with them. Each piece prefetches the x that the next advance reads.
+struct FollowingUnit {
+  SpanStatsInProgress* stats = nullptr;
+  ConstTypedPtr x;
+  int64_t len = 0;
+  int64_t chunk_elems = 0;
+};
+
+// The normalize pass of a unit with statistics s. `parallel` splits it
+// into pieces on the context's threads (for fewer units than threads).
+void NormalizeUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
+                       const TileParams& t, int64_t unit, const GroupStat& s,
+                       bool parallel, bool stream,
+                       const FollowingUnit& following) {
+  const int64_t cg = GroupSize(p);
+  const int64_t S = p.spatial;
   const int64_t c0 = (unit % p.groups) * cg;
   CoefficientBuffers k(cg);
   StoreUnitStats(p, unit,
@@ -79,6 +89,7 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   if (S == 1) {  // [N, C]: the group is one row of channels
     NormalizeChannelsLastInto(kern, x, y, 1, cg, cg, k.At(0), p.activation,
                               false, nullptr, p.y_quant);
+    if (following.stats) following.stats->AdvanceTo(following.stats->chunks());
     return;
   }
   // Element-wise, so any split gives the same values. Pieces of about
@@ -93,6 +104,8 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   const int64_t pieces =
       S >= chunk ? cg * parts_per_channel
                  : (cg + channels_per_piece - 1) / channels_per_piece;
+  const int64_t following_chunks =
+      following.stats ? following.stats->chunks() : 0;
   const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t piece = pieces - 1 - i;
@@ -109,9 +122,16 @@ void RunUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
         n = S;
       }
       const int64_t at = c * S + s0;
+      // The chunks of the following unit read after this piece.
+      const int64_t next_chunks = (i + 1) * following_chunks / pieces;
+      const int64_t ahead = i * following_chunks / pieces * following.chunk_elems;
+      const void* prefetch =
+          following.stats && ahead + channels * n <= following.len
+              ? (following.x + ahead).p
+              : nullptr;
       NormalizeChannelsFirstInto(kern, x + at, y + at, channels, n, k.At(c),
-                                 p.activation, stream,
-                                 next_x ? (next_x + at).p : nullptr, p.y_quant);
+                                 p.activation, stream, prefetch, p.y_quant);
+      if (following.stats) following.stats->AdvanceTo(next_chunks);
     }
   };
   if (parallel) {
@@ -309,13 +329,34 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
   }
   if (p.layout == SIMDNORM_NCHW) {
     const int64_t elem_bytes = StorageBytes(p.dtype());
-    const bool prefetch =
-        PrefetchNextUnit(GroupSize(p) * p.spatial * elem_bytes,
-                         p.batch * p.channels * p.spatial * 2 * elem_bytes);
+    if (!TensorsFromMemory(p.batch * p.channels * p.spatial * 2 * elem_bytes,
+                           t)) {
+      for (int64_t unit = begin; unit < end; ++unit) {
+        const GroupStat s = SpanSetStats(ctx, UnitSpan(p, unit),
+                                         t.block_elems, t.chunk_elems, p.eps,
+                                         false);
+        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, FollowingUnit());
+      }
+      return;
+    }
+    // From memory: each unit's statistics are read during the previous
+    // unit's normalize pass (same results).
+    GroupStat s = SpanSetStats(ctx, UnitSpan(p, begin), t.block_elems,
+                               t.chunk_elems, p.eps, false);
     for (int64_t unit = begin; unit < end; ++unit) {
-      RunUnitNchw(ctx, p, t, unit, false, stream,
-                  prefetch && unit + 1 < end ? UnitX(p, unit + 1)
-                                             : ConstTypedPtr());
+      if (unit + 1 == end) {
+        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, FollowingUnit());
+        break;
+      }
+      const SpanSet next = UnitSpan(p, unit + 1);
+      SpanStatsInProgress stats(ctx, next, t.block_elems, t.chunk_elems);
+      FollowingUnit following;
+      following.stats = &stats;
+      following.x = next.base;
+      following.len = next.span_len;
+      following.chunk_elems = t.chunk_elems;
+      NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, following);
+      s = stats.Finish(p.eps);
     }
     return;
   }
@@ -355,7 +396,10 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
   if (p.layout == SIMDNORM_NCHW) {
     if (units < ctx.concurrency && unit_elems >= t.split_elems) {
       for (int64_t unit = 0; unit < units; ++unit) {
-        RunUnitNchw(ctx, p, t, unit, true, stream, ConstTypedPtr());
+        const GroupStat s = SpanSetStats(ctx, UnitSpan(p, unit),
+                                         t.block_elems, t.chunk_elems, p.eps,
+                                         true);
+        NormalizeUnitNchw(ctx, p, t, unit, s, true, stream, FollowingUnit());
       }
       return;
     }

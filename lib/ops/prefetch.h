@@ -1,4 +1,4 @@
-// When a normalize pass prefetches the x that its thread reads next (the
+// When a normalize pass reads ahead the x that its thread reads next (the
 // next unit or channel): the one rule of the channel ops.
 #ifndef SIMDNORM_OPS_PREFETCH_H_
 #define SIMDNORM_OPS_PREFETCH_H_
@@ -13,15 +13,23 @@ namespace simdnorm::internal {
 // (the two together stay within about half of a typical 1-2 MiB L2).
 constexpr int64_t kPrefetchUnitBytes = 512 * 1024;
 
-// Both units fit in L2 together, and x comes from memory: x and y
-// (tensor_bytes) exceed the last-level cache. From memory, the prefetches
-// overlap its latency with the normalize pass (GroupNorm NCHW
-// 32x64x56x56 G32: 1.09x memcpy with, 1.34x without); on cache-resident
-// data they only add traffic beside y's stores (1x320x64x64 G32: 1.47x
-// with, 1.30x without).
-inline bool PrefetchNextUnit(int64_t unit_bytes, int64_t tensor_bytes) {
+// Whether an op's tensors (x and y: tensor_bytes) come from memory rather
+// than from the last-level cache: they exceed stream_bytes (by default
+// that cache's size, see DefaultTileParams). Only then does reading the
+// next unit during this one's normalize pass pay (its reads overlap with
+// the stores, as in a copy; GroupNorm NCHW 32x64x56x56 G32: 1.09x memcpy
+// with, 1.34x without); on cache-resident data it only adds traffic beside
+// y's stores (1x320x64x64 G32: 1.47x with, 1.30x without).
+inline bool TensorsFromMemory(int64_t tensor_bytes, const TileParams& t) {
+  return tensor_bytes > t.stream_bytes;
+}
+
+// Whether a normalize pass prefetches all of the next unit: both units fit
+// in L2 together, from memory.
+inline bool PrefetchNextUnit(int64_t unit_bytes, int64_t tensor_bytes,
+                             const TileParams& t) {
   return unit_bytes <= kPrefetchUnitBytes &&
-         tensor_bytes > LastLevelCacheBytes();
+         TensorsFromMemory(tensor_bytes, t);
 }
 
 }  // namespace simdnorm::internal

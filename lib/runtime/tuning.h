@@ -46,10 +46,13 @@ struct TileParams {
   int64_t split_elems = 65536;
   // Rows of S per tile in channels-last passes.
   int64_t spatial_tile = 64;
-  // Outputs of at least this many bytes are written with non-temporal
-  // stores: far beyond the last-level cache they would only be evicted,
-  // and streaming skips reading them in first. The default is set from
-  // this machine's last-level cache (DefaultTileParams).
+  // The last-level cache size the table assumes. Outputs of at least this
+  // many bytes are written with non-temporal stores: far beyond the cache
+  // they would only be evicted, and streaming skips reading them in
+  // first. Two-pass ops whose x and y together exceed it read each unit's
+  // statistics during the previous unit's normalize pass (ops/prefetch.h).
+  // The default is set from this machine's last-level cache
+  // (DefaultTileParams).
   int64_t stream_bytes = 8 * 1024 * 1024;
 };
 
@@ -130,8 +133,7 @@ class TuningTable {
 const TileParams& DefaultTileParams();
 
 // This machine's last-level cache in bytes (at least 1 MiB; 8 MiB where
-// the size is unknown): the default stream_bytes, and the size past which
-// an op's tensors come from memory rather than from cache.
+// the size is unknown): the default stream_bytes.
 int64_t LastLevelCacheBytes();
 
 }  // namespace simdnorm::internal
