@@ -86,49 +86,56 @@ TEST_P(ChannelStreamingTest, GroupAndInstanceNorm) {
   }
 }
 
+// Short spans (read in memory order), and channels of spans of two chunks
+// (normalized right after their statistics).
+constexpr StreamingShape kBatchShapes[] = {{4, 20, 9 * 11, 0, 32768},
+                                           {3, 5, 1500, 0, 1024}};
+
 TEST_P(ChannelStreamingTest, BatchNorm) {
-  const int64_t N = 4, C = 20, S = 9 * 11;
-  const auto x = RandomNormal(N * C * S, -1.0, 3.0, 111);
-  const auto gamma = RandomNormal(C, 1.0, 0.3, 112);
-  const auto beta = RandomNormal(C, 0.0, 0.3, 113);
-  for (simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
-    for (bool training : {false, true}) {
-      for (int threads : {1, 2}) {
-        const simdnorm_op op = training ? SIMDNORM_OP_BATCH_NORM_TRAINING
-                                        : SIMDNORM_OP_BATCH_NORM_INFERENCE;
-        std::vector<std::vector<float>> outputs;
-        for (int64_t stream_bytes : {kNeverStream, int64_t{4096}}) {
-          const simdnorm::Context c =
-              StreamingContext(op, layout, N * S, stream_bytes, threads);
-          Buffer y(x.size(), 7);
-          std::vector<float> running_mean(C, 0.5f), running_var(C, 2.0f);
-          simdnorm::BatchNormArgs a;
-          a.layout = layout;
-          a.activation = SIMDNORM_ACT_RELU;
-          a.batch = N;
-          a.channels = C;
-          a.spatial = S;
-          a.x = x.data();
-          a.y = y.data();
-          a.gamma = gamma.data();
-          a.beta = beta.data();
-          a.running_mean = running_mean.data();
-          a.running_var = running_var.data();
-          a.update_running_stats = training;
-          if (training) {
-            simdnorm::BatchNormTraining(a, &c);
-          } else {
-            simdnorm::BatchNormInference(a, &c);
+  for (const StreamingShape& sh : kBatchShapes) {
+    const int64_t N = sh.N, C = sh.C, S = sh.S;
+    const auto x = RandomNormal(N * C * S, -1.0, 3.0, 111);
+    const auto gamma = RandomNormal(C, 1.0, 0.3, 112);
+    const auto beta = RandomNormal(C, 0.0, 0.3, 113);
+    for (simdnorm_layout layout : {SIMDNORM_NCHW, SIMDNORM_NHWC}) {
+      for (bool training : {false, true}) {
+        for (int threads : {1, 2}) {
+          const simdnorm_op op = training ? SIMDNORM_OP_BATCH_NORM_TRAINING
+                                          : SIMDNORM_OP_BATCH_NORM_INFERENCE;
+          std::vector<std::vector<float>> outputs;
+          for (int64_t stream_bytes : {kNeverStream, int64_t{4096}}) {
+            const simdnorm::Context c = StreamingContext(
+                op, layout, N * S, stream_bytes, threads, sh.chunk_elems);
+            Buffer y(x.size(), 7);
+            std::vector<float> running_mean(C, 0.5f), running_var(C, 2.0f);
+            simdnorm::BatchNormArgs a;
+            a.layout = layout;
+            a.activation = SIMDNORM_ACT_RELU;
+            a.batch = N;
+            a.channels = C;
+            a.spatial = S;
+            a.x = x.data();
+            a.y = y.data();
+            a.gamma = gamma.data();
+            a.beta = beta.data();
+            a.running_mean = running_mean.data();
+            a.running_var = running_var.data();
+            a.update_running_stats = training;
+            if (training) {
+              simdnorm::BatchNormTraining(a, &c);
+            } else {
+              simdnorm::BatchNormInference(a, &c);
+            }
+            EXPECT_TRUE(y.GuardIntact());
+            outputs.emplace_back(y.data(), y.data() + y.size());
+            outputs.back().insert(outputs.back().end(), running_var.begin(),
+                                  running_var.end());
           }
-          EXPECT_TRUE(y.GuardIntact());
-          outputs.emplace_back(y.data(), y.data() + y.size());
-          outputs.back().insert(outputs.back().end(), running_var.begin(),
-                                running_var.end());
+          EXPECT_TRUE(outputs[0] == outputs[1])
+              << (training ? "training " : "inference ")
+              << (layout == SIMDNORM_NHWC ? "NHWC" : "NCHW") << " S " << S
+              << ", threads " << threads;
         }
-        EXPECT_TRUE(outputs[0] == outputs[1])
-            << (training ? "training " : "inference ")
-            << (layout == SIMDNORM_NHWC ? "NHWC" : "NCHW") << ", threads "
-            << threads;
       }
     }
   }

@@ -165,48 +165,86 @@ void NormalizeAll(const simdnorm_context& ctx, const BatchNormProblem& p,
 // Spans shorter than this take the memory-order statistics pass.
 constexpr int64_t kShortSpanBytes = 4096;
 
-// Batch statistics of NCHW channel c (N spans of S), its coefficients, and
-// its normalize pass right away while the channel (N * S values, a few
-// hundred KiB for typical shapes) is still in L2: x is then read once from
-// memory instead of twice. The spans are normalized last first (the most
-// recently read are the most likely still cached). `split`: the channel's
-// reduction and normalize run on the context's threads (few channels).
-UnitStats ChannelNchwTraining(const simdnorm_context& ctx,
-                              const BatchNormProblem& p, const TileParams& t,
-                              int64_t c, bool split, bool stream,
-                              bool prefetch_next, GroupStat* stat) {
-  const int64_t S = p.spatial;
+// NCHW channel c: N spans of S.
+SpanSet ChannelSpans(const BatchNormProblem& p, int64_t c) {
   SpanSet set;
-  set.base = p.x + c * S;
+  set.base = p.x + c * p.spatial;
   set.spans = p.batch;
-  set.span_len = S;
+  set.span_len = p.spatial;
   set.span_stride = p.x_batch_stride;
-  *stat = SpanSetStats(ctx, set, t.block_elems, t.chunk_elems, p.eps, split);
+  return set;
+}
+
+// The coefficients of NCHW channel c from its batch statistics, and its
+// normalize pass right after its statistics pass, while the channel (N * S
+// values, a few hundred KiB for typical shapes) is still in L2: x is then
+// read once from memory instead of twice. The spans are normalized last
+// first (the most recently read are the most likely still cached).
+// `split`: the normalize pass runs on the context's threads (few
+// channels). `following` (optional): the statistics of the channel this
+// thread runs next, advanced piece by piece as in GroupNorm's
+// NormalizeUnitNchw.
+UnitStats NormalizeChannelNchw(const simdnorm_context& ctx,
+                               const BatchNormProblem& p, const TileParams& t,
+                               int64_t c, const GroupStat& stat, bool split,
+                               bool stream, SpanStatsInProgress* following) {
+  const int64_t S = p.spatial;
   CoefficientBuffers k(1);
   const UnitStats st =
-      GroupCoefficients(*stat, p.eps, p.gamma ? p.gamma + c : nullptr,
+      GroupCoefficients(stat, p.eps, p.gamma ? p.gamma + c : nullptr,
                         p.beta ? p.beta + c : nullptr, 0, 1, &k);
   const ChannelKernels& kern = ctx.kernels.ChannelFor(p.dtype());
   const int64_t parts = (S + t.chunk_elems - 1) / t.chunk_elems;
+  // One piece per reduction chunk: the following channel has as many.
+  const int64_t pieces = p.batch * parts;
   const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t piece = p.batch * parts - 1 - i;
+      const int64_t piece = pieces - 1 - i;
       const int64_t n = piece / parts;
       const int64_t s0 = (piece % parts) * t.chunk_elems;
-      const ConstTypedPtr x = p.x_sample(n) + c * S + s0;
-      // The same piece of channel c + 1, which this thread reads next.
+      const int64_t len = std::min(t.chunk_elems, S - s0);
       NormalizeChannelsFirstInto(
-          kern, x, p.y_sample(n) + c * S + s0, 1,
-          std::min(t.chunk_elems, S - s0), k.At(0), p.activation, stream,
-          prefetch_next ? (x + S).p : nullptr, p.y_quant);
+          kern, p.x_sample(n) + c * S + s0, p.y_sample(n) + c * S + s0, 1,
+          len, k.At(0), p.activation, stream,
+          following ? following->PrefetchAt(i, len) : nullptr, p.y_quant);
+      if (following) following->AdvanceTo(i + 1);
     }
   };
   if (split) {
-    ParallelFor(ctx, p.batch * parts, 1, run);
+    ParallelFor(ctx, pieces, 1, run);
   } else {
-    run(0, p.batch * parts);
+    run(0, pieces);
   }
   return st;
+}
+
+// Channels [b, e) of NCHW batch statistics on the caller's thread. From
+// memory, each channel's statistics are read during the previous one's
+// normalize pass (same results).
+void ChannelsNchwTraining(const simdnorm_context& ctx,
+                          const BatchNormProblem& p, const TileParams& t,
+                          int64_t b, int64_t e, bool stream, bool from_memory,
+                          GroupStat* stats, UnitStats* unit_stats) {
+  if (b == e) return;
+  stats[b] = SpanSetStats(ctx, ChannelSpans(p, b), t.block_elems,
+                          t.chunk_elems, p.eps, false);
+  for (int64_t c = b; c < e; ++c) {
+    if (!from_memory || c + 1 == e) {
+      unit_stats[c] =
+          NormalizeChannelNchw(ctx, p, t, c, stats[c], false, stream, nullptr);
+      if (c + 1 < e) {
+        stats[c + 1] = SpanSetStats(ctx, ChannelSpans(p, c + 1),
+                                    t.block_elems, t.chunk_elems, p.eps,
+                                    false);
+      }
+      continue;
+    }
+    SpanStatsInProgress following(ctx, ChannelSpans(p, c + 1), t.block_elems,
+                                  t.chunk_elems);
+    unit_stats[c] =
+        NormalizeChannelNchw(ctx, p, t, c, stats[c], false, stream, &following);
+    stats[c + 1] = following.Finish(p.eps);
+  }
 }
 
 // Inference coefficients from the running statistics, folded so that
@@ -353,26 +391,27 @@ void RunBatchNormTraining(const simdnorm_context& ctx,
     }
   } else if (fused_channels) {
     const bool stream = StreamOutput(p, t, parallel, ctx);
-    const bool prefetch =
-        PrefetchNextUnit(p.batch * p.spatial * ElementBytes(p), TensorBytes(p), t);
-    const auto channel = [&](int64_t c, bool split, bool prefetch_next) {
-      unit_stats[c] = ChannelNchwTraining(ctx, p, t, c, split, stream,
-                                          prefetch_next, &stats[c]);
-    };
+    const bool from_memory = TensorsFromMemory(TensorBytes(p), t);
     if (parallel && C < ctx.concurrency) {
-      // Few channels: split each channel's reduction into its chunks.
-      for (int64_t c = 0; c < C; ++c) channel(c, true, false);
+      // Few channels: split each channel's reduction and normalize pass
+      // into its chunks.
+      for (int64_t c = 0; c < C; ++c) {
+        stats[c] = SpanSetStats(ctx, ChannelSpans(p, c), t.block_elems,
+                                t.chunk_elems, p.eps, true);
+        unit_stats[c] = NormalizeChannelNchw(ctx, p, t, c, stats[c], true,
+                                             stream, nullptr);
+      }
     } else if (parallel) {
       const int64_t channel_bytes =
           p.batch * p.spatial * 2 * ElementBytes(p);
       ParallelFor(ctx, C, TaskGrain(ctx, C, channel_bytes, t.task_bytes),
                   [&](int64_t b, int64_t e) {
-                    for (int64_t c = b; c < e; ++c) {
-                      channel(c, false, prefetch && c + 1 < e);
-                    }
+                    ChannelsNchwTraining(ctx, p, t, b, e, stream, from_memory,
+                                         stats, unit_stats);
                   });
     } else {
-      for (int64_t c = 0; c < C; ++c) channel(c, false, prefetch && c + 1 < C);
+      ChannelsNchwTraining(ctx, p, t, 0, C, stream, from_memory, stats,
+                           unit_stats);
     }
   } else {
     // Column moments of the [N * S, C] block, tiles merged in order. Rows

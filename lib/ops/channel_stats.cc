@@ -204,6 +204,13 @@ void SpanStatsInProgress::AdvanceTo(int64_t end_chunk) {
   }
 }
 
+const void* SpanStatsInProgress::PrefetchAt(int64_t chunk,
+                                            int64_t elems) const {
+  const int64_t b = chunk % per_span_ * chunk_elems_;
+  if (chunk >= chunks() || b + elems > set_.span_len) return nullptr;
+  return (set_.At(chunk / per_span_) + b).p;
+}
+
 GroupStat SpanStatsInProgress::Finish(float eps) {
   AdvanceTo(chunks());
   stat_.scale = RetryScale(stat_.moments, stat_.pivot, eps);

@@ -95,6 +95,10 @@ class SpanStatsInProgress {
   int64_t chunks() const { return set_.spans * per_span_; }
   // Adds chunks [done, end_chunk) to the moments, in chunk order.
   void AdvanceTo(int64_t end_chunk);
+  // Where chunk `chunk` starts, for a caller that prefetches `elems`
+  // values from there before advancing past it; null if they would run
+  // past the chunk's span.
+  const void* PrefetchAt(int64_t chunk, int64_t elems) const;
   // The remaining chunks, then a scaled pass if the values need one.
   GroupStat Finish(float eps);
 

@@ -59,23 +59,16 @@ SpanSet UnitSpan(const GroupNormProblem& p, int64_t unit) {
   return set;
 }
 
-// The statistics of the unit this thread runs next, advanced piece by
-// piece during this unit's normalize pass: its reads (from memory) then
-// overlap with this pass's stores, as in a copy, instead of alternating
-// with them. Each piece prefetches the x that the next advance reads.
-struct FollowingUnit {
-  SpanStatsInProgress* stats = nullptr;
-  ConstTypedPtr x;
-  int64_t len = 0;
-  int64_t chunk_elems = 0;
-};
-
 // The normalize pass of a unit with statistics s. `parallel` splits it
 // into pieces on the context's threads (for fewer units than threads).
+// `following` (optional): the statistics of the unit this thread runs
+// next, advanced piece by piece, each piece prefetching what the next
+// advance reads: those reads (from memory) then overlap with this pass's
+// stores, as in a copy, instead of alternating with them.
 void NormalizeUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
                        const TileParams& t, int64_t unit, const GroupStat& s,
                        bool parallel, bool stream,
-                       const FollowingUnit& following) {
+                       SpanStatsInProgress* following) {
   const int64_t cg = GroupSize(p);
   const int64_t S = p.spatial;
   const int64_t c0 = (unit % p.groups) * cg;
@@ -89,7 +82,7 @@ void NormalizeUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   if (S == 1) {  // [N, C]: the group is one row of channels
     NormalizeChannelsLastInto(kern, x, y, 1, cg, cg, k.At(0), p.activation,
                               false, nullptr, p.y_quant);
-    if (following.stats) following.stats->AdvanceTo(following.stats->chunks());
+    if (following) following->AdvanceTo(following->chunks());
     return;
   }
   // Element-wise, so any split gives the same values. Pieces of about
@@ -104,8 +97,7 @@ void NormalizeUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   const int64_t pieces =
       S >= chunk ? cg * parts_per_channel
                  : (cg + channels_per_piece - 1) / channels_per_piece;
-  const int64_t following_chunks =
-      following.stats ? following.stats->chunks() : 0;
+  const int64_t following_chunks = following ? following->chunks() : 0;
   const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t piece = pieces - 1 - i;
@@ -122,16 +114,14 @@ void NormalizeUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
         n = S;
       }
       const int64_t at = c * S + s0;
-      // The chunks of the following unit read after this piece.
-      const int64_t next_chunks = (i + 1) * following_chunks / pieces;
-      const int64_t ahead = i * following_chunks / pieces * following.chunk_elems;
-      const void* prefetch =
-          following.stats && ahead + channels * n <= following.len
-              ? (following.x + ahead).p
-              : nullptr;
-      NormalizeChannelsFirstInto(kern, x + at, y + at, channels, n, k.At(c),
-                                 p.activation, stream, prefetch, p.y_quant);
-      if (following.stats) following.stats->AdvanceTo(next_chunks);
+      // The following unit's chunks read after this piece.
+      const int64_t first = i * following_chunks / pieces;
+      const int64_t next = (i + 1) * following_chunks / pieces;
+      NormalizeChannelsFirstInto(
+          kern, x + at, y + at, channels, n, k.At(c), p.activation, stream,
+          following ? following->PrefetchAt(first, channels * n) : nullptr,
+          p.y_quant);
+      if (following) following->AdvanceTo(next);
     }
   };
   if (parallel) {
@@ -335,7 +325,7 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
         const GroupStat s = SpanSetStats(ctx, UnitSpan(p, unit),
                                          t.block_elems, t.chunk_elems, p.eps,
                                          false);
-        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, FollowingUnit());
+        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, nullptr);
       }
       return;
     }
@@ -345,18 +335,13 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
                                t.chunk_elems, p.eps, false);
     for (int64_t unit = begin; unit < end; ++unit) {
       if (unit + 1 == end) {
-        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, FollowingUnit());
+        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, nullptr);
         break;
       }
-      const SpanSet next = UnitSpan(p, unit + 1);
-      SpanStatsInProgress stats(ctx, next, t.block_elems, t.chunk_elems);
-      FollowingUnit following;
-      following.stats = &stats;
-      following.x = next.base;
-      following.len = next.span_len;
-      following.chunk_elems = t.chunk_elems;
-      NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, following);
-      s = stats.Finish(p.eps);
+      SpanStatsInProgress following(ctx, UnitSpan(p, unit + 1),
+                                    t.block_elems, t.chunk_elems);
+      NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, &following);
+      s = following.Finish(p.eps);
     }
     return;
   }
@@ -399,7 +384,7 @@ void RunGroupNorm(const simdnorm_context& ctx, const GroupNormProblem& p) {
         const GroupStat s = SpanSetStats(ctx, UnitSpan(p, unit),
                                          t.block_elems, t.chunk_elems, p.eps,
                                          true);
-        NormalizeUnitNchw(ctx, p, t, unit, s, true, stream, FollowingUnit());
+        NormalizeUnitNchw(ctx, p, t, unit, s, true, stream, nullptr);
       }
       return;
     }

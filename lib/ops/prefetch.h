@@ -1,5 +1,5 @@
-// When a normalize pass reads ahead the x that its thread reads next (the
-// next unit or channel): the one rule of the channel ops.
+// When a two-pass channel op reads the next unit's statistics during this
+// unit's normalize pass: the one rule of the channel ops.
 #ifndef SIMDNORM_OPS_PREFETCH_H_
 #define SIMDNORM_OPS_PREFETCH_H_
 
@@ -8,10 +8,6 @@
 #include "runtime/tuning.h"
 
 namespace simdnorm::internal {
-
-// Largest unit whose successor is prefetched during its normalize pass
-// (the two together stay within about half of a typical 1-2 MiB L2).
-constexpr int64_t kPrefetchUnitBytes = 512 * 1024;
 
 // Whether an op's tensors (x and y: tensor_bytes) come from memory rather
 // than from the last-level cache: they exceed stream_bytes (by default
@@ -22,14 +18,6 @@ constexpr int64_t kPrefetchUnitBytes = 512 * 1024;
 // y's stores (1x320x64x64 G32: 1.47x with, 1.30x without).
 inline bool TensorsFromMemory(int64_t tensor_bytes, const TileParams& t) {
   return tensor_bytes > t.stream_bytes;
-}
-
-// Whether a normalize pass prefetches all of the next unit: both units fit
-// in L2 together, from memory.
-inline bool PrefetchNextUnit(int64_t unit_bytes, int64_t tensor_bytes,
-                             const TileParams& t) {
-  return unit_bytes <= kPrefetchUnitBytes &&
-         TensorsFromMemory(tensor_bytes, t);
 }
 
 }  // namespace simdnorm::internal
