@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "channel_args.h"
 #include "reference.h"
 #include "reference_channels.h"
 #include "simdnorm/simdnorm.hpp"
@@ -27,14 +28,7 @@ constexpr simdnorm_activation kActivations[] = {
 simdnorm::BatchNormArgs MakeArgs(int64_t n, int64_t c, int64_t s,
                                  simdnorm_layout layout, const float* x,
                                  float* y) {
-  simdnorm::BatchNormArgs a;
-  a.layout = layout;
-  a.batch = n;
-  a.channels = c;
-  a.spatial = s;
-  a.x = x;
-  a.y = y;
-  return a;
+  return ChannelArgs<simdnorm::BatchNormArgs>(n, c, s, layout, x, y);
 }
 
 class BatchNormTest : public TargetTest {

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "channel_args.h"
 #include "reference.h"
 #include "target_harness.h"
 
@@ -57,15 +58,10 @@ TEST_P(ChannelStreamingTest, GroupAndInstanceNorm) {
             const simdnorm::Context c = StreamingContext(
                 op, layout, unit, stream_bytes, threads, sh.chunk_elems);
             Buffer y(x.size(), 5);
-            simdnorm::GroupNormArgs a;
-            a.layout = layout;
+            auto a = ChannelArgs<simdnorm::GroupNormArgs>(N, C, S, layout,
+                                                          x.data(), y.data());
             a.activation = SIMDNORM_ACT_SILU;
-            a.batch = N;
-            a.channels = C;
-            a.spatial = S;
             a.groups = G;
-            a.x = x.data();
-            a.y = y.data();
             a.gamma = gamma.data();
             a.beta = beta.data();
             if (instance) {
@@ -108,14 +104,9 @@ TEST_P(ChannelStreamingTest, BatchNorm) {
                 op, layout, N * S, stream_bytes, threads, sh.chunk_elems);
             Buffer y(x.size(), 7);
             std::vector<float> running_mean(C, 0.5f), running_var(C, 2.0f);
-            simdnorm::BatchNormArgs a;
-            a.layout = layout;
+            auto a = ChannelArgs<simdnorm::BatchNormArgs>(N, C, S, layout,
+                                                          x.data(), y.data());
             a.activation = SIMDNORM_ACT_RELU;
-            a.batch = N;
-            a.channels = C;
-            a.spatial = S;
-            a.x = x.data();
-            a.y = y.data();
             a.gamma = gamma.data();
             a.beta = beta.data();
             a.running_mean = running_mean.data();

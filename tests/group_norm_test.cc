@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "channel_args.h"
 #include "reference.h"
 #include "reference_channels.h"
 #include "simdnorm/simdnorm.hpp"
@@ -27,14 +28,9 @@ struct Shape {
 
 simdnorm::GroupNormArgs MakeArgs(const Shape& sh, simdnorm_layout layout,
                                  const float* x, float* y) {
-  simdnorm::GroupNormArgs a;
-  a.layout = layout;
-  a.batch = sh.n;
-  a.channels = sh.c;
-  a.spatial = sh.s;
+  auto a = ChannelArgs<simdnorm::GroupNormArgs>(sh.n, sh.c, sh.s, layout, x,
+                                                y);
   a.groups = sh.g;
-  a.x = x;
-  a.y = y;
   return a;
 }
 

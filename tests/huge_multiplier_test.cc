@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "channel_args.h"
 #include "reference.h"
 #include "reference_channels.h"
 #include "simdnorm/simdnorm.hpp"
@@ -114,13 +115,8 @@ simdnorm::BatchNormArgs BatchNormArgsFor(simdnorm_layout layout, int64_t N,
                                          const Params& p, std::vector<float>* y,
                                          std::vector<float>* running_mean,
                                          std::vector<float>* running_var) {
-  simdnorm::BatchNormArgs a;
-  a.layout = layout;
-  a.batch = N;
-  a.channels = C;
-  a.spatial = S;
-  a.x = x.data();
-  a.y = y->data();
+  auto a = ChannelArgs<simdnorm::BatchNormArgs>(N, C, S, layout, x.data(),
+                                                y->data());
   a.gamma = p.gamma.data();
   a.beta = p.beta.data();
   a.running_mean = running_mean->data();
@@ -138,14 +134,9 @@ TEST_P(HugeMultiplierTest, GroupNormAndInstanceNorm) {
     SCOPED_TRACE(layout);
     const std::vector<float> x = Tensor(layout, N, C, S);
     std::vector<float> y(x.size());
-    simdnorm::GroupNormArgs a;
-    a.layout = layout;
-    a.batch = N;
-    a.channels = C;
-    a.spatial = S;
+    auto a = ChannelArgs<simdnorm::GroupNormArgs>(N, C, S, layout, x.data(),
+                                                  y.data());
     a.groups = C;  // every group one channel of one kind
-    a.x = x.data();
-    a.y = y.data();
     a.gamma = p.gamma.data();
     a.beta = p.beta.data();
     std::vector<double> ref;

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "channel_args.h"
 #include "reference.h"
 #include "simdnorm/simdnorm.hpp"
 
@@ -109,15 +110,10 @@ StressCase GroupCase(const std::string& name, bool instance,
     *out = {std::vector<float>(x.size(), kUnwritten),
             std::vector<float>(n * groups, kUnwritten),
             std::vector<float>(n * groups, kUnwritten)};
-    simdnorm::GroupNormArgs a;
-    a.layout = layout;
+    auto a = ChannelArgs<simdnorm::GroupNormArgs>(n, channels, spatial, layout,
+                                                  x.data(), (*out)[0].data());
     a.activation = act;
-    a.batch = n;
-    a.channels = channels;
-    a.spatial = spatial;
     a.groups = groups;
-    a.x = x.data();
-    a.y = (*out)[0].data();
     a.gamma = gamma.data();
     a.beta = beta.data();
     a.mean = (*out)[1].data();
@@ -151,14 +147,9 @@ StressCase BatchCase(const std::string& name, bool training,
     *out = {std::vector<float>(x.size(), kUnwritten), running_mean,
             running_var, std::vector<float>(training ? channels : 0, kUnwritten),
             std::vector<float>(training ? channels : 0, kUnwritten)};
-    simdnorm::BatchNormArgs a;
-    a.layout = layout;
+    auto a = ChannelArgs<simdnorm::BatchNormArgs>(n, channels, spatial, layout,
+                                                  x.data(), (*out)[0].data());
     a.activation = training ? SIMDNORM_ACT_RELU : SIMDNORM_ACT_NONE;
-    a.batch = n;
-    a.channels = channels;
-    a.spatial = spatial;
-    a.x = x.data();
-    a.y = (*out)[0].data();
     a.gamma = gamma.data();
     a.beta = beta.data();
     a.running_mean = (*out)[1].data();
