@@ -402,8 +402,8 @@ typedef enum simdnorm_op {
  *                              when there are fewer units than threads
  *   spatial_tile  [1, 2^20]    positions per tile in channels-last passes
  *   stream_bytes  [4096, 2^50] outputs this large use non-temporal stores,
- *                              and x and y larger together are read ahead
- *                              (the last-level cache size by default) */
+ *                              and x and y beyond a third of it are read
+ *                              ahead (the last-level cache size by default) */
 typedef struct simdnorm_tile_params {
   size_t struct_size;
   int64_t block_elems;

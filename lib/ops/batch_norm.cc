@@ -179,7 +179,8 @@ SpanSet ChannelSpans(const BatchNormProblem& p, int64_t c) {
 // normalize pass right after its statistics pass, while the channel (N * S
 // values, a few hundred KiB for typical shapes) is still in L2: x is then
 // read once from memory instead of twice. The spans are normalized last
-// first (the most recently read are the most likely still cached).
+// first (the most recently read are the most likely still cached), or
+// first first with a following channel (piece i prefetches its chunk i).
 // `split`: the normalize pass runs on the context's threads (few
 // channels). `following` (optional): the statistics of the channel this
 // thread runs next, advanced piece by piece as in GroupNorm's
@@ -199,7 +200,7 @@ UnitStats NormalizeChannelNchw(const simdnorm_context& ctx,
   const int64_t pieces = p.batch * parts;
   const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t piece = pieces - 1 - i;
+      const int64_t piece = following ? i : pieces - 1 - i;
       const int64_t n = piece / parts;
       const int64_t s0 = (piece % parts) * t.chunk_elems;
       const int64_t len = std::min(t.chunk_elems, S - s0);

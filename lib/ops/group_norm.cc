@@ -89,7 +89,8 @@ void NormalizeUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   // chunk_elems (whole channels, or parts of one), last piece first: the
   // stats pass just read the unit front to back, so its end is the part
   // still in L1/L2 (a unit larger than L2 then re-reads only its front
-  // from L3).
+  // from L3). With a following unit, first piece first: piece i then
+  // prefetches about the following unit's chunk i, which has its length.
   const int64_t chunk = t.chunk_elems;
   const int64_t channels_per_piece = S >= chunk ? 1 : chunk / S;
   const int64_t parts_per_channel = S >= chunk ? (S + chunk - 1) / chunk : 1;
@@ -100,7 +101,7 @@ void NormalizeUnitNchw(const simdnorm_context& ctx, const GroupNormProblem& p,
   const int64_t following_chunks = following ? following->chunks() : 0;
   const auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t piece = pieces - 1 - i;
+      const int64_t piece = following ? i : pieces - 1 - i;
       int64_t c, s0, channels, n;
       if (S >= chunk) {
         c = piece / parts_per_channel;

@@ -49,10 +49,10 @@ struct TileParams {
   // The last-level cache size the table assumes. Outputs of at least this
   // many bytes are written with non-temporal stores: far beyond the cache
   // they would only be evicted, and streaming skips reading them in
-  // first. Two-pass ops whose x and y together exceed it read each unit's
-  // statistics during the previous unit's normalize pass (ops/prefetch.h).
-  // The default is set from this machine's last-level cache
-  // (DefaultTileParams).
+  // first. Two-pass ops whose x and y together exceed a third of it read
+  // each unit's statistics during the previous unit's normalize pass
+  // (ops/prefetch.h). The default is set from this machine's last-level
+  // cache (DefaultTileParams).
   int64_t stream_bytes = 8 * 1024 * 1024;
 };
 
