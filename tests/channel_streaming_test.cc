@@ -82,6 +82,31 @@ TEST_P(ChannelStreamingTest, GroupAndInstanceNorm) {
   }
 }
 
+// Empty slices on the read-ahead path read and write nothing: x is sized
+// exactly (a read past it is what AddressSanitizer builds catch) and y
+// keeps its sentinel, for every empty range from the first unit to one
+// past the last.
+TEST_P(ChannelStreamingTest, EmptySlicesReadNothing) {
+  const StreamingShape sh = kGroupShapes[1];
+  const int64_t units = sh.N * sh.G;
+  const auto x = RandomNormal(sh.N * sh.C * sh.S, 1.0, 2.0, 121);
+  for (int64_t stream_bytes : {kNeverStream, int64_t{4096}}) {
+    const simdnorm::Context c =
+        StreamingContext(SIMDNORM_OP_GROUP_NORM, SIMDNORM_NCHW,
+                         sh.C / sh.G * sh.S, stream_bytes, 1, sh.chunk_elems);
+    const std::vector<float> sentinel(x.size(), 12345.0f);
+    std::vector<float> y = sentinel;
+    auto a = ChannelArgs<simdnorm::GroupNormArgs>(
+        sh.N, sh.C, sh.S, SIMDNORM_NCHW, x.data(), y.data());
+    a.groups = sh.G;
+    for (int64_t u = 0; u <= units; ++u) {
+      ASSERT_EQ(simdnorm_group_norm_slice(c.get(), &a, u, u), SIMDNORM_OK)
+          << simdnorm_last_error();
+    }
+    EXPECT_TRUE(y == sentinel);
+  }
+}
+
 // Short spans (read in memory order), and channels of spans of two chunks
 // (normalized right after their statistics).
 constexpr StreamingShape kBatchShapes[] = {{4, 20, 9 * 11, 0, 32768},

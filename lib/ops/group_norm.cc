@@ -332,6 +332,7 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
     }
     // From memory: each unit's statistics are read during the previous
     // unit's normalize pass (same results).
+    if (begin == end) return;  // an empty slice: not even a first unit
     GroupStat s = SpanSetStats(ctx, UnitSpan(p, begin), t.block_elems,
                                t.chunk_elems, p.eps, false);
     for (int64_t unit = begin; unit < end; ++unit) {

@@ -455,6 +455,12 @@ def group_seeds():
     write(t, "invalid_mean_overlaps_x", group_case(
         0, 2, 4, 4, views={"mean": ("shift", "x", SHIFT_MIDDLE)}))
     write(t, "invalid_unit_range", group_case(2, 2, 4, 4, units="past_end"))
+    # Defect found: an empty slice on the NCHW read-ahead path (x and y
+    # beyond a third of stream_bytes: preset 1) read the statistics of its
+    # first unit, here one past the last, beyond the end of x.
+    write(t, "defect_empty_slice_read_ahead_past_x", group_case(
+        2, 2, 4, medium(40), groups_tag=1, context=ctx(0, 1, 1), units=(4, 4),
+        views=affine))
     write(t, "invalid_param_count", group_case(
         0, 2, 4, 4, param_tag=bytes([240, 3]), views={"gamma": ("own", None, 0)}))
 
