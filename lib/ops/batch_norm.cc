@@ -226,26 +226,14 @@ void ChannelsNchwTraining(const simdnorm_context& ctx,
                           const BatchNormProblem& p, const TileParams& t,
                           int64_t b, int64_t e, bool stream, bool from_memory,
                           GroupStat* stats, UnitStats* unit_stats) {
-  if (b == e) return;
-  stats[b] = SpanSetStats(ctx, ChannelSpans(p, b), t.block_elems,
-                          t.chunk_elems, p.eps, false);
-  for (int64_t c = b; c < e; ++c) {
-    if (!from_memory || c + 1 == e) {
-      unit_stats[c] =
-          NormalizeChannelNchw(ctx, p, t, c, stats[c], false, stream, nullptr);
-      if (c + 1 < e) {
-        stats[c + 1] = SpanSetStats(ctx, ChannelSpans(p, c + 1),
-                                    t.block_elems, t.chunk_elems, p.eps,
-                                    false);
-      }
-      continue;
-    }
-    SpanStatsInProgress following(ctx, ChannelSpans(p, c + 1), t.block_elems,
-                                  t.chunk_elems);
-    unit_stats[c] =
-        NormalizeChannelNchw(ctx, p, t, c, stats[c], false, stream, &following);
-    stats[c + 1] = following.Finish(p.eps);
-  }
+  RunTwoPassUnits(
+      ctx, t.block_elems, t.chunk_elems, p.eps, b, e, from_memory,
+      [&p](int64_t c) { return ChannelSpans(p, c); },
+      [&](int64_t c, const GroupStat& s, SpanStatsInProgress* following) {
+        stats[c] = s;
+        unit_stats[c] =
+            NormalizeChannelNchw(ctx, p, t, c, s, false, stream, following);
+      });
 }
 
 // Inference coefficients from the running statistics, folded so that

@@ -110,6 +110,36 @@ class SpanStatsInProgress {
   GroupStat stat_;
 };
 
+// Units [b, e) of a two-pass op on the caller's thread: the statistics of
+// span_of(u), then normalize(u, stat, following). With read_ahead,
+// `following` is the next unit's SpanStatsInProgress, which normalize
+// advances piece by piece (its reads then overlap with the stores);
+// otherwise it is null and the next unit's statistics come after. Same
+// results either way.
+template <class SpanOf, class Normalize>
+void RunTwoPassUnits(const simdnorm_context& ctx, int64_t block_elems,
+                     int64_t chunk_elems, float eps, int64_t b, int64_t e,
+                     bool read_ahead, const SpanOf& span_of,
+                     const Normalize& normalize) {
+  if (b == e) return;  // an empty range: not even a first unit
+  GroupStat stat =
+      SpanSetStats(ctx, span_of(b), block_elems, chunk_elems, eps, false);
+  for (int64_t u = b; u < e; ++u) {
+    if (!read_ahead || u + 1 == e) {
+      normalize(u, stat, static_cast<SpanStatsInProgress*>(nullptr));
+      if (u + 1 < e) {
+        stat = SpanSetStats(ctx, span_of(u + 1), block_elems, chunk_elems, eps,
+                            false);
+      }
+      continue;
+    }
+    SpanStatsInProgress following(ctx, span_of(u + 1), block_elems,
+                                  chunk_elems);
+    normalize(u, stat, &following);
+    stat = following.Finish(eps);
+  }
+}
+
 // ColumnGroupStats (not parallel) run one tile at a time on the caller's
 // thread, so that other work can be interleaved with it (the previous
 // sample's normalize pass: its stores then overlap these reads). Same

@@ -320,31 +320,13 @@ void RunUnitsSequential(const simdnorm_context& ctx, const GroupNormProblem& p,
   }
   if (p.layout == SIMDNORM_NCHW) {
     const int64_t elem_bytes = StorageBytes(p.dtype());
-    if (!TensorsFromMemory(p.batch * p.channels * p.spatial * 2 * elem_bytes,
-                           t)) {
-      for (int64_t unit = begin; unit < end; ++unit) {
-        const GroupStat s = SpanSetStats(ctx, UnitSpan(p, unit),
-                                         t.block_elems, t.chunk_elems, p.eps,
-                                         false);
-        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, nullptr);
-      }
-      return;
-    }
-    // From memory: each unit's statistics are read during the previous
-    // unit's normalize pass (same results).
-    if (begin == end) return;  // an empty slice: not even a first unit
-    GroupStat s = SpanSetStats(ctx, UnitSpan(p, begin), t.block_elems,
-                               t.chunk_elems, p.eps, false);
-    for (int64_t unit = begin; unit < end; ++unit) {
-      if (unit + 1 == end) {
-        NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, nullptr);
-        break;
-      }
-      SpanStatsInProgress following(ctx, UnitSpan(p, unit + 1),
-                                    t.block_elems, t.chunk_elems);
-      NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, &following);
-      s = following.Finish(p.eps);
-    }
+    RunTwoPassUnits(
+        ctx, t.block_elems, t.chunk_elems, p.eps, begin, end,
+        TensorsFromMemory(p.batch * p.channels * p.spatial * 2 * elem_bytes, t),
+        [&p](int64_t unit) { return UnitSpan(p, unit); },
+        [&](int64_t unit, const GroupStat& s, SpanStatsInProgress* following) {
+          NormalizeUnitNchw(ctx, p, t, unit, s, false, stream, following);
+        });
     return;
   }
   while (begin < end) {
