@@ -120,9 +120,12 @@ void NormalizeQuantized(const RowKernels& k, const RowNormProblem& p,
   }
 }
 
-bool StreamOutput(const RowNormProblem& p, const TileParams& t) {
+// Whether y goes out with non-temporal stores: each thread's share of the
+// whole output is at least stream_bytes (as in group_norm.cc).
+bool StreamOutput(const RowNormProblem& p, const TileParams& t,
+                  int threads) {
   return p.rows * p.cols * static_cast<int64_t>(p.elem_bytes) >=
-         t.stream_bytes;
+         t.stream_bytes * threads;
 }
 
 // `next_x` (optional): the x of the row this thread runs next, prefetched
@@ -130,7 +133,7 @@ bool StreamOutput(const RowNormProblem& p, const TileParams& t) {
 // stores, as in the whole-rows kernel).
 template <class ForChunks>
 void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
-                  int64_t row, const TileParams& t,
+                  int64_t row, const TileParams& t, bool stream,
                   const ForChunks& for_chunks,
                   const void* next_x = nullptr) {
   const RowKernels& k = ctx.kernels.RowFor(p.dtype);
@@ -152,7 +155,7 @@ void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
   affine.scaled_pivot = st.scaled_pivot;
   affine.shifted_mean = st.shifted_mean;
   affine.inv_std = st.inv_std;
-  affine.stream = StreamOutput(p, t);
+  affine.stream = stream;
   void* y = ElementAt(p.y, row * p.y_stride, p.y_bytes());
   const bool store_sum = !SumStoredByMoments(p) && sum_out != nullptr;
   const int64_t chunks = ChunkCount(p.cols, t);
@@ -189,7 +192,7 @@ struct SequentialChunks {
 };
 
 void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
-             const TileParams& t, int64_t begin, int64_t end) {
+             const TileParams& t, bool stream, int64_t begin, int64_t end) {
   if (p.residual == nullptr && !p.quantized() && ChunkCount(p.cols, t) == 1) {
     // Common case: whole rows in one kernel call, with no per-row calls
     // through the kernel table. Same arithmetic, same results.
@@ -205,7 +208,7 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
     b.rstd = p.rstd;
     b.eps = p.eps;
     b.centered = !p.rms;
-    b.stream = StreamOutput(p, t);
+    b.stream = stream;
     b.block_elems = t.block_elems;
     const RowKernels& k = ctx.kernels.RowFor(p.dtype);
     while (begin < end) {
@@ -213,14 +216,14 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
       SIMDNORM_DASSERT(done_to >= begin && done_to <= end);
       begin = done_to;
       if (begin < end) {  // this row needs the rescaling path
-        NormalizeRow(ctx, p, begin, t, SequentialChunks());
+        NormalizeRow(ctx, p, begin, t, stream, SequentialChunks());
         ++begin;
       }
     }
     return;
   }
   for (int64_t row = begin; row < end; ++row) {
-    NormalizeRow(ctx, p, row, t, SequentialChunks(),
+    NormalizeRow(ctx, p, row, t, stream, SequentialChunks(),
                  row + 1 < end ? SourceOfRow(p, row + 1).x : nullptr);
   }
 }
@@ -229,15 +232,17 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
 
 void RunRowNormSlice(const simdnorm_context& ctx, const RowNormProblem& p,
                      int64_t begin, int64_t end) {
-  RunRows(ctx, p, ParamsFor(ctx, p), begin, end);
+  const TileParams& t = ParamsFor(ctx, p);
+  RunRows(ctx, p, t, StreamOutput(p, t, 1), begin, end);
 }
 
 void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
   const TileParams& t = ParamsFor(ctx, p);
   const int64_t row_bytes = p.cols * 2 * static_cast<int64_t>(p.elem_bytes);
   if (!WorthParallel(ctx, p.rows * row_bytes, t.inline_bytes)) {
-    return RunRows(ctx, p, t, 0, p.rows);
+    return RunRows(ctx, p, t, StreamOutput(p, t, 1), 0, p.rows);
   }
+  const bool stream = StreamOutput(p, t, ctx.concurrency);
   if (p.rows < ctx.concurrency && p.cols >= t.split_elems) {
     // Too few rows for the threads: split each row's reduction and its
     // normalize pass into chunks instead.
@@ -247,13 +252,13 @@ void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
       });
     };
     for (int64_t row = 0; row < p.rows; ++row) {
-      NormalizeRow(ctx, p, row, t, parallel_chunks);
+      NormalizeRow(ctx, p, row, t, stream, parallel_chunks);
     }
     return;
   }
   const int64_t grain = TaskGrain(ctx, p.rows, row_bytes, t.task_bytes);
   ParallelFor(ctx, p.rows, grain,
-              [&](int64_t b, int64_t e) { RunRows(ctx, p, t, b, e); });
+              [&](int64_t b, int64_t e) { RunRows(ctx, p, t, stream, b, e); });
 }
 
 }  // namespace simdnorm::internal

@@ -1,10 +1,10 @@
 #include "runtime/tuning.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+
+#include "runtime/cache_size.h"
 
 namespace simdnorm::internal {
 namespace {
@@ -58,27 +58,15 @@ std::string TileParamsProblem(const TileParams& params) {
   return std::string();
 }
 
-int64_t LastLevelCacheBytes() {
-  static const int64_t bytes = [] {
-    long llc = ::sysconf(_SC_LEVEL3_CACHE_SIZE);
-    if (llc <= 0) llc = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
-    if (llc <= 0) return int64_t{8} << 20;
-    return std::max<int64_t>(int64_t{1} << 20, llc);
-  }();
-  return bytes;
-}
-
 const TileParams& DefaultTileParams() {
   static const TileParams params = [] {
     TileParams p;
     // Smaller outputs stay cached for whoever reads them next (the next
-    // layer), and a benchmark that loops over x and y of that size keeps
-    // both in cache when they are stored normally; larger ones are evicted
-    // anyway, and streaming skips reading them in first. (Measured:
-    // LayerNorm with a 32 MiB y and a 36 MiB LLC ran at 1.37x memcpy
-    // streamed, 1.08x not; GroupNorm with a 128 MiB y ran at 0.83x
-    // streamed, 1.55x not.)
-    p.stream_bytes = LastLevelCacheBytes();
+    // layer); larger ones are evicted anyway, and streaming skips reading
+    // them in first (GroupNorm with a 128 MiB y: 0.83x memcpy streamed,
+    // 1.55x not). Where the line falls depends on the CPU
+    // (runtime/cache_size.cc); simdnorm-tune measures it.
+    p.stream_bytes = DefaultStreamBytes();
     return p;
   }();
   return params;

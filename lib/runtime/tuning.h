@@ -52,7 +52,7 @@ struct TileParams {
   // first. Two-pass ops whose x and y together exceed a third of it read
   // each unit's statistics during the previous unit's normalize pass
   // (ops/prefetch.h). The default is set from this machine's last-level
-  // cache (DefaultTileParams).
+  // cache (runtime/cache_size.h).
   int64_t stream_bytes = 8 * 1024 * 1024;
 };
 
@@ -131,10 +131,6 @@ class TuningTable {
 };
 
 const TileParams& DefaultTileParams();
-
-// This machine's last-level cache in bytes (at least 1 MiB; 8 MiB where
-// the size is unknown): the default stream_bytes.
-int64_t LastLevelCacheBytes();
 
 }  // namespace simdnorm::internal
 
