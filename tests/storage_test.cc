@@ -467,6 +467,55 @@ TEST_P(StorageTest, NarrowRowsContiguousMatchStrided) {
   RecordTargetRun(GetParam());
 }
 
+// fp32 gamma holding NaNs whose payload fills the low 16 bits (which
+// rounding to nearest even would carry into the exponent and sign) or sits
+// only there (which truncation would turn into Inf): each such column of y
+// is NaN in every row, and every other column is finite.
+TEST_P(StorageTest, NaNParametersStayNaNWhenNarrowed) {
+  const uint32_t kNaNs[] = {0x7FFFFFFFu, 0xFFFFFFFFu, 0x7FBFFFFFu,
+                            0x7F800001u, 0xFFC00001u, 0x7FC0FFFFu};
+  constexpr int64_t kRows = 3;
+  for (const simdnorm_dtype dtype : kTypes) {
+    for (const bool rms : {false, true}) {
+      for (const int64_t cols : {int64_t{7}, int64_t{64}, int64_t{1000}}) {
+        std::vector<float> gamma(static_cast<size_t>(cols), 1.5f);
+        std::vector<bool> nan_col(static_cast<size_t>(cols), false);
+        for (size_t k = 0; k < sizeof(kNaNs) / sizeof(kNaNs[0]); ++k) {
+          const size_t col = k * static_cast<size_t>(cols / 6);
+          std::memcpy(&gamma[col], &kNaNs[k], sizeof(float));
+          nan_col[col] = true;
+        }
+        const std::vector<float> beta(static_cast<size_t>(cols), 0.25f);
+        const auto values = RandomNormal(static_cast<size_t>(kRows * cols), 0.0, 1.0, 17);
+        std::vector<uint16_t> x(values.size()), y(values.size());
+        for (size_t i = 0; i < values.size(); ++i) x[i] = Narrow(values[i], dtype);
+        simdnorm_row_norm_args a;
+        simdnorm_row_norm_args_init(&a);
+        a.dtype = dtype;
+        a.rows = kRows;
+        a.cols = cols;
+        a.x = x.data();
+        a.y = y.data();
+        a.gamma = gamma.data();
+        if (!rms) a.beta = beta.data();
+        ASSERT_EQ(SIMDNORM_OK, rms ? simdnorm_rms_norm(raw(), &a) : simdnorm_layer_norm(raw(), &a))
+            << simdnorm_last_error();
+        int reported = 0;
+        for (size_t i = 0; i < y.size(); ++i) {
+          const bool want_nan = nan_col[i % static_cast<size_t>(cols)];
+          const float got = Widen(y[i], dtype);
+          if (std::isnan(got) != want_nan && reported++ < 5) {
+            ADD_FAILURE() << DtypeName(dtype) << (rms ? " RMSNorm" : " LayerNorm") << " cols "
+                          << cols << ": y[" << i << "] = " << got << " (bits 0x" << std::hex
+                          << y[i] << std::dec << "), want " << (want_nan ? "NaN" : "finite");
+          }
+        }
+      }
+    }
+  }
+  RecordTargetRun(GetParam());
+}
+
 SIMDNORM_INSTANTIATE_FOR_TARGETS(StorageTest);
 
 // A caller built against the struct before param_dtype existed: its

@@ -111,7 +111,9 @@ HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> BF16InUpperHalves(D,
   const auto odd = hn::And(hn::ShiftRight<16>(bits), hn::Set(du, 1u));
   const auto rounded = hn::Add(hn::Add(bits, hn::Set(du, 0x7FFFu)), odd);
   const auto quiet_nan = hn::Or(bits, hn::Set(du, 0x00400000u));
-  const auto nan = hn::RebindMask(du, hn::Ne(v, v));
+  // Not Ne(v, v): Highway 1.0.3's float Ne on AVX2/AVX3 is the ordered
+  // compare, false for NaN.
+  const auto nan = hn::RebindMask(du, hn::IsNaN(v));
   return hn::IfThenElse(nan, quiet_nan, rounded);
 }
 
