@@ -101,12 +101,36 @@ HWY_INLINE hn::Vec<D> Widen(StorageF16, D d, V16 bits) {
 #endif
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// AVX-512: the odd bit as a mask (the +1 a masked add), and NaN lanes
+// replaced by v with its quiet bit by one fixup (tokens 2 for the QNaN
+// and SNaN classes, 0 = keep the rounded value for the rest): 4 uops
+// instead of 7, the same bits.
+#define SIMDNORM_BF16_ROUND_AVX512(W, P)                                  \
+  HWY_INLINE __m##W##i BF16RoundedRaw(__m##W v) {                        \
+    const __m##W##i bits = _mm##P##_castps_si##W(v);                     \
+    const auto odd =                                                     \
+        _mm##P##_test_epi32_mask(bits, _mm##P##_set1_epi32(1 << 16));    \
+    __m##W##i r = _mm##P##_add_epi32(bits, _mm##P##_set1_epi32(0x7FFF)); \
+    r = _mm##P##_mask_add_epi32(r, odd, r, _mm##P##_set1_epi32(1));      \
+    return _mm##P##_castps_si##W(_mm##P##_fixupimm_ps(                   \
+        _mm##P##_castsi##W##_ps(r), v, _mm##P##_set1_epi32(0x22), 0));   \
+  }
+SIMDNORM_BF16_ROUND_AVX512(512, 512)
+SIMDNORM_BF16_ROUND_AVX512(256, 256)
+SIMDNORM_BF16_ROUND_AVX512(128, )
+#undef SIMDNORM_BF16_ROUND_AVX512
+#endif
+
 // The bf16 bits of v in the upper 16 bits of each u32 lane (the lower
 // ones are not zeroed): rounded to nearest even, NaN quieted.
 template <class D>
 HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> BF16InUpperHalves(D,
                                                               hn::Vec<D> v) {
   const hn::RebindToUnsigned<D> du;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  return hn::Vec<decltype(du)>{BF16RoundedRaw(v.raw)};
+#else
   const auto bits = hn::BitCast(du, v);
   const auto odd = hn::And(hn::ShiftRight<16>(bits), hn::Set(du, 1u));
   const auto rounded = hn::Add(hn::Add(bits, hn::Set(du, 0x7FFFu)), odd);
@@ -115,6 +139,7 @@ HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> BF16InUpperHalves(D,
   // compare, false for NaN.
   const auto nan = hn::RebindMask(du, hn::IsNaN(v));
   return hn::IfThenElse(nan, quiet_nan, rounded);
+#endif
 }
 
 // Narrow to the bits of 16-bit storage, one u32 lane per value; callers
