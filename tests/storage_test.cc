@@ -44,6 +44,26 @@ const char* DataName(Data d) {
   }
 }
 
+// Values stored as `dtype`.
+std::vector<uint16_t> NarrowAll(const std::vector<float>& values, simdnorm_dtype dtype) {
+  std::vector<uint16_t> out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) out[i] = Narrow(values[i], dtype);
+  return out;
+}
+
+// Arguments of a contiguous rows x cols call on 16-bit x and y.
+simdnorm_row_norm_args StoredRowArgs(simdnorm_dtype dtype, int64_t rows, int64_t cols,
+                                     const uint16_t* x, uint16_t* y) {
+  simdnorm_row_norm_args args;
+  simdnorm_row_norm_args_init(&args);
+  args.dtype = dtype;
+  args.rows = rows;
+  args.cols = cols;
+  args.x = x;
+  args.y = y;
+  return args;
+}
+
 // Values as fp32, before they are stored (and rounded) as `dtype`.
 std::vector<float> MakeData(Data kind, simdnorm_dtype dtype, int64_t rows,
                             int64_t cols, uint32_t seed) {
@@ -370,16 +390,9 @@ TEST_P(StorageTest, ResidualSumIsRoundedOnce) {
 TEST_P(StorageTest, TwoThreadsGiveTheSameBits) {
   for (const simdnorm_dtype dtype : kTypes) {
     const int64_t rows = 64, cols = 3000;
-    const auto values = RandomNormal(static_cast<size_t>(rows * cols), 2.0, 3.0, 11);
-    std::vector<uint16_t> x(values.size()), y1(values.size()), y2(values.size());
-    for (size_t i = 0; i < values.size(); ++i) x[i] = Narrow(values[i], dtype);
-    simdnorm_row_norm_args args;
-    simdnorm_row_norm_args_init(&args);
-    args.dtype = dtype;
-    args.rows = rows;
-    args.cols = cols;
-    args.x = x.data();
-    args.y = y1.data();
+    const auto x = NarrowAll(RandomNormal(static_cast<size_t>(rows * cols), 2.0, 3.0, 11), dtype);
+    std::vector<uint16_t> y1(x.size()), y2(x.size());
+    simdnorm_row_norm_args args = StoredRowArgs(dtype, rows, cols, x.data(), y1.data());
     const simdnorm::Context one = ctx_threads(1), two = ctx_threads(2);
     ASSERT_EQ(simdnorm_layer_norm(one.get(), &args), SIMDNORM_OK) << simdnorm_last_error();
     args.y = y2.data();
@@ -486,16 +499,10 @@ TEST_P(StorageTest, NaNParametersStayNaNWhenNarrowed) {
           nan_col[col] = true;
         }
         const std::vector<float> beta(static_cast<size_t>(cols), 0.25f);
-        const auto values = RandomNormal(static_cast<size_t>(kRows * cols), 0.0, 1.0, 17);
-        std::vector<uint16_t> x(values.size()), y(values.size());
-        for (size_t i = 0; i < values.size(); ++i) x[i] = Narrow(values[i], dtype);
-        simdnorm_row_norm_args a;
-        simdnorm_row_norm_args_init(&a);
-        a.dtype = dtype;
-        a.rows = kRows;
-        a.cols = cols;
-        a.x = x.data();
-        a.y = y.data();
+        const auto x =
+            NarrowAll(RandomNormal(static_cast<size_t>(kRows * cols), 0.0, 1.0, 17), dtype);
+        std::vector<uint16_t> y(x.size());
+        simdnorm_row_norm_args a = StoredRowArgs(dtype, kRows, cols, x.data(), y.data());
         a.gamma = gamma.data();
         if (!rms) a.beta = beta.data();
         ASSERT_EQ(SIMDNORM_OK, rms ? simdnorm_rms_norm(raw(), &a) : simdnorm_layer_norm(raw(), &a))
