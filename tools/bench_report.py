@@ -199,18 +199,19 @@ def best_isa(row, isas):
 def fastest_peer(cells, case, threads, ours):
     """(our time / the fastest peer's time, peer, its threads) or None.
     Each peer runs at the faster of 1 and `threads` threads (an OpenMP team
-    stalls when the cores are shared with other processes). Times compare
-    through x_memcpy, each against a memcpy measured next to it, so that
-    load from other processes cancels out. A peer's 1-thread run is against
-    the 1-thread memcpy, which is never faster than the n-thread one: across
-    thread counts the ratio can only overstate the peer."""
+    stalls when the cores are shared with other processes). Absolute times
+    compare: both were measured seconds apart in one process. Not through
+    x_memcpy: the peers' OpenMP teams keep spinning after each call and slow
+    the memcpy measured next to them (2-thread reference copies of 185 to
+    735 us for the same 10 MB on one machine), which made the peers look
+    up to 3x faster than their times say."""
     best = None
     for t in sorted({1, threads}, reverse=True):
         for peer in FAST_PEERS:
             e = cells.get((case, t), {}).get(peer)
             if not ok_entry(e):
                 continue
-            vs = ours["ratio"] / e["ratio"]
+            vs = ours["time"] / e["time"]
             if best is None or vs > best[0]:
                 best = (vs, peer, t)
     return best
