@@ -31,7 +31,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <optional>
 
 #include "hwy/aligned_allocator.h"
 #include "hwy/cache_control.h"
@@ -432,9 +432,9 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
   const Act act;
   size_t i = std::min(total, MisalignedHead(y, N));
   // Worth a copy of 3-4 x C floats when the run is many rows long.
-  std::unique_ptr<ShiftedCoefficients> shifted;
+  std::optional<ShiftedCoefficients> shifted;
   if (C % N == 0 && i % N != 0 && total >= 16 * C) {
-    shifted = std::make_unique<ShiftedCoefficients>(wrapped, C, N, i);
+    shifted.emplace(wrapped, C, N, i);
   }
   const ChannelCoefficients& k =
       shifted && shifted->get() ? *shifted->get() : wrapped;

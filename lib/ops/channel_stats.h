@@ -12,9 +12,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "common/moments.h"
+#include "hwy/aligned_allocator.h"
 #include "common/storage.h"
 #include "common/unit_stats.h"
 #include "kernels/channel_kernels.h"
@@ -181,32 +183,28 @@ class ColumnStatsInProgress {
   std::vector<double> heap_sums_;
 };
 
-// Per-channel buffers of the normalize form y = act((x * scale - pivot)
-// * mul + add). Small channel counts (a GroupNorm unit) live inline, so a
-// unit costs no heap allocation.
 // Floats per 64-byte cache line, and n rounded up to whole lines.
 constexpr int64_t kLineFloats = 64 / sizeof(float);
 constexpr int64_t RoundUpToLine(int64_t n) {
   return (n + kLineFloats - 1) / kLineFloats * kLineFloats;
 }
 
-// Each array starts on a cache line: channels-last runs load them at
-// vector-aligned channel offsets, and an array off its line made every one
-// of those loads cross two lines (GroupNorm NHWC 2x320x64x64 ran at 2x its
-// time whenever malloc's 16-byte alignment fell off a line).
+// Per-channel buffers of the normalize form y = act((x * scale - pivot)
+// * mul + add). Small channel counts (a GroupNorm unit) live inline, so a
+// unit costs no heap allocation. Each array starts on a cache line:
+// channels-last runs load them at vector-aligned channel offsets, and an
+// array off its line made every one of those loads cross two lines
+// (GroupNorm NHWC 2x320x64x64 ran at 2x its time whenever malloc's
+// 16-byte alignment fell off a line).
 class CoefficientBuffers {
  public:
   explicit CoefficientBuffers(int64_t channels) : channels_(channels) {
     const int64_t span = RoundUpToLine(channels + kCoefficientWrap);
     float* base = inline_;
     if (channels > kInlineChannels) {
-      heap_.resize(4 * span + kLineFloats);
-      const uintptr_t bits = reinterpret_cast<uintptr_t>(heap_.data());
-      const uintptr_t misaligned = bits % (kLineFloats * sizeof(float));
-      base = heap_.data() +
-             (misaligned == 0 ? 0
-                              : (kLineFloats * sizeof(float) - misaligned) /
-                                    sizeof(float));
+      heap_ = hwy::AllocateAligned<float>(static_cast<size_t>(4 * span));
+      if (!heap_) throw std::bad_alloc();  // as a vector would
+      base = heap_.get();
     }
     scale = base;
     pivot = base + span;
@@ -262,7 +260,7 @@ class CoefficientBuffers {
   int64_t channels_;
   alignas(64) float
       inline_[4 * RoundUpToLine(kInlineChannels + kCoefficientWrap)];
-  std::vector<float> heap_;
+  hwy::AlignedFreeUniquePtr<float[]> heap_;  // HWY_ALIGNMENT: whole lines
 };
 
 // Channel i of `out` for a group with stats s and its finished stats st
