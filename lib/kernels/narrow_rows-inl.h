@@ -1,15 +1,16 @@
 // Rows narrower than a vector (cols < Lanes: 7-wide features, per-head
 // norms): one row per lane. A group of Lanes rows is transposed into a
 // stack buffer of columns (lane r holds row r's value j), so a row's sums,
-// pivot and normalize are plain lane-wise vector operations and no lane is
-// wasted on padding; y goes back through the buffer. Both transposes are
-// scalar copies within L1, not gathers and scatters (slow on many x86
-// cores, slower still under the gather data sampling mitigation). Per lane
-// the arithmetic is that of the whole-row kernel (median-of-3 pivot, fp32
-// sums, statistics in double through BlockMoments/RetryScale/FinishStats,
-// several rows per double vector where it can, the same normalize form),
-// except that a row's fp32 sums are added in column order; the result of a
-// row depends only on its values, never on the group or slice it is in.
+// pivot and statistics are plain lane-wise vector operations and no lane is
+// wasted on padding. Contiguous groups are transposed by lane permutations
+// and normalized straight from x with the statistics permuted to each
+// lane's row; others by scalar copies within L1 both ways (never gathers
+// and scatters: slow on many x86 cores, slower still under the gather data
+// sampling mitigation). Per lane the arithmetic is that of the whole-row
+// kernel (median-of-3 pivot, fp32 sums, statistics in double, the same
+// normalize form), except that a row's fp32 sums are added in column
+// order; the result of a row depends only on its values, never on the
+// group or slice it is in.
 // Rows whose statistics need the rescaling path end the call as in
 // RowsNormalize: the caller runs that row and calls again after it.
 // Lanes >= 2 (SCALAR never takes this path). In place (y == x) is fine: a
@@ -48,14 +49,17 @@ HWY_INLINE bool NarrowRowsFit(const RowBatch& b) {
 }
 
 // Contiguous rows (x and y strides == cols, up to kMaxCols of them) of a
-// whole group are `cols` whole vectors in memory. Both transposes are then
-// lane permutations of those vectors instead of scalar copies: column j's
-// lane r is value r * cols + j, i.e. lane (r * cols + j) % N of vector
-// (r * cols + j) / N; the lane index does not depend on the vector, so one
-// permutation per column serves every source vector, each merged under
-// its own mask. Out, symmetrically, lane e of y's vector v is lane
-// (v * N + e) / cols of column (v * N + e) % cols. The tables are built
-// once per call. Fixed-width targets of at most 16 lanes only.
+// whole group are `cols` whole vectors in memory. The transpose into
+// columns is then lane permutations of those vectors instead of scalar
+// copies: column j's lane r is value r * cols + j, i.e. lane
+// (r * cols + j) % N of vector (r * cols + j) / N; the lane index does not
+// depend on the vector, so one permutation per column serves every source
+// vector, each merged under its own mask. The way out needs no transpose:
+// lane e of y's vector v is row (v * N + e) / cols, column
+// (v * N + e) % cols, so that vector is normalized from x's with the row's
+// statistics permuted into place and gamma and beta laid out per lane.
+// The tables are built once per call. Fixed-width targets of at most 16
+// lanes only.
 template <class D>
 struct NarrowPermutes {
   // (Tables sized for 16 lanes at most: scalable targets never use them.)
@@ -67,10 +71,13 @@ struct NarrowPermutes {
   // Masks: -1 (all bits) takes the lane, 0 keeps what the lane holds.
   HWY_ALIGN int32_t gather_index[kMaxCols][kMaxLanes];  // [column]
   HWY_ALIGN int32_t gather_take[kMaxCols][kMaxCols][kMaxLanes];  // [col][vec]
-  HWY_ALIGN int32_t scatter_index[kMaxCols][kMaxLanes];  // [vector]
-  HWY_ALIGN int32_t scatter_take[kMaxCols][kMaxCols][kMaxLanes];  // [vec][col]
+  // Per vector of y: each lane's row within the group, gamma and beta.
+  HWY_ALIGN int32_t row_of_lane[kMaxCols][kMaxLanes];
+  HWY_ALIGN float gamma_of_lane[kMaxCols][kMaxLanes];
+  HWY_ALIGN float beta_of_lane[kMaxCols][kMaxLanes];
 
-  explicit NarrowPermutes(int64_t cols) {
+  // gamma, beta: as in RowBatch (null: absent, never read).
+  NarrowPermutes(int64_t cols, const float* gamma, const float* beta) {
     const int64_t N = static_cast<int64_t>(kMaxLanes);
     for (int64_t j = 0; j < cols; ++j) {
       for (int64_t r = 0; r < N; ++r) {
@@ -84,10 +91,9 @@ struct NarrowPermutes {
     for (int64_t v = 0; v < cols; ++v) {
       for (int64_t e = 0; e < N; ++e) {
         const int64_t value = v * N + e;  // y's vector v, lane e
-        scatter_index[v][e] = static_cast<int32_t>(value / cols);
-        for (int64_t j = 0; j < cols; ++j) {
-          scatter_take[v][j][e] = value % cols == j ? -1 : 0;
-        }
+        row_of_lane[v][e] = static_cast<int32_t>(value / cols);
+        gamma_of_lane[v][e] = gamma ? gamma[value % cols] : 1.0f;
+        beta_of_lane[v][e] = beta ? beta[value % cols] : 0.0f;
       }
     }
   }
@@ -99,11 +105,32 @@ struct NarrowPermutes {
     WithCols(cols, [&](auto k) HWY_ATTR { GatherT<S, k()>(d, from, to); });
   }
 
-  // The columns at `from` (cols * N floats) as `cols` vectors of y.
-  template <class S>
-  HWY_INLINE void Scatter(D d, const float* HWY_RESTRICT from, int64_t cols,
-                          typename S::T* HWY_RESTRICT to) const {
-    WithCols(cols, [&](auto k) HWY_ATTR { ScatterT<S, k()>(d, from, to); });
+  // y's `cols` vectors from x's (which y may be): lane for lane the
+  // normalize of the columns, row r's pivot, shift and inv_std taken from
+  // lane r of those vectors.
+  template <class S, bool kGamma, bool kBeta, class V>
+  HWY_INLINE void Normalize(D d, const typename S::T* x, V pivot, V shift,
+                            V inv_std, int64_t cols,
+                            typename S::T* y) const {
+    const hn::RebindToSigned<D> di;
+    const int64_t N = static_cast<int64_t>(kMaxLanes);
+    for (int64_t v = 0; v < cols; ++v) {
+      const auto row = hn::IndicesFromVec(d, hn::Load(di, row_of_lane[v]));
+      auto out = hn::Mul(
+          hn::Sub(hn::Sub(LoadF32<S>(d, x + v * N),
+                          hn::TableLookupLanes(pivot, row)),
+                  hn::TableLookupLanes(shift, row)),
+          hn::TableLookupLanes(inv_std, row));
+      if (kGamma && kBeta) {
+        out = hn::MulAdd(out, hn::Load(d, gamma_of_lane[v]),
+                         hn::Load(d, beta_of_lane[v]));
+      } else if (kGamma) {
+        out = hn::Mul(out, hn::Load(d, gamma_of_lane[v]));
+      } else if (kBeta) {
+        out = hn::Add(out, hn::Load(d, beta_of_lane[v]));
+      }
+      StoreF32<S>(out, d, y + v * N);
+    }
   }
 
  private:
@@ -133,23 +160,6 @@ struct NarrowPermutes {
       hn::Store(column, d, to + j * N);
     }
   }
-
-  template <class S, int64_t kCols>
-  HWY_INLINE void ScatterT(D d, const float* HWY_RESTRICT from,
-                           typename S::T* HWY_RESTRICT to) const {
-    const hn::RebindToSigned<D> di;
-    const int64_t N = static_cast<int64_t>(kMaxLanes);
-    for (int64_t v = 0; v < kCols; ++v) {
-      const auto index = hn::IndicesFromVec(d, hn::Load(di, scatter_index[v]));
-      auto out = hn::Zero(d);
-      for (int64_t j = 0; j < kCols; ++j) {
-        out = hn::IfThenElse(
-            hn::MaskFromVec(hn::BitCast(d, hn::Load(di, scatter_take[v][j]))),
-            hn::TableLookupLanes(hn::Load(d, from + j * N), index), out);
-      }
-      StoreF32<S>(out, d, to + v * N);
-    }
-  }
 };
 
 // Whether NarrowPermutes serves batch b on this target.
@@ -164,6 +174,16 @@ HWY_INLINE bool NarrowPermutable(D, const RowBatch& b) {
 #endif
 }
 
+// The first `rows` lanes of v to out[0, rows) (out may be null: absent).
+template <class D, class V>
+HWY_INLINE void StoreRowLanes(D d, V v, int64_t rows, float* out) {
+  if (out == nullptr) return;
+  if (rows == static_cast<int64_t>(hn::Lanes(d))) return hn::StoreU(v, d, out);
+  HWY_ALIGN float lanes[hn::MaxLanes(d)];
+  hn::Store(v, d, lanes);
+  for (int64_t r = 0; r < rows; ++r) out[r] = lanes[r];
+}
+
 template <class S, bool kCentered, bool kGamma, bool kBeta>
 int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
   using T = typename S::T;
@@ -173,15 +193,10 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
   SIMDNORM_DASSERT(N > 1 && b.cols < N);
   const int64_t cols = b.cols;
   constexpr size_t kMaxLanes = hn::MaxLanes(d);
-  HWY_ALIGN float pivot[kMaxLanes], shift[kMaxLanes], inv_std[kMaxLanes];
-  HWY_ALIGN float s1_lanes[kMaxLanes], s2_lanes[kMaxLanes];
-  // Padding past `rows`: benign values for whole double vectors (set once:
-  // per group, the zeroing would cost a good part of a row).
-  double sum[2 * kMaxLanes] = {}, sum_sq[2 * kMaxLanes] = {};
   HWY_ALIGN float columns[kMaxLanes * kMaxLanes];  // column j at j * N
   const bool permuted = NarrowPermutable(d, b);
   std::optional<NarrowPermutes<decltype(d)>> permutes;  // built if used
-  if (permuted) permutes.emplace(cols);
+  if (permuted) permutes.emplace(cols, b.gamma, b.beta);
   for (int64_t r0 = begin; r0 < end; r0 += N) {
     const int64_t rows = HWY_MIN(N, end - r0);
     // Every column gathered once, before anything is written (y may be x).
@@ -215,51 +230,54 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
       s1 = hn::Add(s1, v);
       s2 = hn::MulAdd(v, v, s2);
     }
-    hn::Store(p, d, pivot);
-    hn::Store(s1, d, s1_lanes);
-    hn::Store(s2, d, s2_lanes);
     int64_t good = rows;  // rows before the first one needing a rescale
-    UnitStats stats[kMaxLanes];
+    auto vm = hn::Zero(d), vi = hn::Zero(d);  // shifted mean, inv_std
     bool finished = false;  // stats of all rows done, none needs a rescale
 #if HWY_HAVE_FLOAT64
     {
-      for (int64_t r = 0; r < rows; ++r) {
-        sum[r] = s1_lanes[r];
-        sum_sq[r] = s2_lanes[r];
+      auto mean = vm, rstd = vm;
+      finished = LaneStats<kCentered>(d, p, s1, s2, static_cast<double>(cols),
+                                      b.eps, vm, vi, mean, rstd);
+      if (finished) {
+        StoreRowLanes(d, mean, rows, b.mean ? b.mean + r0 : nullptr);
+        StoreRowLanes(d, rstd, rows, b.rstd ? b.rstd + r0 : nullptr);
       }
-      for (int64_t r = rows; r < N; ++r) sum[r] = sum_sq[r] = 0.0;
-      finished = GroupStatsVector<kCentered, kMaxLanes>(
-          rows, static_cast<double>(cols), b.eps, pivot, sum, sum_sq, stats);
     }
 #endif
-    for (int64_t r = 0; !finished && r < rows; ++r) {
-      const Moments m = BlockMoments<kCentered>(static_cast<double>(cols),
-                                                s1_lanes[r], s2_lanes[r]);
-      if (RetryScale(m, pivot[r], b.eps) != 1.0f) {
-        good = r;
-        break;
+    if (!finished) {
+      HWY_ALIGN float pivot[kMaxLanes], shift[kMaxLanes], inv_std[kMaxLanes];
+      HWY_ALIGN float s1_lanes[kMaxLanes], s2_lanes[kMaxLanes];
+      hn::Store(p, d, pivot);
+      hn::Store(s1, d, s1_lanes);
+      hn::Store(s2, d, s2_lanes);
+      for (int64_t r = 0; r < N; ++r) shift[r] = inv_std[r] = 0.0f;
+      for (int64_t r = 0; r < rows; ++r) {
+        const Moments m = BlockMoments<kCentered>(static_cast<double>(cols),
+                                                  s1_lanes[r], s2_lanes[r]);
+        if (RetryScale(m, pivot[r], b.eps) != 1.0f) {
+          good = r;
+          break;
+        }
+        const UnitStats st = FinishStats(m, pivot[r], 1.0f, b.eps, kCentered);
+        shift[r] = st.shifted_mean;
+        inv_std[r] = st.inv_std;
+        if (b.mean) b.mean[r0 + r] = static_cast<float>(st.mean);
+        if (b.rstd) b.rstd[r0 + r] = static_cast<float>(st.rstd);
       }
-      stats[r] = FinishStats(m, pivot[r], 1.0f, b.eps, kCentered);
+      vm = hn::Load(d, shift);
+      vi = hn::Load(d, inv_std);
     }
-    for (int64_t r = 0; r < good; ++r) {
-      shift[r] = stats[r].shifted_mean;
-      inv_std[r] = stats[r].inv_std;
-      if (b.mean) b.mean[r0 + r] = static_cast<float>(stats[r].mean);
-      if (b.rstd) b.rstd[r0 + r] = static_cast<float>(stats[r].rstd);
-    }
-    for (int64_t r = good; r < N; ++r) shift[r] = inv_std[r] = 0.0f;
-    const auto vp = hn::Load(d, pivot), vm = hn::Load(d, shift),
-               vi = hn::Load(d, inv_std);
     T* y = static_cast<T*>(b.y) + r0 * b.y_stride;
-    // The values go back through the buffer (the columns are consumed),
-    // then to y: as whole vectors for a whole group of good rows, else by
-    // scalar stores, row by row: no lane past `good` writes (a row left to
-    // the caller may be x itself), and no scatter (slow, as gathers).
-    const bool whole_out = whole && good == rows;
-    float* values = columns;
+    if (whole && good == rows) {
+      permutes->template Normalize<S, kGamma, kBeta>(d, x, p, vm, vi, cols, y);
+      continue;
+    }
+    // Else through the columns, then row by row with scalar stores: no
+    // lane past `good` writes (a row left to the caller may be x itself),
+    // and no scatter (slow, as gathers).
     HWY_ALIGN T stored[kMaxLanes * kMaxLanes];
     for (int64_t j = 0; j < cols; ++j) {
-      auto v = hn::Mul(hn::Sub(hn::Sub(column(j), vp), vm), vi);
+      auto v = hn::Mul(hn::Sub(hn::Sub(column(j), p), vm), vi);
       if (kGamma && kBeta) {
         v = hn::MulAdd(v, hn::Set(d, b.gamma[j]), hn::Set(d, b.beta[j]));
       } else if (kGamma) {
@@ -267,19 +285,11 @@ int64_t NarrowRowsT(const RowBatch& batch, int64_t begin, int64_t end) {
       } else if (kBeta) {
         v = hn::Add(v, hn::Set(d, b.beta[j]));
       }
-      if (whole_out) {
-        hn::Store(v, d, values + j * N);  // rounded by the scatter's store
-      } else {
-        StoreF32<S>(v, d, stored + j * N);
-      }
+      StoreF32<S>(v, d, stored + j * N);
     }
-    if (whole_out) {
-      permutes->template Scatter<S>(d, values, cols, y);
-    } else {
-      for (int64_t r = 0; r < good; ++r) {
-        T* row = y + r * b.y_stride;
-        for (int64_t j = 0; j < cols; ++j) row[j] = stored[j * N + r];
-      }
+    for (int64_t r = 0; r < good; ++r) {
+      T* row = y + r * b.y_stride;
+      for (int64_t j = 0; j < cols; ++j) row[j] = stored[j * N + r];
     }
     if (good < rows) return r0 + good;
   }
