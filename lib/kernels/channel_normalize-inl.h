@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
 #include <optional>
 
 #include "hwy/aligned_allocator.h"
@@ -384,41 +385,71 @@ void ChannelsLastRows(const typename S::T* x, typename O::T* y, int64_t rows,
 // Stores are aligned to y after a masked head (the only partial vector
 // before the tail), whatever C is. Values are those of ChannelsLastRows,
 // lane by lane.
-// A copy of wrapped coefficients placed so that loads at phases congruent
-// to `phase` modulo N are vector-aligned. With C a multiple of N, every
-// phase of a run is congruent to its head's length; unaligned, each
-// vector's three or four coefficient loads would each cross a cache line
-// (y 16 bytes past a line: BatchNorm inference NHWC 32x64x56x56 ran at 2x
-// its aligned time on Zen 5).
-class ShiftedCoefficients {
+// Coefficients laid out for a run whose vectors start at element `head`
+// (y's first aligned vector): entry j is channel (head + j) mod C, for one
+// period P = lcm(C, N) of the vectors' phases, each array on a cache line.
+// The vector at element head + m * N then reads entries (m * N) mod P
+// onwards: aligned loads, whatever C and y's alignment are. Read at
+// phases i mod C instead, each of a vector's three or four coefficient
+// loads crosses a cache line (BatchNorm inference NHWC 32x64x56x56 with y
+// 16 bytes past a line ran at 2x its aligned time on Zen 5, GroupNorm
+// NHWC 8x100x28x28 at 1.4x).
+class PeriodicCoefficients {
  public:
-  ShiftedCoefficients(const ChannelCoefficients& k, size_t C, size_t N,
-                      size_t phase) {
-    const size_t offset = (N - phase % N) % N;
-    const size_t entries = C + static_cast<size_t>(k.wrap);
-    const size_t stride = entries + N;
+  // The period, or 0 where a copy does not pay: coefficients that would
+  // not stay in L1 (C itself is fine: the run reads that much anyway), or
+  // a run too short to amortize the copy.
+  static size_t PeriodFor(size_t C, size_t N, size_t total) {
+    const size_t period = C / std::gcd(C, N) * N;
+    if (period != C && period > kMaxPeriod) return 0;
+    return total >= 16 * period ? period : 0;
+  }
+
+  PeriodicCoefficients(const ChannelCoefficients& k, size_t C, size_t period,
+                       size_t head) {
+    const size_t stride = RoundUpTo(period, kLine);
+    float* base = inline_;
+    if (4 * stride > kInline) {
+      heap_ = hwy::AllocateAligned<float>(4 * stride);
+      base = heap_.get();
+    }
+    if (base == nullptr) return;  // allocation failed: use the original
     const float* from[4] = {k.scale, k.scaled_pivot, k.mul, k.add};
     float* to[4] = {};
-    storage_ = hwy::AllocateAligned<float>(4 * stride);
     for (size_t a = 0; a < 4; ++a) {
       if (from[a] == nullptr) continue;
-      to[a] = storage_.get() + a * stride + offset;
-      std::copy(from[a], from[a] + entries, to[a]);
+      to[a] = base + a * stride;
+      // Whole stretches of channels: head % C to the end, then 0 to C.
+      for (size_t j = 0, c = head % C; j < period; c = 0) {
+        const size_t n = std::min(C - c, period - j);
+        std::copy(from[a] + c, from[a] + c + n, to[a] + j);
+        j += n;
+      }
     }
     k_ = k;
     k_.scale = to[0];
     k_.scaled_pivot = to[1];
     k_.mul = to[2];
     k_.add = to[3];
+    k_.wrap = 0;  // aligned phases never read past the period
+    valid_ = true;
   }
+  PeriodicCoefficients(const PeriodicCoefficients&) = delete;
+  PeriodicCoefficients& operator=(const PeriodicCoefficients&) = delete;
+
   // Null if the allocation failed (then use the original).
-  const ChannelCoefficients* get() const {
-    return storage_ ? &k_ : nullptr;
-  }
+  const ChannelCoefficients* get() const { return valid_ ? &k_ : nullptr; }
 
  private:
-  hwy::AlignedFreeUniquePtr<float[]> storage_;
+  static constexpr size_t kLine = 16;  // floats per 64-byte line
+  static constexpr size_t kMaxPeriod = 2048;
+  static constexpr size_t kInline = 4 * 256;  // floats on the stack
+  static size_t RoundUpTo(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+  alignas(64) float inline_[kInline];
+  hwy::AlignedFreeUniquePtr<float[]> heap_;
   ChannelCoefficients k_;
+  bool valid_ = false;
 };
 
 template <class S, class O, bool kUnitScale, bool kStream, class Act>
@@ -431,13 +462,18 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
   SIMDNORM_DASSERT(static_cast<size_t>(wrapped.wrap) >= N);
   const Act act;
   size_t i = std::min(total, MisalignedHead(y, N));
-  // Worth a copy of 3-4 x C floats when the run is many rows long.
-  std::optional<ShiftedCoefficients> shifted;
-  if (C % N == 0 && i % N != 0 && total >= 16 * C) {
-    shifted.emplace(wrapped, C, N, i);
+  // Phases of the vectors after the head: i mod C into the wrapped
+  // coefficients, or aligned offsets into a periodic copy when those would
+  // not be aligned.
+  std::optional<PeriodicCoefficients> periodic;
+  size_t period = 0;
+  if (C % N != 0 || i % N != 0) {
+    period = PeriodicCoefficients::PeriodFor(C, N, total);
+    if (period != 0) periodic.emplace(wrapped, C, period, i);
   }
-  const ChannelCoefficients& k =
-      shifted && shifted->get() ? *shifted->get() : wrapped;
+  const bool copied = periodic && periodic->get() != nullptr;
+  const ChannelCoefficients& k = copied ? *periodic->get() : wrapped;
+  if (!copied) period = C;
   const float* HWY_RESTRICT ks = k.scale;
   const float* HWY_RESTRICT kp = k.scaled_pivot;
   const float* HWY_RESTRICT km = k.mul;
@@ -452,30 +488,33 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
                           hn::LoadU(d, kp + phase), hn::LoadU(d, km + phase),
                           hn::LoadU(d, ka + phase));
   };
-  const auto part = [&](size_t i, size_t phase, size_t count) {
+  const auto part = [&](const ChannelCoefficients& c, size_t i, size_t phase,
+                        size_t count) {
     const auto v = LoadF32Tail<S>(d, x + i, count);
-    const auto s = kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, ks + phase, count);
-    StoreF32Tail<O>(NormalizeValue(d, act, v, s, LoadTail(d, kp + phase, count),
-                                   LoadTail(d, km + phase, count),
-                                   LoadTail(d, ka + phase, count)),
-                    d, y + i, count);
+    const auto s =
+        kUnitScale ? hn::Set(d, 1.0f) : LoadTail(d, c.scale + phase, count);
+    StoreF32Tail<O>(
+        NormalizeValue(d, act, v, s, LoadTail(d, c.scaled_pivot + phase, count),
+                       LoadTail(d, c.mul + phase, count),
+                       LoadTail(d, c.add + phase, count)),
+        d, y + i, count);
   };
-  // phase = i mod C, kept by subtraction (C < N needs several).
-  const auto advance = [C](size_t phase, size_t step) {
+  // The phase kept modulo the period by subtraction (C < N needs several).
+  const auto advance = [period](size_t phase, size_t step) {
     phase += step;
-    while (phase >= C) phase -= C;
+    while (phase >= period) phase -= period;
     return phase;
   };
-  if (i != 0) part(0, 0, i);
-  size_t phase = advance(0, i);
+  if (i != 0) part(wrapped, 0, 0, i);  // channels 0 onwards
+  size_t phase = copied ? 0 : advance(0, i);
   for (; i + 4 * N <= total; i += 4 * N) {
     if (prefetch != nullptr) PrefetchStep(prefetch + i, 4 * N);
-    // Within a row (the common case for C >= 4 vectors) the next phases
+    // Within a period (the common case for C >= 4 vectors) the next phases
     // need no wrap: one compare per step instead of one per vector.
-    const bool in_row = phase + 3 * N < C;
-    const size_t p1 = in_row ? phase + N : advance(phase, N);
-    const size_t p2 = in_row ? phase + 2 * N : advance(p1, N);
-    const size_t p3 = in_row ? phase + 3 * N : advance(p2, N);
+    const bool in_period = phase + 3 * N < period;
+    const size_t p1 = in_period ? phase + N : advance(phase, N);
+    const size_t p2 = in_period ? phase + 2 * N : advance(p1, N);
+    const size_t p3 = in_period ? phase + 3 * N : advance(p2, N);
     const auto v0 = at(x + i, phase), v1 = at(x + i + N, p1),
                v2 = at(x + i + 2 * N, p2), v3 = at(x + i + 3 * N, p3);
     StoreOut<O, kStream>(v0, d, y + i);
@@ -488,7 +527,7 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
     StoreOut<O, kStream>(at(x + i, phase), d, y + i);
     phase = advance(phase, N);
   }
-  if (i < total) part(i, phase, total - i);
+  if (i < total) part(k, i, phase, total - i);
 }
 
 template <class S, class O, class Act, bool kStream>
