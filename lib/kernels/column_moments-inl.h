@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "kernels/storage-inl.h"
@@ -83,6 +84,83 @@ void ColumnPivots(const void* x_bytes, int64_t rows, int64_t stride,
   }
 }
 
+// Columns [c, c + kFull * N + rest) in one walk down the rows: kFull whole
+// vectors of channels, then (kTail) a partial one of `rest` channels. One
+// walk for all of them, not one per vector: a single accumulator chain
+// per walk would wait on its add latency every row.
+template <size_t kFull, bool kTail, class S>
+HWY_INLINE void ColumnSumsStep(const typename S::T* HWY_RESTRICT x,
+                               int64_t rows, int64_t stride, size_t c,
+                               size_t rest, const float* HWY_RESTRICT scale,
+                               const float* HWY_RESTRICT scaled_pivot,
+                               double* HWY_RESTRICT sum,
+                               double* HWY_RESTRICT sum_sq) {
+  using T = typename S::T;
+  constexpr size_t kSlots = kFull + (kTail ? 1 : 0);
+  static_assert(kSlots >= 1 && kSlots <= 4, "one to four vectors");
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  // Slot j holds channels c + j * N onwards; the partial slot's lanes past
+  // `rest` load 0 for x, scale and pivot alike: v = 0 there.
+  const auto coefficients = [&](const float* HWY_RESTRICT a, size_t j) {
+    return j < kFull ? hn::LoadU(d, a + c + j * N)
+                     : LoadTail(d, a + c + j * N, rest);
+  };
+  const auto value = [&](const T* HWY_RESTRICT row, size_t j) {
+    return j < kFull ? LoadF32<S>(d, row + j * N)
+                     : LoadF32Tail<S>(d, row + j * N, rest);
+  };
+  // (Named variables, not arrays: SVE vectors cannot be array elements.)
+  const auto zero = hn::Zero(d);
+  auto k0 = zero, k1 = zero, k2 = zero, k3 = zero;
+  auto p0 = zero, p1 = zero, p2 = zero, p3 = zero;
+  auto a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+  auto q0 = zero, q1 = zero, q2 = zero, q3 = zero;
+  k0 = coefficients(scale, 0);
+  p0 = coefficients(scaled_pivot, 0);
+  if constexpr (kSlots > 1) {
+    k1 = coefficients(scale, 1);
+    p1 = coefficients(scaled_pivot, 1);
+  }
+  if constexpr (kSlots > 2) {
+    k2 = coefficients(scale, 2);
+    p2 = coefficients(scaled_pivot, 2);
+  }
+  if constexpr (kSlots > 3) {
+    k3 = coefficients(scale, 3);
+    p3 = coefficients(scaled_pivot, 3);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* row = x + r * stride + c;
+    const auto v0 = hn::MulSub(value(row, 0), k0, p0);
+    a0 = hn::Add(a0, v0);
+    q0 = hn::MulAdd(v0, v0, q0);
+    if constexpr (kSlots > 1) {
+      const auto v1 = hn::MulSub(value(row, 1), k1, p1);
+      a1 = hn::Add(a1, v1);
+      q1 = hn::MulAdd(v1, v1, q1);
+    }
+    if constexpr (kSlots > 2) {
+      const auto v2 = hn::MulSub(value(row, 2), k2, p2);
+      a2 = hn::Add(a2, v2);
+      q2 = hn::MulAdd(v2, v2, q2);
+    }
+    if constexpr (kSlots > 3) {
+      const auto v3 = hn::MulSub(value(row, 3), k3, p3);
+      a3 = hn::Add(a3, v3);
+      q3 = hn::MulAdd(v3, v3, q3);
+    }
+  }
+  const auto out = [&](auto s1, auto s2, size_t j) {
+    StoreColumnSums(d, s1, s2, j < kFull ? N : rest, sum + c + j * N,
+                    sum_sq + c + j * N);
+  };
+  out(a0, q0, 0);
+  if constexpr (kSlots > 1) out(a1, q1, 1);
+  if constexpr (kSlots > 2) out(a2, q2, 2);
+  if constexpr (kSlots > 3) out(a3, q3, 3);
+}
+
 template <class S>
 void ColumnSums(const void* x_bytes, int64_t rows, int64_t stride,
                 int64_t channels, const float* HWY_RESTRICT scale,
@@ -90,68 +168,31 @@ void ColumnSums(const void* x_bytes, int64_t rows, int64_t stride,
                 double* HWY_RESTRICT sum, double* HWY_RESTRICT sum_sq) {
   using T = typename S::T;
   const T* HWY_RESTRICT x = static_cast<const T*>(x_bytes);
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
+  const size_t N = hn::Lanes(hn::ScalableTag<float>());
   const size_t C = static_cast<size_t>(channels);
   size_t c = 0;
   // Four vectors of channels per row: a few cache lines per row visit.
-  // (Named variables, not arrays: SVE vectors cannot be array elements.)
   for (; c + 4 * N <= C; c += 4 * N) {
-    const auto k0 = hn::LoadU(d, scale + c), k1 = hn::LoadU(d, scale + c + N),
-               k2 = hn::LoadU(d, scale + c + 2 * N),
-               k3 = hn::LoadU(d, scale + c + 3 * N);
-    const auto p0 = hn::LoadU(d, scaled_pivot + c),
-               p1 = hn::LoadU(d, scaled_pivot + c + N),
-               p2 = hn::LoadU(d, scaled_pivot + c + 2 * N),
-               p3 = hn::LoadU(d, scaled_pivot + c + 3 * N);
-    auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d),
-         a3 = hn::Zero(d);
-    auto q0 = hn::Zero(d), q1 = hn::Zero(d), q2 = hn::Zero(d),
-         q3 = hn::Zero(d);
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* row = x + r * stride + c;
-      const auto v0 = hn::MulSub(LoadF32<S>(d, row), k0, p0);
-      const auto v1 = hn::MulSub(LoadF32<S>(d, row + N), k1, p1);
-      const auto v2 = hn::MulSub(LoadF32<S>(d, row + 2 * N), k2, p2);
-      const auto v3 = hn::MulSub(LoadF32<S>(d, row + 3 * N), k3, p3);
-      a0 = hn::Add(a0, v0);
-      a1 = hn::Add(a1, v1);
-      a2 = hn::Add(a2, v2);
-      a3 = hn::Add(a3, v3);
-      q0 = hn::MulAdd(v0, v0, q0);
-      q1 = hn::MulAdd(v1, v1, q1);
-      q2 = hn::MulAdd(v2, v2, q2);
-      q3 = hn::MulAdd(v3, v3, q3);
-    }
-    StoreColumnSums(d, a0, q0, N, sum + c, sum_sq + c);
-    StoreColumnSums(d, a1, q1, N, sum + c + N, sum_sq + c + N);
-    StoreColumnSums(d, a2, q2, N, sum + c + 2 * N, sum_sq + c + 2 * N);
-    StoreColumnSums(d, a3, q3, N, sum + c + 3 * N, sum_sq + c + 3 * N);
+    ColumnSumsStep<4, false, S>(x, rows, stride, c, 0, scale, scaled_pivot,
+                                sum, sum_sq);
   }
-  for (; c + N <= C; c += N) {
-    const auto k = hn::LoadU(d, scale + c);
-    const auto p = hn::LoadU(d, scaled_pivot + c);
-    auto s1 = hn::Zero(d), s2 = hn::Zero(d);
-    for (int64_t r = 0; r < rows; ++r) {
-      const auto v = hn::MulSub(LoadF32<S>(d, x + r * stride + c), k, p);
-      s1 = hn::Add(s1, v);
-      s2 = hn::MulAdd(v, v, s2);
-    }
-    StoreColumnSums(d, s1, s2, N, sum + c, sum_sq + c);
-  }
-  if (c < C) {
-    const size_t rest = C - c;
-    // Lanes past the end load 0 for x, scale and pivot alike: v = 0 there.
-    const auto k = LoadTail(d, scale + c, rest);
-    const auto p = LoadTail(d, scaled_pivot + c, rest);
-    auto s1 = hn::Zero(d), s2 = hn::Zero(d);
-    for (int64_t r = 0; r < rows; ++r) {
-      const auto v =
-          hn::MulSub(LoadF32Tail<S>(d, x + r * stride + c, rest), k, p);
-      s1 = hn::Add(s1, v);
-      s2 = hn::MulAdd(v, v, s2);
-    }
-    StoreColumnSums(d, s1, s2, rest, sum + c, sum_sq + c);
+  // The rest (up to three vectors and a partial one) in one more walk.
+  const size_t full = (C - c) / N, rest = (C - c) % N;
+  const auto step = [&](auto full_vectors, auto tail) HWY_ATTR {
+    ColumnSumsStep<decltype(full_vectors)::value, decltype(tail)::value, S>(
+        x, rows, stride, c, rest, scale, scaled_pivot, sum, sum_sq);
+  };
+  using Partial = std::true_type;
+  using Whole = std::false_type;
+  switch (full * 2 + (rest != 0 ? 1 : 0)) {
+    case 1: return step(std::integral_constant<size_t, 0>(), Partial());
+    case 2: return step(std::integral_constant<size_t, 1>(), Whole());
+    case 3: return step(std::integral_constant<size_t, 1>(), Partial());
+    case 4: return step(std::integral_constant<size_t, 2>(), Whole());
+    case 5: return step(std::integral_constant<size_t, 2>(), Partial());
+    case 6: return step(std::integral_constant<size_t, 3>(), Whole());
+    case 7: return step(std::integral_constant<size_t, 3>(), Partial());
+    default: return;  // nothing left
   }
 }
 
