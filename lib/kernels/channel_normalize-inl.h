@@ -507,6 +507,39 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
   };
   if (i != 0) part(wrapped, 0, 0, i);  // channels 0 onwards
   size_t phase = copied ? 0 : advance(0, i);
+  if (phase == 0 && period % N == 0 && period <= 4 * N) {
+    // A period of one to four vectors (C = 16, 32, 48 or 64 on AVX3; C = 3
+    // through its copy): its coefficients stay in registers, and each
+    // vector costs one load of x instead of four loads, which split loads
+    // of an x misaligned relative to y would otherwise push past L1's
+    // load ports. (Named variables: SVE vectors cannot be array elements.)
+    const size_t vectors = period / N;
+    const auto one = hn::Set(d, 1.0f);
+    const auto coef = [&](const float* HWY_RESTRICT a, size_t j) {
+      return a == nullptr || j >= vectors ? one : hn::LoadU(d, a + j * N);
+    };
+    const auto s0 = coef(ks, 0), s1 = coef(ks, 1), s2 = coef(ks, 2),
+               s3 = coef(ks, 3);
+    const auto p0 = coef(kp, 0), p1 = coef(kp, 1), p2 = coef(kp, 2),
+               p3 = coef(kp, 3);
+    const auto m0 = coef(km, 0), m1 = coef(km, 1), m2 = coef(km, 2),
+               m3 = coef(km, 3);
+    const auto a0 = coef(ka, 0), a1 = coef(ka, 1), a2 = coef(ka, 2),
+               a3 = coef(ka, 3);
+    const auto out = [&](size_t at, auto s, auto p, auto m, auto a) {
+      const auto v = LoadF32<S>(d, x + at);
+      StoreOut<O, kStream>(kUnitScale ? NormalizeUnit(d, act, v, p, m, a)
+                                      : NormalizeValue(d, act, v, s, p, m, a),
+                           d, y + at);
+    };
+    for (; i + period <= total; i += period) {  // the phase stays 0
+      if (prefetch != nullptr) PrefetchStep(prefetch + i, period);
+      out(i, s0, p0, m0, a0);
+      if (vectors > 1) out(i + N, s1, p1, m1, a1);
+      if (vectors > 2) out(i + 2 * N, s2, p2, m2, a2);
+      if (vectors > 3) out(i + 3 * N, s3, p3, m3, a3);
+    }
+  }
   for (; i + 4 * N <= total; i += 4 * N) {
     if (prefetch != nullptr) PrefetchStep(prefetch + i, 4 * N);
     // Within a period (the common case for C >= 4 vectors) the next phases
