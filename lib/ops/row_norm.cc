@@ -1,11 +1,13 @@
 #include "ops/row_norm.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "common/contract.h"
 #include "common/storage.h"
 #include "common/unit_stats.h"
+#include "hwy/aligned_allocator.h"
 #include "ops/partition.h"
 #include "runtime/parallel.h"
 
@@ -228,15 +230,77 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
   }
 }
 
+// gamma and beta as the normalize pass reads them after it has peeled a
+// row of y to an aligned vector: at the same offsets. Where every row of y
+// starts equally misaligned (a stride of whole vectors), copies placed so
+// that those reads are aligned too; else, or where the copy would not pay,
+// the caller's arrays. Unaligned, each vector's gamma and beta loads cross
+// a cache line: LayerNorm 4096x768 with x and y 16 bytes past a line took
+// 587 us against 412 us aligned (Zen 5, AVX3, 1 thread).
+class AlignedAffine {
+ public:
+  AlignedAffine(const RowNormProblem& p, int64_t lanes, int64_t rows)
+      : p_(p) {
+    const auto y = reinterpret_cast<uintptr_t>(p.y);
+    const int64_t bytes = static_cast<int64_t>(p.elem_bytes);
+    // Where the normalize pass peels (row_normalize-inl.h), and enough
+    // rows to amortize the copy.
+    if ((p.gamma == nullptr && p.beta == nullptr) || p.quantized() ||
+        p.cols < 8 * lanes || rows * p.cols < kMinElems ||
+        y % static_cast<uintptr_t>(bytes) != 0 || p.y_stride % lanes != 0) {
+      return;
+    }
+    const int64_t misaligned =
+        static_cast<int64_t>(y / static_cast<uintptr_t>(bytes)) & (lanes - 1);
+    const int64_t peel = (lanes - misaligned) & (lanes - 1);
+    const auto aligned = [&](const float* a) {
+      return a == nullptr ||
+             ((reinterpret_cast<uintptr_t>(a + peel) / sizeof(float)) &
+              static_cast<uintptr_t>(lanes - 1)) == 0;
+    };
+    if (aligned(p.gamma) && aligned(p.beta)) return;
+    // Each copy starts `misaligned` floats past a line: its element `peel`
+    // is then on one.
+    const int64_t span = misaligned + p.cols + kLine;
+    storage_ = hwy::AllocateAligned<float>(static_cast<size_t>(2 * span));
+    if (!storage_) return;  // the caller's arrays still work
+    const auto copy = [&](const float* from, int64_t at) -> const float* {
+      if (from == nullptr) return nullptr;
+      float* to = storage_.get() + at + misaligned;
+      std::copy(from, from + p.cols, to);
+      return to;
+    };
+    p_.gamma = copy(p.gamma, 0);
+    p_.beta = copy(p.beta, RoundUp(span));
+  }
+  const RowNormProblem& problem() const { return p_; }
+
+ private:
+  static constexpr int64_t kMinElems = 16 << 10;
+  static constexpr int64_t kLine = 16;  // floats
+  static int64_t RoundUp(int64_t n) { return (n + kLine - 1) / kLine * kLine; }
+
+  RowNormProblem p_;
+  hwy::AlignedFreeUniquePtr<float[]> storage_;
+};
+
+int64_t Lanes(const simdnorm_context& ctx, const RowNormProblem& p) {
+  return static_cast<int64_t>(ctx.kernels.RowFor(p.dtype).f32_lanes());
+}
+
 }  // namespace
 
-void RunRowNormSlice(const simdnorm_context& ctx, const RowNormProblem& p,
+void RunRowNormSlice(const simdnorm_context& ctx, const RowNormProblem& given,
                      int64_t begin, int64_t end) {
+  const AlignedAffine aligned(given, Lanes(ctx, given), end - begin);
+  const RowNormProblem& p = aligned.problem();
   const TileParams& t = ParamsFor(ctx, p);
   RunRows(ctx, p, t, StreamOutput(p, t, 1), begin, end);
 }
 
-void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& p) {
+void RunRowNorm(const simdnorm_context& ctx, const RowNormProblem& given) {
+  const AlignedAffine aligned(given, Lanes(ctx, given), given.rows);
+  const RowNormProblem& p = aligned.problem();
   const TileParams& t = ParamsFor(ctx, p);
   const int64_t row_bytes = p.cols * 2 * static_cast<int64_t>(p.elem_bytes);
   if (!WorthParallel(ctx, p.rows * row_bytes, t.inline_bytes)) {
