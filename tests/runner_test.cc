@@ -46,7 +46,7 @@ void ReverseRunner(void* user_data, int64_t count, simdnorm_task_fn fn,
 }
 
 // A small pool of std::threads, as a runtime would have: the caller and the
-// workers take task indices from a shared counter. One call at a time (a
+// workers take task indices from a shared counter, a worker first. One call at a time (a
 // concurrent caller waits for the pool).
 class ThreadPool {
  public:
@@ -77,6 +77,7 @@ class ThreadPool {
     simdnorm_task_fn fn;
     void* task_ctx;
     std::atomic<int64_t> next{0};
+    std::atomic<bool> worker_claimed{false};
   };
 
   void Run(int64_t count, simdnorm_task_fn fn, void* task_ctx) {
@@ -90,6 +91,10 @@ class ThreadPool {
       ++generation_;
     }
     wake_.notify_all();
+    // The caller joins once a worker has claimed a task: a short job could
+    // otherwise run whole on the caller before any worker wakes, and
+    // whether the workers ran anything would be up to the scheduler.
+    while (count > 0 && !job.worker_claimed.load()) std::this_thread::yield();
     Take(&job, false);
     std::unique_lock<std::mutex> lock(mutex_);
     job_ = nullptr;
@@ -98,8 +103,11 @@ class ThreadPool {
 
   void Take(Job* job, bool worker) {
     for (int64_t i; (i = job->next++) < job->count;) {
+      if (worker) {
+        job->worker_claimed = true;
+        ++tasks_on_workers;
+      }
       job->fn(job->task_ctx, i);
-      if (worker) ++tasks_on_workers;
     }
   }
 
