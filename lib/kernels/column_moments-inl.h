@@ -112,44 +112,29 @@ HWY_INLINE void ColumnSumsStep(const typename S::T* HWY_RESTRICT x,
   };
   // (Named variables, not arrays: SVE vectors cannot be array elements.)
   const auto zero = hn::Zero(d);
-  auto k0 = zero, k1 = zero, k2 = zero, k3 = zero;
-  auto p0 = zero, p1 = zero, p2 = zero, p3 = zero;
+  const auto k0 = coefficients(scale, 0);
+  const auto k1 = kSlots > 1 ? coefficients(scale, 1) : zero;
+  const auto k2 = kSlots > 2 ? coefficients(scale, 2) : zero;
+  const auto k3 = kSlots > 3 ? coefficients(scale, 3) : zero;
+  const auto p0 = coefficients(scaled_pivot, 0);
+  const auto p1 = kSlots > 1 ? coefficients(scaled_pivot, 1) : zero;
+  const auto p2 = kSlots > 2 ? coefficients(scaled_pivot, 2) : zero;
+  const auto p3 = kSlots > 3 ? coefficients(scaled_pivot, 3) : zero;
   auto a0 = zero, a1 = zero, a2 = zero, a3 = zero;
   auto q0 = zero, q1 = zero, q2 = zero, q3 = zero;
-  k0 = coefficients(scale, 0);
-  p0 = coefficients(scaled_pivot, 0);
-  if constexpr (kSlots > 1) {
-    k1 = coefficients(scale, 1);
-    p1 = coefficients(scaled_pivot, 1);
-  }
-  if constexpr (kSlots > 2) {
-    k2 = coefficients(scale, 2);
-    p2 = coefficients(scaled_pivot, 2);
-  }
-  if constexpr (kSlots > 3) {
-    k3 = coefficients(scale, 3);
-    p3 = coefficients(scaled_pivot, 3);
-  }
+  // Slot j of one row into its sums a and q.
+  const auto add = [&](const T* HWY_RESTRICT row, size_t j, auto k, auto p,
+                       auto& a, auto& q) {
+    const auto v = hn::MulSub(value(row, j), k, p);
+    a = hn::Add(a, v);
+    q = hn::MulAdd(v, v, q);
+  };
   for (int64_t r = 0; r < rows; ++r) {
     const T* row = x + r * stride + c;
-    const auto v0 = hn::MulSub(value(row, 0), k0, p0);
-    a0 = hn::Add(a0, v0);
-    q0 = hn::MulAdd(v0, v0, q0);
-    if constexpr (kSlots > 1) {
-      const auto v1 = hn::MulSub(value(row, 1), k1, p1);
-      a1 = hn::Add(a1, v1);
-      q1 = hn::MulAdd(v1, v1, q1);
-    }
-    if constexpr (kSlots > 2) {
-      const auto v2 = hn::MulSub(value(row, 2), k2, p2);
-      a2 = hn::Add(a2, v2);
-      q2 = hn::MulAdd(v2, v2, q2);
-    }
-    if constexpr (kSlots > 3) {
-      const auto v3 = hn::MulSub(value(row, 3), k3, p3);
-      a3 = hn::Add(a3, v3);
-      q3 = hn::MulAdd(v3, v3, q3);
-    }
+    add(row, 0, k0, p0, a0, q0);
+    if constexpr (kSlots > 1) add(row, 1, k1, p1, a1, q1);
+    if constexpr (kSlots > 2) add(row, 2, k2, p2, a2, q2);
+    if constexpr (kSlots > 3) add(row, 3, k3, p3, a3, q3);
   }
   const auto out = [&](auto s1, auto s2, size_t j) {
     StoreColumnSums(d, s1, s2, j < kFull ? N : rest, sum + c + j * N,
