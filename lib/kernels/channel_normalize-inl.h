@@ -507,6 +507,7 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
   };
   if (i != 0) part(wrapped, 0, 0, i);  // channels 0 onwards
   size_t phase = copied ? 0 : advance(0, i);
+#if !HWY_HAVE_SCALABLE  // (GCC 12 crashes compiling this for SVE)
   if (phase == 0 && period % N == 0 && period <= 4 * N) {
     // A period of one to four vectors (C = 16, 32, 48 or 64 on AVX3; C = 3
     // through its copy): its coefficients stay in registers, and each
@@ -540,6 +541,7 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
       if (vectors > 3) out(i + 3 * N, s3, p3, m3, a3);
     }
   }
+#endif
   for (; i + 4 * N <= total; i += 4 * N) {
     if (prefetch != nullptr) PrefetchStep(prefetch + i, 4 * N);
     // Within a period (the common case for C >= 4 vectors) the next phases

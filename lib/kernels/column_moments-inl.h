@@ -101,13 +101,17 @@ HWY_INLINE void ColumnSumsStep(const typename S::T* HWY_RESTRICT x,
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   // Slot j holds channels c + j * N onwards; the partial slot's lanes past
-  // `rest` load 0 for x, scale and pivot alike: v = 0 there.
+  // `rest` load 0 for x, scale and pivot alike: v = 0 there. (Signed: with
+  // kFull = 0 an unsigned j < kFull would draw a warning.)
+  const auto whole = [](size_t j) {
+    return static_cast<int64_t>(j) < static_cast<int64_t>(kFull);
+  };
   const auto coefficients = [&](const float* HWY_RESTRICT a, size_t j) {
-    return j < kFull ? hn::LoadU(d, a + c + j * N)
+    return whole(j) ? hn::LoadU(d, a + c + j * N)
                      : LoadTail(d, a + c + j * N, rest);
   };
   const auto value = [&](const T* HWY_RESTRICT row, size_t j) {
-    return j < kFull ? LoadF32<S>(d, row + j * N)
+    return whole(j) ? LoadF32<S>(d, row + j * N)
                      : LoadF32Tail<S>(d, row + j * N, rest);
   };
   // (Named variables, not arrays: SVE vectors cannot be array elements.)
@@ -137,7 +141,7 @@ HWY_INLINE void ColumnSumsStep(const typename S::T* HWY_RESTRICT x,
     if constexpr (kSlots > 3) add(row, 3, k3, p3, a3, q3);
   }
   const auto out = [&](auto s1, auto s2, size_t j) {
-    StoreColumnSums(d, s1, s2, j < kFull ? N : rest, sum + c + j * N,
+    StoreColumnSums(d, s1, s2, whole(j) ? N : rest, sum + c + j * N,
                     sum_sq + c + j * N);
   };
   out(a0, q0, 0);
