@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/contract.h"
@@ -240,7 +241,7 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
 class AlignedAffine {
  public:
   AlignedAffine(const RowNormProblem& p, int64_t lanes, int64_t rows)
-      : p_(p) {
+      : given_(p) {
     const auto y = reinterpret_cast<uintptr_t>(p.y);
     const int64_t bytes = static_cast<int64_t>(p.elem_bytes);
     // Where the normalize pass peels (row_normalize-inl.h), and enough
@@ -270,17 +271,21 @@ class AlignedAffine {
       std::copy(from, from + p.cols, to);
       return to;
     };
-    p_.gamma = copy(p.gamma, 0);
-    p_.beta = copy(p.beta, RoundUp(span));
+    aligned_.emplace(p);
+    aligned_->gamma = copy(p.gamma, 0);
+    aligned_->beta = copy(p.beta, RoundUp(span));
   }
-  const RowNormProblem& problem() const { return p_; }
+  const RowNormProblem& problem() const {
+    return aligned_ ? *aligned_ : given_;
+  }
 
  private:
   static constexpr int64_t kMinElems = 16 << 10;
   static constexpr int64_t kLine = 16;  // floats
   static int64_t RoundUp(int64_t n) { return (n + kLine - 1) / kLine * kLine; }
 
-  RowNormProblem p_;
+  const RowNormProblem& given_;
+  std::optional<RowNormProblem> aligned_;  // only where copies were made
   hwy::AlignedFreeUniquePtr<float[]> storage_;
 };
 
