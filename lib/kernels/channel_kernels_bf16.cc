@@ -1,7 +1,10 @@
 // Channel-norm kernels (GroupNorm, InstanceNorm, BatchNorm) for BF16 storage,
 // compiled once per ISA target (see channel_kernel_table-inl.h and
-// channel_kernels.cc).
+// channel_kernels.cc); AVX-512 CPUs with AVX512_BF16 get the table that
+// narrows in hardware.
 #include "kernels/channel_kernels.h"
+
+#include "common/cpu_features.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/channel_kernels_bf16.cc"
@@ -14,6 +17,9 @@ namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 
 const ChannelKernels* GetChannelKernelsBF16() {
+#if SIMDNORM_BF16_HARDWARE
+  if (UseAvx512Bf16()) return ChannelKernelsFor<StorageBF16Hardware>();
+#endif
   return ChannelKernelsFor<StorageBF16>();
 }
 

@@ -66,15 +66,6 @@ HWY_INLINE hn::Vec<D> NormalizeUnit(D d, const Act& act, hn::Vec<D> v,
   return act(d, hn::MulAdd(hn::Sub(v, pivot), mul, add));
 }
 
-template <class S, bool kStream, class D>
-HWY_INLINE void StoreOut(hn::Vec<D> v, D d, typename S::T* p) {
-  if (kStream) {
-    StreamF32<S>(v, d, p);
-  } else {
-    StoreF32<S>(v, d, p);
-  }
-}
-
 // Elements before the first vector-aligned element of y (vectors of
 // `lanes` elements); 0 if y is not even element-aligned (then no
 // streaming).
@@ -165,14 +156,11 @@ void ChannelsFirstRun(const typename S::T* x, typename O::T* y, size_t channels,
       const auto v0 = LoadF32<S>(d, x + i), v1 = LoadF32<S>(d, x + i + N),
                  v2 = LoadF32<S>(d, x + i + 2 * N),
                  v3 = LoadF32<S>(d, x + i + 3 * N);
-      StoreOut<O, kStream>(NormalizeValue(d, act, v0, vs, vp, vm, va), d,
-                           y + i);
-      StoreOut<O, kStream>(NormalizeValue(d, act, v1, vs, vp, vm, va), d,
-                           y + i + N);
-      StoreOut<O, kStream>(NormalizeValue(d, act, v2, vs, vp, vm, va), d,
-                           y + i + 2 * N);
-      StoreOut<O, kStream>(NormalizeValue(d, act, v3, vs, vp, vm, va), d,
-                           y + i + 3 * N);
+      StoreOut4<O, kStream>(NormalizeValue(d, act, v0, vs, vp, vm, va),
+                            NormalizeValue(d, act, v1, vs, vp, vm, va),
+                            NormalizeValue(d, act, v2, vs, vp, vm, va),
+                            NormalizeValue(d, act, v3, vs, vp, vm, va), d,
+                            y + i);
     }
     for (; i + N <= c_end; i += N) {
       StoreOut<O, kStream>(
@@ -552,10 +540,7 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
     const size_t p3 = in_period ? phase + 3 * N : advance(p2, N);
     const auto v0 = at(x + i, phase), v1 = at(x + i + N, p1),
                v2 = at(x + i + 2 * N, p2), v3 = at(x + i + 3 * N, p3);
-    StoreOut<O, kStream>(v0, d, y + i);
-    StoreOut<O, kStream>(v1, d, y + i + N);
-    StoreOut<O, kStream>(v2, d, y + i + 2 * N);
-    StoreOut<O, kStream>(v3, d, y + i + 3 * N);
+    StoreOut4<O, kStream>(v0, v1, v2, v3, d, y + i);
     phase = advance(p3, N);
   }
   for (; i + N <= total; i += N) {

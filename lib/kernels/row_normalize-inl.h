@@ -99,15 +99,6 @@ HWY_INLINE void NormalizePart(D d, const T* HWY_RESTRICT x,
       d, y + i, count);
 }
 
-template <class S, bool kStream, class D, typename T = typename S::T>
-HWY_INLINE void StoreOut(hn::Vec<D> v, D d, T* HWY_RESTRICT p) {
-  if (kStream) {
-    StreamF32<S>(v, d, p);
-  } else {
-    StoreF32<S>(v, d, p);
-  }
-}
-
 // kShifted: see NormalizeValues.
 template <class S, class O, bool kResidual, bool kSumOut, bool kGamma,
           bool kBeta, bool kStream, bool kShifted = true,
@@ -161,10 +152,7 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
     const auto v1 = at(i + N);
     const auto v2 = at(i + 2 * N);
     const auto v3 = at(i + 3 * N);
-    StoreOut<O, kStream>(v0, d, y + i);
-    StoreOut<O, kStream>(v1, d, y + i + N);
-    StoreOut<O, kStream>(v2, d, y + i + 2 * N);
-    StoreOut<O, kStream>(v3, d, y + i + 3 * N);
+    StoreOut4<O, kStream>(v0, v1, v2, v3, d, y + i);
   }
   for (; i + N <= count; i += N) StoreOut<O, kStream>(at(i), d, y + i);
   if (i < count) {
