@@ -34,9 +34,9 @@
 #include <numeric>
 #include <optional>
 
-#include "hwy/aligned_allocator.h"
-#include "hwy/cache_control.h"
 #include "common/contract.h"
+#include "common/line_aligned.h"
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/activation-inl.h"
 #include "kernels/channel_kernels.h"
@@ -394,13 +394,10 @@ class PeriodicCoefficients {
   }
 
   PeriodicCoefficients(const ChannelCoefficients& k, size_t C, size_t period,
-                       size_t head) {
-    const size_t stride = RoundUpTo(period, kLine);
-    float* base = inline_;
-    if (4 * stride > kInline) {
-      heap_ = hwy::AllocateAligned<float>(4 * stride);
-      base = heap_.get();
-    }
+                       size_t head)
+      : storage_(4 * Stride(period)) {
+    const size_t stride = Stride(period);
+    float* const base = storage_.data();
     if (base == nullptr) return;  // allocation failed: use the original
     const float* from[4] = {k.scale, k.scaled_pivot, k.mul, k.add};
     float* to[4] = {};
@@ -429,13 +426,12 @@ class PeriodicCoefficients {
   const ChannelCoefficients* get() const { return valid_ ? &k_ : nullptr; }
 
  private:
-  static constexpr size_t kLine = 16;  // floats per 64-byte line
   static constexpr size_t kMaxPeriod = 2048;
-  static constexpr size_t kInline = 4 * 256;  // floats on the stack
-  static size_t RoundUpTo(size_t n, size_t m) { return (n + m - 1) / m * m; }
+  static size_t Stride(size_t period) {
+    return static_cast<size_t>(RoundUpToLine(static_cast<int64_t>(period)));
+  }
 
-  alignas(64) float inline_[kInline];
-  hwy::AlignedFreeUniquePtr<float[]> heap_;
+  LineAlignedFloats<4 * 256> storage_;  // on the stack up to a period of 256
   ChannelCoefficients k_;
   bool valid_ = false;
 };

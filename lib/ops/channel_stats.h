@@ -15,8 +15,8 @@
 #include <new>
 #include <vector>
 
+#include "common/line_aligned.h"
 #include "common/moments.h"
-#include "hwy/aligned_allocator.h"
 #include "common/storage.h"
 #include "common/unit_stats.h"
 #include "kernels/channel_kernels.h"
@@ -183,12 +183,6 @@ class ColumnStatsInProgress {
   std::vector<double> heap_sums_;
 };
 
-// Floats per 64-byte cache line, and n rounded up to whole lines.
-constexpr int64_t kLineFloats = 64 / sizeof(float);
-constexpr int64_t RoundUpToLine(int64_t n) {
-  return (n + kLineFloats - 1) / kLineFloats * kLineFloats;
-}
-
 // Per-channel buffers of the normalize form y = act((x * scale - pivot)
 // * mul + add). Small channel counts (a GroupNorm unit) live inline, so a
 // unit costs no heap allocation. Each array starts on a cache line:
@@ -198,14 +192,12 @@ constexpr int64_t RoundUpToLine(int64_t n) {
 // 16-byte alignment fell off a line).
 class CoefficientBuffers {
  public:
-  explicit CoefficientBuffers(int64_t channels) : channels_(channels) {
-    const int64_t span = RoundUpToLine(channels + kCoefficientWrap);
-    float* base = inline_;
-    if (channels > kInlineChannels) {
-      heap_ = hwy::AllocateAligned<float>(static_cast<size_t>(4 * span));
-      if (!heap_) throw std::bad_alloc();  // as a vector would
-      base = heap_.get();
-    }
+  explicit CoefficientBuffers(int64_t channels)
+      : channels_(channels),
+        storage_(static_cast<size_t>(4 * Span(channels))) {
+    const int64_t span = Span(channels);
+    float* base = storage_.data();
+    if (base == nullptr) throw std::bad_alloc();  // as a vector would
     scale = base;
     pivot = base + span;
     mul = base + 2 * span;
@@ -257,10 +249,12 @@ class CoefficientBuffers {
 
  private:
   static constexpr int64_t kInlineChannels = 64;
+  static constexpr int64_t Span(int64_t channels) {
+    return RoundUpToLine(channels + kCoefficientWrap);
+  }
   int64_t channels_;
-  alignas(64) float
-      inline_[4 * RoundUpToLine(kInlineChannels + kCoefficientWrap)];
-  hwy::AlignedFreeUniquePtr<float[]> heap_;  // HWY_ALIGNMENT: whole lines
+  LineAlignedFloats<4 * RoundUpToLine(kInlineChannels + kCoefficientWrap)>
+      storage_;
 };
 
 // Channel i of `out` for a group with stats s and its finished stats st

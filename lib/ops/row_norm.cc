@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/contract.h"
+#include "common/line_aligned.h"
 #include "common/storage.h"
 #include "common/unit_stats.h"
 #include "hwy/aligned_allocator.h"
@@ -262,7 +263,7 @@ class AlignedAffine {
     if (aligned(p.gamma) && aligned(p.beta)) return;
     // Each copy starts `misaligned` floats past a line: its element `peel`
     // is then on one.
-    const int64_t span = misaligned + p.cols + kLine;
+    const int64_t span = RoundUpToLine(misaligned + p.cols + kLineFloats);
     storage_ = hwy::AllocateAligned<float>(static_cast<size_t>(2 * span));
     if (!storage_) return;  // the caller's arrays still work
     const auto copy = [&](const float* from, int64_t at) -> const float* {
@@ -273,7 +274,7 @@ class AlignedAffine {
     };
     aligned_.emplace(p);
     aligned_->gamma = copy(p.gamma, 0);
-    aligned_->beta = copy(p.beta, RoundUp(span));
+    aligned_->beta = copy(p.beta, span);
   }
   const RowNormProblem& problem() const {
     return aligned_ ? *aligned_ : given_;
@@ -281,8 +282,6 @@ class AlignedAffine {
 
  private:
   static constexpr int64_t kMinElems = 16 << 10;
-  static constexpr int64_t kLine = 16;  // floats
-  static int64_t RoundUp(int64_t n) { return (n + kLine - 1) / kLine * kLine; }
 
   const RowNormProblem& given_;
   std::optional<RowNormProblem> aligned_;  // only where copies were made
