@@ -26,6 +26,29 @@ namespace simdnorm::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Clamped values (integers in range once zero_point is added) to Q.
+template <typename Q, class D>
+HWY_INLINE hn::Vec<hn::Rebind<Q, D>> ToQuantized(D d, hn::Vec<D> clamped,
+                                                 hn::Vec<hn::RebindToSigned<D>>
+                                                     zero_point) {
+  const hn::Rebind<Q, D> dq;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if constexpr (hn::MaxLanes(d) == 16) {
+    // The values are in range: no overflow fix-up after the conversion and
+    // a truncating narrowing (vpmovdb) instead of two packs and a
+    // permute. Rounding to nearest even whatever MXCSR says.
+    (void)dq;
+    const __m512i q = _mm512_add_epi32(
+        _mm512_cvt_roundps_epi32(clamped.raw, _MM_FROUND_TO_NEAREST_INT |
+                                                  _MM_FROUND_NO_EXC),
+        zero_point.raw);
+    return hn::Vec<hn::Rebind<Q, D>>{_mm512_cvtepi32_epi8(q)};
+  }
+#endif
+  (void)d;
+  return hn::DemoteTo(dq, hn::Add(hn::NearestInt(clamped), zero_point));
+}
+
 template <typename Q, bool kDivide>
 void QuantizeT(const float* HWY_RESTRICT src, Q* HWY_RESTRICT dst, size_t n,
                float scale, int32_t zero_point) {
@@ -43,8 +66,7 @@ void QuantizeT(const float* HWY_RESTRICT src, Q* HWY_RESTRICT dst, size_t n,
   const auto quantize = [&](hn::Vec<decltype(d)> v) HWY_ATTR {
     auto q = kDivide ? hn::Div(v, vscale) : v;
     q = hn::IfThenElseZero(hn::Eq(q, q), q);  // NaN -> 0
-    q = hn::Min(hn::Max(q, lo), hi);
-    return hn::DemoteTo(dq, hn::Add(hn::NearestInt(q), zp));
+    return ToQuantized<Q>(d, hn::Min(hn::Max(q, lo), hi), zp);
   };
   size_t i = 0;
   for (; i + N <= n; i += N) {
