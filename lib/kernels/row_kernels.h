@@ -64,6 +64,12 @@ struct RowBatch {
   bool centered = true;  // false: RMSNorm
   bool stream = false;
   int64_t block_elems = 0;
+  // Whether y is quantized to y_dtype (SIMDNORM_S8 / SIMDNORM_U8; y_stride
+  // then counts its elements) instead of the storage type. Never streamed.
+  bool quantized = false;
+  simdnorm_dtype y_dtype = SIMDNORM_S8;
+  float y_scale = 1.0f;
+  int32_t y_zero_point = 0;
 };
 
 struct RowKernels {

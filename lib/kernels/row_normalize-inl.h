@@ -30,6 +30,7 @@
 #include "kernels/group_stats-inl.h"
 #include "kernels/moments-inl.h"
 #include "kernels/narrow_rows-inl.h"
+#include "kernels/quantize-inl.h"
 #include "kernels/row_kernels.h"
 #include "kernels/storage-inl.h"
 
@@ -228,6 +229,30 @@ void RowNormalizeToF32(const void* x, const void* residual, float* y,
       static_cast<size_t>(n), a);
 }
 
+// y[0, n) of a quantized row: blocks of fp32 values on the stack, each
+// quantized while it is in L1.
+template <class S, bool kGamma, bool kBeta, bool kCentered,
+          typename T = typename S::T>
+HWY_INLINE void RowNormalizeQuantized(const T* x, void* y, size_t n,
+                                      const RowAffine& affine,
+                                      const RowBatch& b) {
+  constexpr size_t kBlock = 1024;
+  HWY_ALIGN float block[kBlock];
+  for (size_t i = 0; i < n; i += kBlock) {
+    const size_t len = HWY_MIN(kBlock, n - i);
+    RowAffine a = affine;
+    a.gamma = kGamma ? affine.gamma + i : nullptr;
+    a.beta = kBeta ? affine.beta + i : nullptr;
+    a.prefetch = affine.prefetch ? static_cast<const T*>(affine.prefetch) + i
+                                 : nullptr;
+    RowNormalizeT<S, StorageF32, false, false, kGamma, kBeta, false,
+                  kCentered>(x + i, static_cast<const T*>(nullptr), block,
+                             len, a);
+    Quantize(block, static_cast<int8_t*>(y) + i, static_cast<int64_t>(len),
+             b.y_scale, b.y_zero_point, b.y_dtype);
+  }
+}
+
 // ------------------------------------------------------------ whole rows
 
 // Rows [begin, end) of a RowBatch, statistics and normalize in one call,
@@ -343,7 +368,10 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       }
       const T* x = static_cast<const T*>(b.x) + r * b.x_stride;
       T* y = static_cast<T*>(b.y) + r * b.y_stride;
-      if constexpr (kStream) {
+      if (!kStream && b.quantized) {
+        RowNormalizeQuantized<S, kGamma, kBeta, kCentered>(
+            x, static_cast<int8_t*>(b.y) + r * b.y_stride, cols, a, b);
+      } else if constexpr (kStream) {
         RowNormalizeAffine<S, S, false, false, kStream>(
             x, static_cast<const T*>(nullptr), y, cols, a);
       } else {
@@ -386,9 +414,10 @@ int64_t RowsWithAffine(const RowBatch& b, int64_t begin, int64_t end,
 
 template <class S>
 int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
-  if (NarrowRowsFit(b)) return NarrowRows<S>(b, begin, end);
-  const bool stream = b.stream && (reinterpret_cast<uintptr_t>(b.y) %
-                                   sizeof(typename S::T)) == 0;
+  if (!b.quantized && NarrowRowsFit(b)) return NarrowRows<S>(b, begin, end);
+  const bool stream = b.stream && !b.quantized &&
+                      (reinterpret_cast<uintptr_t>(b.y) %
+                       sizeof(typename S::T)) == 0;
   if (stream) {
     return b.centered ? RowsNormalizeT<S, true, true, true, true>(b, begin, end)
                       : RowsNormalizeT<S, false, true, true, true>(b, begin,

@@ -197,9 +197,11 @@ struct SequentialChunks {
 
 void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
              const TileParams& t, bool stream, int64_t begin, int64_t end) {
-  if (p.residual == nullptr && !p.quantized() && ChunkCount(p.cols, t) == 1) {
+  if (p.residual == nullptr && ChunkCount(p.cols, t) == 1) {
     // Common case: whole rows in one kernel call, with no per-row calls
-    // through the kernel table. Same arithmetic, same results.
+    // through the kernel table, quantized or not. Same arithmetic, same
+    // results (bf16 -> s8 LayerNorm 4096x768 at x, y + 16 bytes, 1 thread
+    // on Zen 5: 794-823 us row by row, 569-608 us here).
     RowBatch b;
     b.x = p.x;
     b.x_stride = p.x_stride;
@@ -212,8 +214,12 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
     b.rstd = p.rstd;
     b.eps = p.eps;
     b.centered = !p.rms;
-    b.stream = stream;
+    b.stream = stream && !p.quantized();
     b.block_elems = t.block_elems;
+    b.quantized = p.quantized();
+    b.y_dtype = p.y_dtype;
+    b.y_scale = p.y_scale;
+    b.y_zero_point = p.y_zero_point;
     const RowKernels& k = ctx.kernels.RowFor(p.dtype);
     while (begin < end) {
       const int64_t done_to = k.rows(b, begin, end);
