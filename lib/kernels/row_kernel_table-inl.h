@@ -27,7 +27,7 @@ const RowKernels* RowKernelsFor() {
   static constexpr RowKernels kKernels = {
       HWY_TARGET,       S::kDtype,         &F32Lanes,
       &SpanMoments<S>,  &RowNormalize<S>,  &RowsNormalize<S>,
-      &RowNormalizeToF32<S>, &Quantize,      &FormSum<S>,
+      &RowNormalizeQuantized<S>, &Quantize,  &FormSum<S>,
       &NarrowFromF32<S>};
   return &kKernels;
 }

@@ -50,6 +50,14 @@ struct RowAffine {
 // Whole rows for the common case: no residual, each row one reduction
 // chunk, values that need no rescaling. Strides in elements; mean/rstd
 // optional, indexed by row.
+// A quantized y: saturate(round_half_even(v / scale) + zero_point) of
+// type dtype (SIMDNORM_S8 / SIMDNORM_U8); NaN -> zero_point.
+struct RowQuantization {
+  simdnorm_dtype dtype = SIMDNORM_S8;
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
 struct RowBatch {
   const void* x = nullptr;
   int64_t x_stride = 0;
@@ -64,12 +72,10 @@ struct RowBatch {
   bool centered = true;  // false: RMSNorm
   bool stream = false;
   int64_t block_elems = 0;
-  // Whether y is quantized to y_dtype (SIMDNORM_S8 / SIMDNORM_U8; y_stride
-  // then counts its elements) instead of the storage type. Never streamed.
+  // Whether y is quantized (with y_quant; y_stride then counts its int8
+  // elements) instead of the storage type. Never streamed.
   bool quantized = false;
-  simdnorm_dtype y_dtype = SIMDNORM_S8;
-  float y_scale = 1.0f;
-  int32_t y_zero_point = 0;
+  RowQuantization y_quant;
 };
 
 struct RowKernels {
@@ -91,10 +97,11 @@ struct RowKernels {
   // end, or a row whose values need the rescaling path (huge, tiny, NaN or
   // Inf), which the caller runs before calling again after it.
   int64_t (*rows)(const RowBatch& batch, int64_t begin, int64_t end);
-  // As normalize, with y in fp32 (never streamed): the block a quantized
-  // output is formed in.
-  void (*normalize_to_f32)(const void* x, const void* residual, float* y,
-                           int64_t n, const RowAffine& affine);
+  // As normalize, with y quantized as q (never streamed): formed in fp32
+  // blocks on the stack, each quantized while it is in L1.
+  void (*normalize_quantized)(const void* x, const void* residual, void* y,
+                              int64_t n, const RowAffine& affine,
+                              const RowQuantization& q);
   // dst[0, n) of int8 type `dtype` (SIMDNORM_S8 / SIMDNORM_U8) =
   // saturate(round_half_even(src / scale) + zero_point); NaN -> zero_point.
   void (*quantize)(const float* src, void* dst, int64_t n, float scale,

@@ -218,39 +218,46 @@ void RowNormalize(const void* x_in, const void* residual_in, void* y_out,
   RowNormalizeSource<S, S, false>(x, residual, y, count, a);
 }
 
-// As RowNormalize, with y in fp32 (a block the caller converts further,
-// e.g. quantizes); never streamed.
-template <class S>
-void RowNormalizeToF32(const void* x, const void* residual, float* y,
-                       int64_t n, const RowAffine& a) {
-  using T = typename S::T;
-  RowNormalizeSource<S, StorageF32, false>(
-      static_cast<const T*>(x), static_cast<const T*>(residual), y,
-      static_cast<size_t>(n), a);
-}
-
-// y[0, n) of a quantized row: blocks of fp32 values on the stack, each
-// quantized while it is in L1.
-template <class S, bool kGamma, bool kBeta, bool kCentered,
-          typename T = typename S::T>
-HWY_INLINE void RowNormalizeQuantized(const T* x, void* y, size_t n,
-                                      const RowAffine& affine,
-                                      const RowBatch& b) {
+// y[0, n) quantized as q: blocks of fp32 values on the stack, each
+// quantized while it is in L1. normalize_block(x, residual, block, len, a)
+// forms one block (x and residual already offset, a's arrays too).
+template <class S, class NormalizeBlock, typename T = typename S::T>
+HWY_INLINE void NormalizeQuantizedBlocks(const T* x, const T* residual,
+                                         void* y, size_t n,
+                                         const RowAffine& affine,
+                                         const RowQuantization& q,
+                                         const NormalizeBlock& normalize_block) {
   constexpr size_t kBlock = 1024;
   HWY_ALIGN float block[kBlock];
+  const auto offset = [](auto* p, size_t i) {
+    return p != nullptr ? p + i : nullptr;
+  };
   for (size_t i = 0; i < n; i += kBlock) {
     const size_t len = HWY_MIN(kBlock, n - i);
     RowAffine a = affine;
-    a.gamma = kGamma ? affine.gamma + i : nullptr;
-    a.beta = kBeta ? affine.beta + i : nullptr;
-    a.prefetch = affine.prefetch ? static_cast<const T*>(affine.prefetch) + i
-                                 : nullptr;
-    RowNormalizeT<S, StorageF32, false, false, kGamma, kBeta, false,
-                  kCentered>(x + i, static_cast<const T*>(nullptr), block,
-                             len, a);
+    a.gamma = offset(affine.gamma, i);
+    a.beta = offset(affine.beta, i);
+    a.sum_out = offset(static_cast<T*>(affine.sum_out), i);
+    a.prefetch = offset(static_cast<const T*>(affine.prefetch), i);
+    a.stream = false;
+    normalize_block(x + i, offset(residual, i), block, len, a);
     Quantize(block, static_cast<int8_t*>(y) + i, static_cast<int64_t>(len),
-             b.y_scale, b.y_zero_point, b.y_dtype);
+             q.scale, q.zero_point, q.dtype);
   }
+}
+
+template <class S>
+void RowNormalizeQuantized(const void* x, const void* residual, void* y,
+                           int64_t n, const RowAffine& a,
+                           const RowQuantization& q) {
+  using T = typename S::T;
+  NormalizeQuantizedBlocks<S>(
+      static_cast<const T*>(x), static_cast<const T*>(residual), y,
+      static_cast<size_t>(n), a, q,
+      [](const T* xb, const T* rb, float* block, size_t len,
+         const RowAffine& ab) HWY_ATTR {
+        RowNormalizeSource<S, StorageF32, false>(xb, rb, block, len, ab);
+      });
 }
 
 // ------------------------------------------------------------ whole rows
@@ -369,8 +376,16 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
       const T* x = static_cast<const T*>(b.x) + r * b.x_stride;
       T* y = static_cast<T*>(b.y) + r * b.y_stride;
       if (!kStream && b.quantized) {
-        RowNormalizeQuantized<S, kGamma, kBeta, kCentered>(
-            x, static_cast<int8_t*>(b.y) + r * b.y_stride, cols, a, b);
+        NormalizeQuantizedBlocks<S>(
+            x, static_cast<const T*>(nullptr),
+            static_cast<int8_t*>(b.y) + r * b.y_stride, cols, a, b.y_quant,
+            [](const T* xb, const T*, float* block, size_t len,
+               const RowAffine& ab) HWY_ATTR {
+              // As below, into the block.
+              RowNormalizeT<S, StorageF32, false, false, kGamma, kBeta,
+                            false, kCentered>(
+                  xb, static_cast<const T*>(nullptr), block, len, ab);
+            });
       } else if constexpr (kStream) {
         RowNormalizeAffine<S, S, false, false, kStream>(
             x, static_cast<const T*>(nullptr), y, cols, a);

@@ -100,30 +100,6 @@ Moments RowMoments(const RowNormProblem& p, const RowKernels& k,
   return total;
 }
 
-// The normalize pass of a quantized problem: blocks of fp32 values on the
-// stack, each quantized into y while it is in L1.
-void NormalizeQuantized(const RowKernels& k, const RowNormProblem& p,
-                        const void* x, const void* residual, void* y,
-                        int64_t n, const RowAffine& affine) {
-  constexpr int64_t kBlock = 1024;
-  alignas(64) float block[kBlock];
-  const size_t bytes = p.elem_bytes;
-  for (int64_t i = 0; i < n; i += kBlock) {
-    const int64_t len = std::min(kBlock, n - i);
-    RowAffine a = affine;
-    a.gamma = affine.gamma ? affine.gamma + i : nullptr;
-    a.beta = affine.beta ? affine.beta + i : nullptr;
-    a.sum_out = affine.sum_out ? ElementAt(affine.sum_out, i, bytes) : nullptr;
-    a.prefetch = affine.prefetch ? ElementAt(affine.prefetch, i, bytes) : nullptr;
-    a.stream = false;
-    k.normalize_to_f32(ElementAt(x, i, bytes),
-                       residual ? ElementAt(residual, i, bytes) : nullptr,
-                       block, len, a);
-    k.quantize(block, ElementAt(y, i, 1), len, p.y_scale, p.y_zero_point,
-               p.y_dtype);
-  }
-}
-
 // Whether y goes out with non-temporal stores: each thread's share of the
 // whole output is at least stream_bytes (as in group_norm.cc).
 bool StreamOutput(const RowNormProblem& p, const TileParams& t,
@@ -175,7 +151,8 @@ void NormalizeRow(const simdnorm_context& ctx, const RowNormProblem& p,
         s.residual ? ElementAt(s.residual, begin, s.bytes) : nullptr;
     const int64_t n = std::min(t.chunk_elems, p.cols - begin);
     if (p.quantized()) {
-      NormalizeQuantized(k, p, x, residual, ElementAt(y, begin, 1), n, a);
+      k.normalize_quantized(x, residual, ElementAt(y, begin, 1), n, a,
+                            p.y_quant());
     } else {
       k.normalize(x, residual, ElementAt(y, begin, s.bytes), n, a);
     }
@@ -217,9 +194,7 @@ void RunRows(const simdnorm_context& ctx, const RowNormProblem& p,
     b.stream = stream && !p.quantized();
     b.block_elems = t.block_elems;
     b.quantized = p.quantized();
-    b.y_dtype = p.y_dtype;
-    b.y_scale = p.y_scale;
-    b.y_zero_point = p.y_zero_point;
+    b.y_quant = p.y_quant();
     const RowKernels& k = ctx.kernels.RowFor(p.dtype);
     while (begin < end) {
       const int64_t done_to = k.rows(b, begin, end);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/row_kernels.h"
 #include "runtime/context.h"
 
 namespace simdnorm::internal {
@@ -38,6 +39,9 @@ struct RowNormProblem {
   int32_t y_zero_point = 0;
 
   bool quantized() const { return y_dtype != dtype; }
+  RowQuantization y_quant() const {
+    return RowQuantization{y_dtype, y_scale, y_zero_point};
+  }
   size_t y_bytes() const { return quantized() ? 1 : elem_bytes; }
 };
 
