@@ -255,11 +255,28 @@ bool IntegerIn(const json& v, int64_t min, int64_t max) {
   return v.get<int64_t>() >= min && v.get<int64_t>() <= max;
 }
 
+// Levels of arrays and objects in v (0 for a scalar).
+int Nesting(const json& v) {
+  int deepest = 0;
+  if (v.is_structured()) {
+    for (const json& child : v) deepest = std::max(deepest, Nesting(child));
+    ++deepest;
+  }
+  return deepest;
+}
+
 Prediction Predict(const json& root) {
   Prediction p;
   const auto invalid = [&](const std::string& why) {
     if (p.invalid.empty()) p.invalid = why;
   };
+  // The documented cap (lib/runtime/tuning_file.h): edits that copy the
+  // file into itself reach it.
+  constexpr int kMaxNesting = 16;
+  if (Nesting(root) > kMaxNesting) {
+    invalid("nested deeper than 16");
+    return p;
+  }
   if (!root.is_object()) {
     invalid("not an object");
     return p;
