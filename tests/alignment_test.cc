@@ -26,7 +26,7 @@ class AlignmentTest : public TargetTest {
     placement.x_misalign = x_misalign;
     placement.y_misalign = y_misalign;
     placement.in_place = in_place;
-    return RunOp(k, c, placement);
+    return RunOp(k, c, placement, values_);
   }
 
   // A context on this target with `threads` whose entry for k streams
@@ -40,7 +40,19 @@ class AlignmentTest : public TargetTest {
     return c;
   }
 
+  // Both kinds of values: the order-sensitive ones show a change in the
+  // order of any addition (e.g. of lanes in a reduction).
   void ExpectSameBitsAtEveryOffset(const OpShape& k) {
+    for (const OpValues values :
+         {OpValues::kNormal, OpValues::kOrderSensitive}) {
+      values_ = values;
+      SCOPED_TRACE(values == OpValues::kNormal ? "N(3, 2) values"
+                                               : "order-sensitive values");
+      ExpectSameBitsAtEveryOffsetOf(k);
+    }
+  }
+
+  void ExpectSameBitsAtEveryOffsetOf(const OpShape& k) {
     SCOPED_TRACE(Describe(k));
     const std::vector<float> want = Run(k, ctx(), 0, 0, false);
     // Float offsets from a 64-byte boundary: 4, 16, 36 and 60 bytes, ...
@@ -65,6 +77,8 @@ class AlignmentTest : public TargetTest {
       }
     }
   }
+
+  OpValues values_ = OpValues::kNormal;
 };
 
 TEST_P(AlignmentTest, RowNorms) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "reference.h"
 
@@ -70,13 +71,20 @@ simdnorm::TileParams SmallTiles() {
 }
 
 std::vector<float> RunOp(const OpShape& k, const simdnorm::Context& c,
-                         const Placement& pl) {
+                         const Placement& pl, OpValues kind) {
   const bool row = IsRowNorm(k.op);
   const int64_t sample = row ? k.c : k.c * k.s;
   const int64_t x_stride = sample + pl.x_gap;
   const int64_t y_stride = pl.in_place ? x_stride : sample + pl.y_gap;
-  const auto values = RandomNormal(static_cast<size_t>(k.n * sample), 3.0,
-                                   2.0, 7);
+  const size_t count = static_cast<size_t>(k.n * sample);
+  std::vector<float> values;
+  if (kind == OpValues::kNormal) {
+    values = RandomNormal(count, 3.0, 2.0, 7);
+  } else {
+    values = RandomNormal(count, 0.0, 1.0, 10);
+    std::mt19937 rng(11);
+    for (float& v : values) v += (rng() & 1) ? 1000.0f : -1000.0f;
+  }
   const auto gamma = RandomNormal(static_cast<size_t>(k.c), 1.0, 0.3, 8);
   const auto beta = RandomNormal(static_cast<size_t>(k.c), 0.0, 0.3, 9);
   // Gaps of x hold NaN: a value read from them would poison the results.

@@ -142,6 +142,11 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
         d, x, residual, sum_out, gamma, beta, j, scale, pivot, mean, inv_std);
   };
   const char* prefetch = static_cast<const char*>(a.prefetch);
+  // The loop below prefetches at its own positions: with a peel, the first
+  // line of the next row would be missed (and its last ones, after the
+  // loop). Lines missed there were read from memory by the next moments
+  // pass, at a stall each.
+  if (prefetch != nullptr && i != 0) hwy::Prefetch(prefetch);
   for (; i + 4 * N <= count; i += 4 * N) {
     if (prefetch != nullptr) {
       // The lines of the next rows at the same position as this step.
@@ -154,6 +159,12 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
     const auto v2 = at(i + 2 * N);
     const auto v3 = at(i + 3 * N);
     StoreOut4<O, kStream>(v0, v1, v2, v3, d, y + i);
+  }
+  if (prefetch != nullptr && i < count) {
+    for (size_t b = i * sizeof(T); b < count * sizeof(T); b += 64) {
+      hwy::Prefetch(prefetch + b);
+    }
+    hwy::Prefetch(prefetch + count * sizeof(T) - 1);
   }
   for (; i + N <= count; i += N) StoreOut<O, kStream>(at(i), d, y + i);
   if (i < count) {
