@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "channel_args.h"
 #include "half_reference.h"
 #include "reference.h"
 #include "reference_channels.h"
@@ -102,19 +103,12 @@ TEST_P(SubnormalOutputTest, GroupNormBothLayouts) {
       std::vector<double> ref, mean, rstd;
       ReferenceGroupNorm(stored.data(), layout, N, C, S, G, gamma.data(), beta.data(), 1e-5,
                          SIMDNORM_ACT_NONE, &ref, &mean, &rstd);
-      simdnorm_group_norm_args a;
-      simdnorm_group_norm_args_init(&a);
+      auto a = ChannelArgs<simdnorm::GroupNormArgs>(N, C, S, layout, x.data(), y.data());
       a.dtype = dtype;
-      a.layout = layout;
-      a.batch = N;
-      a.channels = C;
-      a.spatial = S;
       a.groups = G;
-      a.x = x.data();
-      a.y = y.data();
       a.gamma = gamma.data();
       a.beta = beta.data();
-      ASSERT_EQ(simdnorm_group_norm(raw(), &a), SIMDNORM_OK) << simdnorm_last_error();
+      simdnorm::GroupNorm(a, &ctx());
       SCOPED_TRACE(layout == SIMDNORM_NCHW ? "NCHW" : "NHWC");
       EXPECT_GT(Compare(y.data(), ref, dtype), static_cast<int64_t>(n / 2));
     }

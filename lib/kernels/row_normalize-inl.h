@@ -385,7 +385,10 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
         a.prefetch = static_cast<const T*>(b.x) + (r + group) * b.x_stride;
       }
       const T* x = static_cast<const T*>(b.x) + r * b.x_stride;
-      T* y = static_cast<T*>(b.y) + r * b.y_stride;
+      // y's row: of element type T, or int8 when quantized.
+      const auto y_row = [&b, r]() {
+        return static_cast<T*>(b.y) + r * b.y_stride;
+      };
       if (!kStream && b.quantized) {
         NormalizeQuantizedBlocks<S>(
             x, static_cast<const T*>(nullptr),
@@ -399,14 +402,14 @@ int64_t RowsNormalizeT(const RowBatch& batch, int64_t begin, int64_t end) {
             });
       } else if constexpr (kStream) {
         RowNormalizeAffine<S, S, false, false, kStream>(
-            x, static_cast<const T*>(nullptr), y, cols, a);
+            x, static_cast<const T*>(nullptr), y_row(), cols, a);
       } else {
         // Inline: for short rows the call and its setup cost as much as
         // the row itself.
         // Scale 1 (rows needing another end the call above); RMSNorm's
         // pivot and mean are +0.
         RowNormalizeT<S, S, false, false, kGamma, kBeta, false, kCentered>(
-            x, static_cast<const T*>(nullptr), y, cols, a);
+            x, static_cast<const T*>(nullptr), y_row(), cols, a);
       }
     }
     if (good < rows) {
