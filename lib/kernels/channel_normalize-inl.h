@@ -40,6 +40,7 @@
 #include "hwy/highway.h"
 #include "kernels/activation-inl.h"
 #include "kernels/channel_kernels.h"
+#include "kernels/sequential_loads-inl.h"
 #include "kernels/storage-inl.h"
 #include "kernels/tail-inl.h"
 
@@ -436,11 +437,12 @@ class PeriodicCoefficients {
   bool valid_ = false;
 };
 
-template <class S, class O, bool kUnitScale, bool kStream, class Act>
-void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
-                     size_t C, const ChannelCoefficients& wrapped,
-                     const typename S::T* prefetch) {
-  using T = typename S::T;
+// kRealign: x's whole vectors through realigned loads (SequentialLoads).
+template <class S, class O, bool kUnitScale, bool kStream, class Act,
+          bool kRealign>
+void ChannelsLastRunT(const typename S::T* x, typename O::T* y, size_t total,
+                      size_t C, const ChannelCoefficients& wrapped,
+                      const typename S::T* prefetch) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   SIMDNORM_DASSERT(static_cast<size_t>(wrapped.wrap) >= N);
@@ -462,8 +464,10 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
   const float* HWY_RESTRICT kp = k.scaled_pivot;
   const float* HWY_RESTRICT km = k.mul;
   const float* HWY_RESTRICT ka = k.add;
-  const auto at = [&](const T* HWY_RESTRICT xi, size_t phase) {
-    const auto v = LoadF32<S>(d, xi);
+  // Every whole vector after the head is read in order, through xs.
+  SequentialLoads<S, kRealign> xs(x, i, total);
+  const auto at = [&](size_t phase) {
+    const auto v = xs.Next();
     if (kUnitScale) {
       return NormalizeUnit(d, act, v, hn::LoadU(d, kp + phase),
                            hn::LoadU(d, km + phase), hn::LoadU(d, ka + phase));
@@ -512,7 +516,7 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
     const auto a0 = coef(ka, 0), a1 = coef(ka, 1), a2 = coef(ka, 2),
                a3 = coef(ka, 3);
     const auto out = [&](size_t at, auto s, auto p, auto m, auto a) {
-      const auto v = LoadF32<S>(d, x + at);
+      const auto v = xs.Next();
       StoreOut<O, kStream>(kUnitScale ? NormalizeUnit(d, act, v, p, m, a)
                                       : NormalizeValue(d, act, v, s, p, m, a),
                            d, y + at);
@@ -534,16 +538,31 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
     const size_t p1 = in_period ? phase + N : advance(phase, N);
     const size_t p2 = in_period ? phase + 2 * N : advance(p1, N);
     const size_t p3 = in_period ? phase + 3 * N : advance(p2, N);
-    const auto v0 = at(x + i, phase), v1 = at(x + i + N, p1),
-               v2 = at(x + i + 2 * N, p2), v3 = at(x + i + 3 * N, p3);
+    const auto v0 = at(phase), v1 = at(p1), v2 = at(p2), v3 = at(p3);
     StoreOut4<O, kStream>(v0, v1, v2, v3, d, y + i);
     phase = advance(p3, N);
   }
   for (; i + N <= total; i += N) {
-    StoreOut<O, kStream>(at(x + i, phase), d, y + i);
+    StoreOut<O, kStream>(at(phase), d, y + i);
     phase = advance(phase, N);
   }
   if (i < total) part(k, i, phase, total - i);
+}
+
+// Loads of x realigned where the run streams (x then comes from memory)
+// and x is misaligned after y's head.
+template <class S, class O, bool kUnitScale, bool kStream, class Act>
+void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
+                     size_t C, const ChannelCoefficients& wrapped,
+                     const typename S::T* prefetch) {
+  const size_t head =
+      std::min(total, MisalignedHead(y, hn::Lanes(hn::ScalableTag<float>())));
+  if (kStream && Realigns<S>(x, head)) {
+    return ChannelsLastRunT<S, O, kUnitScale, kStream, Act, true>(
+        x, y, total, C, wrapped, prefetch);
+  }
+  ChannelsLastRunT<S, O, kUnitScale, kStream, Act, false>(x, y, total, C,
+                                                          wrapped, prefetch);
 }
 
 template <class S, class O, class Act, bool kStream>
