@@ -92,9 +92,13 @@ class SequentialLoads<
     const float* p = x + begin;
     const size_t shift = (reinterpret_cast<uintptr_t>(p) / sizeof(float)) % kLanes;
     const float* aligned = p - shift;
-    // Lanes [shift, 16) of the aligned vector holding x + begin.
-    previous_ = _mm512_maskz_load_ps(static_cast<__mmask16>(0xFFFFu << shift),
-                                     aligned);
+    // Lanes [shift, 16) of the aligned vector holding x + begin, those
+    // before the end.
+    const size_t avail = end - begin;
+    const uint32_t lanes =
+        avail < kLanes - shift ? ((1u << avail) - 1u) << shift
+                               : 0xFFFFu << shift;
+    previous_ = _mm512_maskz_load_ps(static_cast<__mmask16>(lanes), aligned);
     next_ = aligned + kLanes;
     index_ = _mm512_add_epi32(
         _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
