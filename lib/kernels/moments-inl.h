@@ -94,6 +94,53 @@ HWY_INLINE size_t AlignedLoadsShift(D d, const typename S::T* x, size_t start,
   return (at / sizeof(typename S::T)) & (N - 1);
 }
 
+// BlockSums' order of accumulation, shared by its two ways of reading the
+// values [0, count) of a block: whole steps of four vectors, vector j of a
+// step into accumulator j (step(i, add) calls add(va, vb, vc, vd) for the
+// step at i), then single vectors one(i) and the masked tail tail(i, n)
+// into the first accumulator. `reduce` maps the accumulators' sum before
+// the lane reduction. (Lambdas, not a struct of vectors: SVE vectors
+// cannot be members. Step lambdas are generic, and GCC left them out of
+// line, with the accumulators in memory, unless marked always_inline.)
+template <bool kCentered, class D, class Step, class One, class Tail,
+          class Reduce>
+HWY_INLINE void SumInOrder(D d, size_t count, const Step& step, const One& one,
+                           const Tail& tail, const Reduce& reduce, double* sum,
+                           double* sum_sq) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  auto s1a = hn::Zero(d), s1b = hn::Zero(d), s1c = hn::Zero(d),
+       s1d = hn::Zero(d);
+  auto s2a = hn::Zero(d), s2b = hn::Zero(d), s2c = hn::Zero(d),
+       s2d = hn::Zero(d);
+  const auto add_step = [&](V va, V vb, V vc, V vd) HWY_ATTR {
+    if (kCentered) {
+      s1a = hn::Add(s1a, va);
+      s1b = hn::Add(s1b, vb);
+      s1c = hn::Add(s1c, vc);
+      s1d = hn::Add(s1d, vd);
+    }
+    s2a = hn::MulAdd(va, va, s2a);
+    s2b = hn::MulAdd(vb, vb, s2b);
+    s2c = hn::MulAdd(vc, vc, s2c);
+    s2d = hn::MulAdd(vd, vd, s2d);
+  };
+  const auto add_one = [&](V v) HWY_ATTR {
+    if (kCentered) s1a = hn::Add(s1a, v);
+    s2a = hn::MulAdd(v, v, s2a);
+  };
+  size_t i = 0;
+  for (; i + 4 * N <= count; i += 4 * N) step(i, add_step);
+  for (; i + N <= count; i += N) add_one(one(i));
+  if (i < count) add_one(tail(i, count - i));
+  const auto total = [&](V a, V b, V c, V e) HWY_ATTR {
+    return hn::GetLane(
+        hn::SumOfLanes(d, reduce(hn::Add(hn::Add(a, b), hn::Add(c, e)))));
+  };
+  *sum_sq = total(s2a, s2b, s2c, s2d);
+  *sum = kCentered ? total(s1a, s1b, s1c, s1d) : 0.0;
+}
+
 // BlockSums without a residual for x + start sitting m values (0 < m <
 // Lanes) past a vector-aligned address, from aligned loads, with the same
 // sums bit for bit. A misaligned vector load crosses a cache line; from
@@ -113,9 +160,10 @@ HWY_INLINE void BlockSumsFromAligned(D d, const TypedSource<S>& src,
                                      hn::Vec<D> scale, hn::Vec<D> pivot,
                                      double* sum, double* sum_sq) {
   using T = typename S::T;
+  using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
-  const size_t step = 4 * N;
   const size_t count = end - start;
+  SIMDNORM_DASSERT(m != 0 && m < N && count >= 8 * N);
   const T* HWY_RESTRICT xs = src.x + start;
   const T* HWY_RESTRICT xa = xs - m;  // A_k = xa + k * N
   const hn::RebindToSigned<D> di;
@@ -128,73 +176,45 @@ HWY_INLINE void BlockSumsFromAligned(D d, const TypedSource<S>& src,
       d, hn::And(hn::Add(lane, hn::Set(di, static_cast<int32_t>(m))),
                  last_lane));
   const auto low = hn::FirstN(d, m);  // lanes from A_{k+1}
-  const auto shifted = [&](hn::Vec<D> v) HWY_ATTR {
+  const auto shifted = [&](V v) HWY_ATTR {
     return ScaleShift<kShifted>(v, scale, pivot);
   };
-  const auto joined = [&](hn::Vec<D> a_k, hn::Vec<D> a_next) HWY_ATTR {
+  const auto joined = [&](V a_k, V a_next) HWY_ATTR {
     return shifted(hn::IfThenElse(low, a_next, a_k));
   };
   const auto rotated_at = [&](size_t i) HWY_ATTR {
     return hn::TableLookupLanes(shifted(LoadF32<S>(d, xs + i)), to_rotated);
   };
-  auto s1a = hn::Zero(d), s1b = hn::Zero(d), s1c = hn::Zero(d),
-       s1d = hn::Zero(d);
-  auto s2a = hn::Zero(d), s2b = hn::Zero(d), s2c = hn::Zero(d),
-       s2d = hn::Zero(d);
-  const auto add_step = [&](hn::Vec<D> va, hn::Vec<D> vb, hn::Vec<D> vc,
-                            hn::Vec<D> vd) HWY_ATTR {
-    if (kCentered) {
-      s1a = hn::Add(s1a, va);
-      s1b = hn::Add(s1b, vb);
-      s1c = hn::Add(s1c, vc);
-      s1d = hn::Add(s1d, vd);
+  // A_k of the step at i, carried over from the previous step.
+  auto a_k = hn::Zero(d);
+  const auto step = [&](size_t i, const auto& add)
+      HWY_ATTR __attribute__((always_inline)) {
+    if (i == 0) {  // vector 0 starts before A_1; count >= 8N: A_4 is inside
+      const auto a1 = LoadF32<S>(d, xa + N), a2 = LoadF32<S>(d, xa + 2 * N),
+                 a3 = LoadF32<S>(d, xa + 3 * N);
+      a_k = LoadF32<S>(d, xa + 4 * N);
+      add(rotated_at(0), joined(a1, a2), joined(a2, a3), joined(a3, a_k));
+    } else if (i + 5 * N <= count + m) {  // A_{k+4} ends within the span
+      const T* HWY_RESTRICT p = xa + i;
+      const auto a1 = LoadF32<S>(d, p + N), a2 = LoadF32<S>(d, p + 2 * N),
+                 a3 = LoadF32<S>(d, p + 3 * N), a4 = LoadF32<S>(d, p + 4 * N);
+      add(joined(a_k, a1), joined(a1, a2), joined(a2, a3), joined(a3, a4));
+      a_k = a4;
+    } else {
+      add(rotated_at(i), rotated_at(i + N), rotated_at(i + 2 * N),
+          rotated_at(i + 3 * N));
     }
-    s2a = hn::MulAdd(va, va, s2a);
-    s2b = hn::MulAdd(vb, vb, s2b);
-    s2c = hn::MulAdd(vc, vc, s2c);
-    s2d = hn::MulAdd(vd, vd, s2d);
   };
-  const auto add_one = [&](hn::Vec<D> v) HWY_ATTR {
-    if (kCentered) s1a = hn::Add(s1a, v);
-    s2a = hn::MulAdd(v, v, s2a);
-  };
-  SIMDNORM_DASSERT(m != 0 && m < N && count >= 8 * N);
-  // The first step: vector 0 starts before A_1. (count >= 8N: A_4 ends
-  // within the span.)
-  auto a_k = LoadF32<S>(d, xa + 4 * N);  // A_4, the next step's A_k
-  {
-    const auto a1 = LoadF32<S>(d, xa + N), a2 = LoadF32<S>(d, xa + 2 * N),
-               a3 = LoadF32<S>(d, xa + 3 * N);
-    add_step(rotated_at(0), joined(a1, a2), joined(a2, a3), joined(a3, a_k));
-  }
-  size_t i = step;
-  // Whole steps whose A_{k+4} ends within the span.
-  for (; i + step + N <= count + m; i += step) {
-    const T* HWY_RESTRICT p = xa + i;
-    const auto a1 = LoadF32<S>(d, p + N), a2 = LoadF32<S>(d, p + 2 * N),
-               a3 = LoadF32<S>(d, p + 3 * N), a4 = LoadF32<S>(d, p + 4 * N);
-    add_step(joined(a_k, a1), joined(a1, a2), joined(a2, a3), joined(a3, a4));
-    a_k = a4;
-  }
-  for (; i + step <= count; i += step) {
-    add_step(rotated_at(i), rotated_at(i + N), rotated_at(i + 2 * N),
-             rotated_at(i + 3 * N));
-  }
-  for (; i + N <= count; i += N) add_one(rotated_at(i));
-  if (i < count) {
-    add_one(hn::TableLookupLanes(
-        LoadShiftedTail<false, false, kShifted>(d, src, start + i, count - i,
-                                                scale, pivot),
-        to_rotated));
-  }
-  const auto total = [&](hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D> c,
-                         hn::Vec<D> e) HWY_ATTR {
-    return hn::GetLane(hn::SumOfLanes(
-        d, hn::TableLookupLanes(hn::Add(hn::Add(a, b), hn::Add(c, e)),
-                                from_rotated)));
-  };
-  *sum_sq = total(s2a, s2b, s2c, s2d);
-  *sum = kCentered ? total(s1a, s1b, s1c, s1d) : 0.0;
+  SumInOrder<kCentered>(
+      d, count, step, rotated_at,
+      [&](size_t i, size_t n) HWY_ATTR {
+        return hn::TableLookupLanes(
+            LoadShiftedTail<false, false, kShifted>(d, src, start + i, n,
+                                                    scale, pivot),
+            to_rotated);
+      },
+      [&](V v) HWY_ATTR { return hn::TableLookupLanes(v, from_rotated); }, sum,
+      sum_sq);
 }
 
 // Lane sums of v and v^2 over values [start, end), reduced to double.
@@ -204,6 +224,7 @@ template <bool kCentered, bool kResidual, bool kSumOut, bool kShifted = true,
 HWY_INLINE void BlockSums(D d, const TypedSource<S>& src, size_t start,
                           size_t end, hn::Vec<D> scale, hn::Vec<D> pivot,
                           double* sum, double* sum_sq) {
+  using V = hn::Vec<D>;
   if constexpr (!kResidual) {
     const size_t m = AlignedLoadsShift<S>(d, src.x, start, end);
     if (m != 0) {
@@ -212,51 +233,23 @@ HWY_INLINE void BlockSums(D d, const TypedSource<S>& src, size_t start,
     }
   }
   const size_t N = hn::Lanes(d);
-  const size_t step = 4 * N;
-  auto s1a = hn::Zero(d), s1b = hn::Zero(d), s1c = hn::Zero(d),
-       s1d = hn::Zero(d);
-  auto s2a = hn::Zero(d), s2b = hn::Zero(d), s2c = hn::Zero(d),
-       s2d = hn::Zero(d);
-  size_t i = start;
-  for (; i + step <= end; i += step) {
-    const auto va =
-        LoadShifted<kResidual, kSumOut, kShifted>(d, src, i, scale, pivot);
-    const auto vb = LoadShifted<kResidual, kSumOut, kShifted>(
-        d, src, i + N, scale, pivot);
-    const auto vc = LoadShifted<kResidual, kSumOut, kShifted>(
-        d, src, i + 2 * N, scale, pivot);
-    const auto vd = LoadShifted<kResidual, kSumOut, kShifted>(
-        d, src, i + 3 * N, scale, pivot);
-    if (kCentered) {
-      s1a = hn::Add(s1a, va);
-      s1b = hn::Add(s1b, vb);
-      s1c = hn::Add(s1c, vc);
-      s1d = hn::Add(s1d, vd);
-    }
-    s2a = hn::MulAdd(va, va, s2a);
-    s2b = hn::MulAdd(vb, vb, s2b);
-    s2c = hn::MulAdd(vc, vc, s2c);
-    s2d = hn::MulAdd(vd, vd, s2d);
-  }
-  for (; i + N <= end; i += N) {
-    const auto v =
-        LoadShifted<kResidual, kSumOut, kShifted>(d, src, i, scale, pivot);
-    if (kCentered) s1a = hn::Add(s1a, v);
-    s2a = hn::MulAdd(v, v, s2a);
-  }
-  if (i < end) {
-    const auto v = LoadShiftedTail<kResidual, kSumOut, kShifted>(
-        d, src, i, end - i, scale, pivot);
-    if (kCentered) s1a = hn::Add(s1a, v);
-    s2a = hn::MulAdd(v, v, s2a);
-  }
-  *sum_sq = hn::GetLane(
-      hn::SumOfLanes(d, hn::Add(hn::Add(s2a, s2b), hn::Add(s2c, s2d))));
-  *sum = 0.0;
-  if (kCentered) {
-    *sum = hn::GetLane(
-        hn::SumOfLanes(d, hn::Add(hn::Add(s1a, s1b), hn::Add(s1c, s1d))));
-  }
+  const auto at = [&](size_t i) HWY_ATTR {
+    return LoadShifted<kResidual, kSumOut, kShifted>(d, src, start + i, scale,
+                                                     pivot);
+  };
+  const auto step = [&](size_t i, const auto& add)
+      HWY_ATTR __attribute__((always_inline)) {
+    const auto va = at(i), vb = at(i + N), vc = at(i + 2 * N),
+               vd = at(i + 3 * N);
+    add(va, vb, vc, vd);
+  };
+  SumInOrder<kCentered>(
+      d, end - start, step, at,
+      [&](size_t i, size_t n) HWY_ATTR {
+        return LoadShiftedTail<kResidual, kSumOut, kShifted>(
+            d, src, start + i, n, scale, pivot);
+      },
+      [](V v) HWY_ATTR { return v; }, sum, sum_sq);
 }
 
 // Moments of one block from its sums (see BlockSums).
