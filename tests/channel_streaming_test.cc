@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "channel_args.h"
+#include "op_args.h"
 #include "reference.h"
 #include "target_harness.h"
 

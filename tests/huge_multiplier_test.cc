@@ -12,7 +12,7 @@
 #include <limits>
 #include <vector>
 
-#include "channel_args.h"
+#include "op_args.h"
 #include "reference.h"
 #include "reference_channels.h"
 #include "simdnorm/simdnorm.hpp"

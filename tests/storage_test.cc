@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "half_reference.h"
+#include "op_args.h"
 #include "reference.h"
 #include "reference_channels.h"
 #include "simdnorm/simdnorm.h"
@@ -439,13 +440,8 @@ TEST_P(StorageTest, NarrowRowsContiguousMatchStrided) {
             std::vector<unsigned char> x = stored(stride);
             std::vector<unsigned char> y(x.size());
             std::vector<float> mean(static_cast<size_t>(rows)), rstd(mean.size());
-            simdnorm_row_norm_args a;
-            simdnorm_row_norm_args_init(&a);
-            a.dtype = dtype;
-            a.rows = rows;
-            a.cols = cols;
-            a.x = x.data();
-            a.y = in_place ? x.data() : y.data();
+            auto a = RowArgs(dtype, rows, cols, x.data(),
+                             in_place ? x.data() : y.data());
             a.x_stride = a.y_stride = stride;
             a.gamma = gamma.data();
             a.beta = rms ? nullptr : beta.data();

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "channel_args.h"
+#include "op_args.h"
 #include "reference.h"
 #include "simdnorm/simdnorm.hpp"
 

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "channel_args.h"
+#include "op_args.h"
 #include "half_reference.h"
 #include "reference.h"
 #include "reference_channels.h"
@@ -76,13 +76,7 @@ TEST_P(SubnormalOutputTest, RowNorms) {
       std::vector<double> ref, mean, rstd;
       ReferenceLayerNorm(stored.data(), rows, cols, cols, gamma.data(), nullptr, 1e-5, &ref,
                          &mean, &rstd);
-      simdnorm_row_norm_args a;
-      simdnorm_row_norm_args_init(&a);
-      a.dtype = dtype;
-      a.rows = rows;
-      a.cols = cols;
-      a.x = x.data();
-      a.y = y.data();
+      auto a = RowArgs(dtype, rows, cols, x.data(), y.data());
       a.gamma = gamma.data();
       ASSERT_EQ(simdnorm_layer_norm(raw(), &a), SIMDNORM_OK) << simdnorm_last_error();
       EXPECT_GT(Compare(y.data(), ref, dtype), static_cast<int64_t>(n / 2));
