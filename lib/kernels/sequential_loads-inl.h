@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "common/contract.h"
 #include "hwy/highway.h"
 #include "kernels/storage-inl.h"
 
@@ -106,6 +107,8 @@ class SequentialLoads<
   }
 
   HWY_INLINE hn::Vec512<float> Next() {
+    // A whole vector remains: its last value is before limit_.
+    SIMDNORM_DASSERT(next_ < limit_);
     // The aligned vector after previous_; masked where it would reach past
     // the end (its lanes there are not used).
     const __m512 current =
