@@ -1,21 +1,19 @@
 // Consecutive whole vectors of x from where a normalize pass has aligned
 // its stores: x + begin, x + begin + Lanes, ... When x is misaligned
-// relative to y, each of those loads crosses a cache line and costs two
-// of L1's load slots, which a store-bound loop with three or four other
-// loads per vector (coefficients) cannot spare. For fp32 on AVX-512 they
-// are formed from aligned loads instead: two aligned neighbours joined by
-// one two-source permute (vpermt2ps), each aligned vector loaded once.
-// The values are the plain loads', bit for bit. That pays where x comes
-// from memory or L3 (a split load pulls in two lines): GroupNorm NHWC
-// 2x320x64x64 with x 64-byte aligned and y 16 bytes past a line took
-// 0.86-0.94x the time. From L1 and L2 the split loads were cheaper (an
-// L2-resident 8x100x28x28 took 1.04-1.08x with the permutes), so callers
-// ask for it (kRealign) where the pass streams. Elsewhere (other targets,
-// 16-bit storage, kRealign false), plain loads.
+// relative to y, each of those loads crosses a cache line. For fp32 on
+// AVX-512 they can be formed from aligned loads instead: two aligned
+// neighbours joined by one two-source permute (vpermt2ps), each aligned
+// vector loaded once, the values those of the plain loads bit for bit.
+// That pays where x comes from memory or L3 (a split load waits for two
+// lines): GroupNorm NHWC 2x320x64x64, x 64-byte aligned and y 16 bytes
+// past a line, took 0.85x the time. From L1 and L2 the split loads were
+// cheaper (an L2-resident 8x100x28x28 took 1.04-1.08x with the permutes),
+// so callers ask for realigned loads (kRealign) only where the pass
+// streams and Realigns() holds. Elsewhere (other targets, 16-bit
+// storage), plain loads.
 //
 // Next() returns the next vector; callers take only whole vectors within
-// [begin, end), and ask for realigned loads only where Realigns() holds
-// (an aligned x needs no permute). Memory outside [x + begin, x + end) is never touched: the
+// [begin, end). Memory outside [x + begin, x + end) is never touched: the
 // first and last aligned vectors are masked loads (AVX-512 masked loads
 // touch only the lanes asked for).
 
@@ -91,7 +89,8 @@ class SequentialLoads<
   // x + begin must be element-aligned (Realigns).
   SequentialLoads(const float* x, size_t begin, size_t end) : limit_(x + end) {
     const float* p = x + begin;
-    const size_t shift = (reinterpret_cast<uintptr_t>(p) / sizeof(float)) % kLanes;
+    const size_t shift =
+        (reinterpret_cast<uintptr_t>(p) / sizeof(float)) % kLanes;
     const float* aligned = p - shift;
     // Lanes [shift, 16) of the aligned vector holding x + begin, those
     // before the end.
