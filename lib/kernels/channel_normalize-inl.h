@@ -34,6 +34,7 @@
 #include <numeric>
 #include <optional>
 
+#include "common/alignment.h"
 #include "common/contract.h"
 #include "common/line_aligned.h"
 #include "hwy/cache_control.h"
@@ -65,22 +66,6 @@ HWY_INLINE hn::Vec<D> NormalizeUnit(D d, const Act& act, hn::Vec<D> v,
                                     hn::Vec<D> pivot, hn::Vec<D> mul,
                                     hn::Vec<D> add) {
   return act(d, hn::MulAdd(hn::Sub(v, pivot), mul, add));
-}
-
-// Elements before the first vector-aligned element of y (vectors of
-// `lanes` elements); 0 if y is not even element-aligned (then no
-// streaming).
-template <typename T>
-HWY_INLINE size_t MisalignedHead(const T* y, size_t lanes) {
-  const uintptr_t bits = reinterpret_cast<uintptr_t>(y);
-  if (bits % sizeof(T) != 0) return 0;
-  const size_t off = (bits / sizeof(T)) % lanes;
-  return off == 0 ? 0 : lanes - off;
-}
-
-template <typename T>
-HWY_INLINE bool ElementAligned(const T* y) {
-  return reinterpret_cast<uintptr_t>(y) % sizeof(T) == 0;
 }
 
 // ------------------------------------------------------------ channels first
@@ -317,7 +302,7 @@ void ChannelsLastRows(const typename S::T* x, typename O::T* y, int64_t rows,
   // Streaming writes whole aligned vectors only (no partial lines).
   SIMDNORM_DASSERT(!kStream ||
                    (C % N == 0 && y_stride % N == 0 &&
-                    reinterpret_cast<uintptr_t>(y) % (N * sizeof(TO)) == 0));
+                    ElementAligned(y) && ElementsPastVector(y, N) == 0));
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * x_stride;
     TO* yr = y + r * y_stride;
@@ -437,17 +422,20 @@ class PeriodicCoefficients {
   bool valid_ = false;
 };
 
+// head: the values before y's first aligned vector (at most total).
 // kRealign: x's whole vectors through realigned loads (SequentialLoads).
 template <class S, class O, bool kUnitScale, bool kStream, class Act,
           bool kRealign>
 void ChannelsLastRunT(const typename S::T* x, typename O::T* y, size_t total,
-                      size_t C, const ChannelCoefficients& wrapped,
+                      size_t head, size_t C,
+                      const ChannelCoefficients& wrapped,
                       const typename S::T* prefetch) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   SIMDNORM_DASSERT(static_cast<size_t>(wrapped.wrap) >= N);
+  SIMDNORM_DASSERT(head == std::min(total, MisalignedHead(y, N)));
   const Act act;
-  size_t i = std::min(total, MisalignedHead(y, N));
+  size_t i = head;
   // Phases of the vectors after the head: i mod C into the wrapped
   // coefficients, or aligned offsets into a periodic copy when those would
   // not be aligned.
@@ -559,10 +547,10 @@ void ChannelsLastRun(const typename S::T* x, typename O::T* y, size_t total,
       std::min(total, MisalignedHead(y, hn::Lanes(hn::ScalableTag<float>())));
   if (kStream && Realigns<S>(x, head)) {
     return ChannelsLastRunT<S, O, kUnitScale, kStream, Act, true>(
-        x, y, total, C, wrapped, prefetch);
+        x, y, total, head, C, wrapped, prefetch);
   }
-  ChannelsLastRunT<S, O, kUnitScale, kStream, Act, false>(x, y, total, C,
-                                                          wrapped, prefetch);
+  ChannelsLastRunT<S, O, kUnitScale, kStream, Act, false>(
+      x, y, total, head, C, wrapped, prefetch);
 }
 
 template <class S, class O, class Act, bool kStream>

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "common/alignment.h"
 #include "common/contract.h"
 #include "common/moments.h"
 #include "hwy/highway.h"
@@ -86,12 +87,11 @@ template <class S, class D>
 HWY_INLINE size_t AlignedLoadsShift(D d, const typename S::T* x, size_t start,
                                     size_t end) {
   const size_t N = hn::Lanes(d);
-  const uintptr_t at = reinterpret_cast<uintptr_t>(x + start);
   if (N < 8 || (N & (N - 1)) != 0 || end - start < 8 * N ||
-      at % sizeof(typename S::T) != 0) {
+      !ElementAligned(x + start)) {
     return 0;
   }
-  return (at / sizeof(typename S::T)) & (N - 1);
+  return ElementsPastVector(x + start, N);
 }
 
 // BlockSums' order of accumulation, shared by its two ways of reading the

@@ -22,6 +22,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/alignment.h"
 #include "common/contract.h"
 #include "common/moments.h"
 #include "common/unit_stats.h"
@@ -123,19 +124,17 @@ HWY_INLINE void RowNormalizeT(const T* x, const T* residual, TO* y,
   // numpy sits 16 bytes past a line), and Stream needs alignment. Short
   // rows skip the peel: they stay in L1, where it does not pay.
   if (kStream || count >= 8 * N) {
-    const size_t misaligned =
-        (reinterpret_cast<uintptr_t>(y) / sizeof(TO)) & (N - 1);
-    if (misaligned != 0) {
-      const size_t peel = HWY_MIN(count, N - misaligned);
+    const size_t head = MisalignedHead(y, N);
+    if (head != 0) {
+      const size_t peel = HWY_MIN(count, head);
       NormalizePart<S, O, kResidual, kSumOut, kGamma, kBeta, kShifted>(
           d, x, residual, sum_out, gamma, beta, y, 0, peel, scale, pivot, mean,
           inv_std);
       i = peel;
     }
     // (y not even element-aligned: no peel reaches alignment, plain stores.)
-    SIMDNORM_DASSERT(i == count ||
-                     reinterpret_cast<uintptr_t>(y) % sizeof(TO) != 0 ||
-                     reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(TO)) == 0);
+    SIMDNORM_DASSERT(i == count || !ElementAligned(y) ||
+                     ElementsPastVector(y + i, N) == 0);
   }
   const auto at = [&](size_t j) HWY_ATTR {
     return NormalizeAt<S, kResidual, kSumOut, kGamma, kBeta, kShifted>(
@@ -219,7 +218,7 @@ void RowNormalize(const void* x_in, const void* residual_in, void* y_out,
   T* y = static_cast<T*>(y_out);
   const size_t count = static_cast<size_t>(n);
   // Unaligned elements cannot be peeled to vector alignment: plain stores.
-  if (a.stream && (reinterpret_cast<uintptr_t>(y) % sizeof(T)) == 0) {
+  if (a.stream && ElementAligned(y)) {
     RowNormalizeSource<S, S, true>(x, residual, y, count, a);
     // Non-temporal stores are weakly ordered: make them visible before the
     // caller signals completion to other threads.
@@ -444,9 +443,8 @@ int64_t RowsWithAffine(const RowBatch& b, int64_t begin, int64_t end,
 template <class S>
 int64_t RowsNormalize(const RowBatch& b, int64_t begin, int64_t end) {
   if (!b.quantized && NarrowRowsFit(b)) return NarrowRows<S>(b, begin, end);
-  const bool stream = b.stream && !b.quantized &&
-                      (reinterpret_cast<uintptr_t>(b.y) %
-                       sizeof(typename S::T)) == 0;
+  const bool stream =
+      b.stream && !b.quantized && ElementAligned(b.y, sizeof(typename S::T));
   if (stream) {
     return b.centered ? RowsNormalizeT<S, true, true, true, true>(b, begin, end)
                       : RowsNormalizeT<S, false, true, true, true>(b, begin,

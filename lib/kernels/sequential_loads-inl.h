@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "common/alignment.h"
 #include "common/contract.h"
 #include "hwy/highway.h"
 #include "kernels/storage-inl.h"
@@ -46,6 +47,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 #else
 #define SIMDNORM_PERMUTE_ALIGNED_LOADS 0
 #endif
+// fp32 lanes of the vectors realigned (AVX-512).
+constexpr size_t kRealignLanes = 16;
 
 // Whether SequentialLoads<S, true> would realign loads from x + begin
 // (fp32 on AVX-512, x + begin element-aligned but not vector-aligned).
@@ -53,8 +56,8 @@ template <class S>
 HWY_INLINE bool Realigns(const typename S::T* x, size_t begin) {
 #if SIMDNORM_PERMUTE_ALIGNED_LOADS
   if constexpr (std::is_same_v<S, StorageF32>) {
-    const uintptr_t at = reinterpret_cast<uintptr_t>(x + begin);
-    return at % sizeof(float) == 0 && at % 64 != 0;
+    return ElementAligned(x + begin) &&
+           ElementsPastVector(x + begin, kRealignLanes) != 0;
   }
 #endif
   (void)x;
@@ -84,13 +87,12 @@ template <class S, bool kRealign>
 class SequentialLoads<
     S, kRealign, std::enable_if_t<kRealign && std::is_same_v<S, StorageF32>>> {
  public:
-  static constexpr size_t kLanes = 16;
+  static constexpr size_t kLanes = kRealignLanes;
 
   // x + begin must be element-aligned (Realigns).
   SequentialLoads(const float* x, size_t begin, size_t end) : limit_(x + end) {
     const float* p = x + begin;
-    const size_t shift =
-        (reinterpret_cast<uintptr_t>(p) / sizeof(float)) % kLanes;
+    const size_t shift = ElementsPastVector(p, kLanes);
     const float* aligned = p - shift;
     // Lanes [shift, 16) of the aligned vector holding x + begin, those
     // before the end.

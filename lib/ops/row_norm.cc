@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/alignment.h"
 #include "common/contract.h"
 #include "common/line_aligned.h"
 #include "common/storage.h"
@@ -224,22 +225,19 @@ class AlignedAffine {
  public:
   AlignedAffine(const RowNormProblem& p, int64_t lanes, int64_t rows)
       : given_(p) {
-    const auto y = reinterpret_cast<uintptr_t>(p.y);
-    const int64_t bytes = static_cast<int64_t>(p.elem_bytes);
+    const auto n = static_cast<size_t>(lanes);
     // Where the normalize pass peels (row_normalize-inl.h), and enough
     // rows to amortize the copy.
     if ((p.gamma == nullptr && p.beta == nullptr) || p.quantized() ||
         p.cols < 8 * lanes || rows * p.cols < kMinElems ||
-        y % static_cast<uintptr_t>(bytes) != 0 || p.y_stride % lanes != 0) {
+        !ElementAligned(p.y, p.elem_bytes) || p.y_stride % lanes != 0) {
       return;
     }
-    const int64_t misaligned =
-        static_cast<int64_t>(y / static_cast<uintptr_t>(bytes)) & (lanes - 1);
-    const int64_t peel = (lanes - misaligned) & (lanes - 1);
+    const auto misaligned =
+        static_cast<int64_t>(ElementsPastVector(p.y, p.elem_bytes, n));
+    const int64_t peel = (lanes - misaligned) % lanes;
     const auto aligned = [&](const float* a) {
-      return a == nullptr ||
-             ((reinterpret_cast<uintptr_t>(a + peel) / sizeof(float)) &
-              static_cast<uintptr_t>(lanes - 1)) == 0;
+      return a == nullptr || ElementsPastVector(a + peel, n) == 0;
     };
     if (aligned(p.gamma) && aligned(p.beta)) return;
     // Each copy starts `misaligned` floats past a line: its element `peel`
